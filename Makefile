@@ -1,0 +1,35 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Everything runs from ./.venv.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DAY ?=
+PRODUCTS ?= 2000
+DEMO_SITE_ARGS ?=
+DEV_PORT ?= 3000
+PYTEST_ARGS ?=
+
+.PHONY: venv demo test dev clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## make demo: one full daily partition of demo_shop against the bundled demo site; last line is JSON.
+demo: $(STAMP)
+	$(PY) -m scrape_assets.demo --day "$(DAY)" --products "$(PRODUCTS)" --site-args "$(DEMO_SITE_ARGS)"
+
+## make test: the whole suite (what .ci/run calls).
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make dev: the Dagster UI on 127.0.0.1:$(DEV_PORT) with the demo site running on 127.0.0.1:8765.
+dev: $(STAMP)
+	$(PY) -m scrape_assets.dev --port $(DEV_PORT) --products "$(PRODUCTS)"
+
+clean:
+	rm -rf data test-artifacts

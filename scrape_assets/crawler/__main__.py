@@ -1,0 +1,63 @@
+"""Crawler entry point, the same in a subprocess and in a Kubernetes pod: `python -m scrape_assets.crawler`.
+
+Launched through Dagster Pipes; reads its job from the Pipes extras:
+`mode` (`frontier` | `pages`), `target` (the target config as JSON), `page_store` (store spec),
+`prefix` (`<target>/<day>`), `segment` (a new segment name), `progress_interval` (seconds).
+A named crawl failure (target unreachable, incomplete frontier) is reported as a custom message and
+the process exits 0 so the orchestrator can raise it by name; any other error exits non-zero.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from dagster_pipes import open_dagster_pipes
+
+from scrape_assets.crawler.outcome import CrawlFailure
+from scrape_assets.crawler.run import run_frontier, run_pages
+from scrape_assets.page_store import page_store_from_spec
+from scrape_assets.target_config.models import TargetConfig
+
+RUNNERS = {"frontier": run_frontier, "pages": run_pages}
+
+
+def _metadata(summary: dict) -> dict:
+    typed = {}
+    for key, value in summary.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            typed[key] = {"raw_value": value, "type": "json"}
+        elif isinstance(value, int):
+            typed[key] = {"raw_value": value, "type": "int"}
+        elif isinstance(value, float):
+            typed[key] = {"raw_value": value, "type": "float"}
+        else:
+            typed[key] = {"raw_value": value, "type": "text"}
+    return typed
+
+
+def main() -> int:
+    with open_dagster_pipes() as pipes:
+        mode = pipes.get_extra("mode")
+        if mode not in RUNNERS:
+            raise ValueError(f"unknown crawl mode {mode!r}; expected one of {sorted(RUNNERS)}")
+        target = TargetConfig.model_validate(pipes.get_extra("target"))
+        store_spec = pipes.get_extra("page_store")
+        try:
+            summary = RUNNERS[mode](
+                target,
+                page_store_from_spec(store_spec),
+                store_spec,
+                pipes.get_extra("prefix"),
+                pipes.get_extra("segment"),
+                float(pipes.get_extra("progress_interval")),
+            )
+        except CrawlFailure as failure:
+            pipes.log.error(f"{failure.kind}: {failure}")
+            pipes.report_custom_message(failure.to_message())
+            return 0
+        pipes.report_asset_materialization(metadata=_metadata(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

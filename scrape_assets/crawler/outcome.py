@@ -1,0 +1,39 @@
+"""Named crawl failures, shared by the crawler (which detects them) and the orchestrator (which raises them)."""
+
+from __future__ import annotations
+
+
+class CrawlFailure(Exception):
+    """A crawl that ended without the pages it was asked for. `kind` names the failure class."""
+
+    kind = "crawl_failure"
+
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.details = details or {}
+
+    def to_message(self) -> dict:
+        return {"crawl_failure": {"kind": self.kind, "message": str(self), "details": self.details}}
+
+
+class TargetUnreachable(CrawlFailure):
+    """The target did not answer at all (connection refused, DNS, timeouts on every try)."""
+
+    kind = "target_unreachable"
+
+
+class FrontierIncomplete(CrawlFailure):
+    """A sitemap the frontier needs could not be fetched or parsed."""
+
+    kind = "frontier_incomplete"
+
+
+FAILURE_KINDS: dict[str, type[CrawlFailure]] = {
+    cls.kind: cls for cls in (CrawlFailure, TargetUnreachable, FrontierIncomplete)
+}
+
+
+def failure_from_message(payload: dict) -> CrawlFailure:
+    """Rebuild the named failure from the message the crawler reported through Pipes."""
+    body = payload["crawl_failure"]
+    return FAILURE_KINDS.get(body["kind"], CrawlFailure)(body["message"], body.get("details"))

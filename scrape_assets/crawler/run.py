@@ -1,0 +1,105 @@
+"""Run one crawl (frontier or pages) in this process and summarise it. One crawl per process:
+Twisted's reactor cannot be restarted."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+
+from scrape_assets.crawler.outcome import FrontierIncomplete, TargetUnreachable
+from scrape_assets.crawler.settings import scrapy_settings
+from scrape_assets.crawler.spiders.frontier import FrontierSpider
+from scrape_assets.crawler.spiders.pages import PageSpider
+from scrape_assets.page_store import PageStore
+from scrape_assets.page_store.frontier import Frontier, read_frontier, write_frontier
+from scrape_assets.target_config.models import TargetConfig
+
+def _crawl(spider_cls, settings: dict[str, Any], **kwargs: Any):  # type: ignore[no-untyped-def]
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(spider_cls)
+    process.crawl(crawler, **kwargs)
+    started = time.monotonic()
+    process.start()
+    return crawler.spider, crawler.stats.get_stats(), time.monotonic() - started
+
+
+def _store_settings(store_spec: dict, prefix: str, segment: str, progress_interval: float) -> dict[str, Any]:
+    return {
+        "SCRAPE_ASSETS_PAGE_STORE": store_spec,
+        "SCRAPE_ASSETS_PAGE_PREFIX": prefix,
+        "SCRAPE_ASSETS_SEGMENT": segment,
+        "SCRAPE_ASSETS_PROGRESS_INTERVAL": progress_interval,
+    }
+
+
+def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefix: str, segment: str,
+                 progress_interval: float = 5.0) -> dict[str, Any]:
+    """Read robots.txt and the sitemaps; write `frontier.jsonl` and `robots.json` beside the pages."""
+    settings = scrapy_settings(target, ROBOTSTXT_OBEY=False,
+                               **_store_settings(store_spec, prefix, segment, progress_interval))
+    spider, stats, seconds = _crawl(FrontierSpider, settings, target=target)
+    robots_url = target.absolute("/robots.txt")
+    if not spider.robots_fetched:
+        reasons = "; ".join(f.error for f in spider.failures) or "no response"
+        raise TargetUnreachable(
+            f"target {target.name!r}: {robots_url} unreachable after {target.politeness.max_tries} tries ({reasons})",
+            {"url": robots_url, "failures": [f.to_dict() for f in spider.failures]},
+        )
+    if spider.failures:
+        listed = ", ".join(f"{f.url} ({f.error})" for f in spider.failures[:5])
+        raise FrontierIncomplete(
+            f"target {target.name!r}: {len(spider.failures)} sitemap request(s) failed: {listed}",
+            {"failures": [f.to_dict() for f in spider.failures]},
+        )
+    if not spider.records and not spider.listings:
+        raise FrontierIncomplete(f"target {target.name!r}: the sitemaps and start_urls list no URL to crawl")
+    entries = [{"url": u, "kind": "listing"} for u in sorted(spider.listings)]
+    entries += [{"url": u, "kind": "record"} for u in sorted(spider.records)]
+    write_frontier(store, prefix, Frontier(entries, spider.crawl_delay, len(spider.disallowed)))
+    return {
+        "record_urls": len(spider.records),
+        "listing_urls": len(spider.listings),
+        "robots_disallowed": len(spider.disallowed),
+        "crawl_delay_seconds": spider.crawl_delay,
+        "sitemaps_parsed": spider.sitemaps_parsed,
+        "requests": stats.get("downloader/request_count", 0),
+        "duration_seconds": round(seconds, 3),
+    }
+
+
+def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: str, segment: str,
+              progress_interval: float = 5.0) -> dict[str, Any]:
+    """Fetch every frontier URL (and followed listings) into a new segment of the page store."""
+    frontier = read_frontier(store, prefix)
+    settings = scrapy_settings(target, crawl_delay=frontier.crawl_delay,
+                               **_store_settings(store_spec, prefix, segment, progress_interval))
+    spider, stats, seconds = _crawl(PageSpider, settings, target=target, frontier=frontier.entries)
+    responses = stats.get("page_store/responses", 0)
+    failures = [f.to_dict() for f in spider.failures]
+    store.put_artifact(prefix, f"{segment}.failures.json", json.dumps(failures).encode())
+    if responses == 0 and failures:
+        raise TargetUnreachable(
+            f"target {target.name!r}: no page answered; first failure: {failures[0]['url']} ({failures[0]['error']})",
+            {"failures": failures[:50]},
+        )
+    status_counts = Counter({
+        key.rsplit("/", 1)[1]: value for key, value in stats.items()
+        if key.startswith("downloader/response_status_count/")
+    })
+    return {
+        "pages": responses,
+        "bytes": stats.get("page_store/bytes", 0),
+        "status_counts": dict(sorted(status_counts.items())),
+        "retries": stats.get("retry/count", 0),
+        "failed_requests": len(failures),
+        "failures": failures[:20],
+        "robots_denied": stats.get("robotstxt/forbidden", 0),
+        "download_delay_seconds": settings["DOWNLOAD_DELAY"],
+        "duration_seconds": round(seconds, 3),
+        "pages_per_second": round(responses / seconds, 1) if seconds > 0 else 0.0,
+        "segment": f"{store.location(prefix)}/{segment}",
+    }

@@ -1,0 +1,1 @@
+"""Spiders generic over a target YAML."""

@@ -1,0 +1,91 @@
+"""FrontierSpider: robots.txt and the sitemap index -> the day's list of URLs to crawl."""
+
+from __future__ import annotations
+
+import gzip
+from typing import Any
+
+import scrapy
+from protego import Protego
+from scrapy.utils.sitemap import Sitemap
+
+from scrape_assets.crawler.failures import FailedRequest, failed_request
+from scrape_assets.crawler.links import on_allowed_domain
+from scrape_assets.target_config.models import TargetConfig
+
+
+class FrontierSpider(scrapy.Spider):
+    """Reads robots.txt (Crawl-delay, Sitemap lines) and walks the sitemap index to list URLs.
+
+    It requests no product page. Results stay on the spider for the runner to write:
+    `records`, `listings`, `crawl_delay`, `robots_fetched`, `failures`, `disallowed`.
+    """
+
+    name = "frontier"
+
+    def __init__(self, target: TargetConfig, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.target = target
+        self.allowed_domains = list(target.allowed_domains)
+        self.robots: Protego | None = None
+        self.robots_fetched = False
+        self.crawl_delay = 0.0
+        self.records: set[str] = set()
+        self.listings: set[str] = {target.absolute(url) for url in target.start_urls}
+        self.disallowed: set[str] = set()
+        self.failures: list[FailedRequest] = []
+        self.sitemaps_parsed = 0
+
+    async def start(self):  # type: ignore[no-untyped-def]
+        yield scrapy.Request(
+            self.target.absolute("/robots.txt"),
+            callback=self.parse_robots,
+            errback=self.on_error,
+            meta={"handle_httpstatus_list": [404, 410]},
+            dont_filter=True,
+        )
+
+    def parse_robots(self, response):  # type: ignore[no-untyped-def]
+        self.robots_fetched = True
+        sitemaps: list[str] = []
+        if response.status == 200:
+            self.robots = Protego.parse(response.text)
+            delay = self.robots.crawl_delay(self.target.politeness.user_agent)
+            self.crawl_delay = float(delay or 0.0)
+            sitemaps = list(self.robots.sitemaps)
+        if self.target.sitemap_index is not None:
+            sitemaps = [self.target.absolute(self.target.sitemap_index)]
+        for url in sitemaps:
+            if on_allowed_domain(self.target, url):
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+
+    def parse_sitemap(self, response):  # type: ignore[no-untyped-def]
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gzip.decompress(body)
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # lxml raises several types; all mean the same: not a sitemap
+            self.failures.append(FailedRequest(response.url, response.status, 1, f"not a sitemap: {exc}"))
+            return
+        self.sitemaps_parsed += 1
+        for entry in sitemap:
+            url = entry.get("loc", "").strip()
+            if not url or not on_allowed_domain(self.target, url):
+                continue
+            if sitemap.type == "sitemapindex":
+                yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
+            elif not self._allowed_by_robots(url):
+                self.disallowed.add(url)
+            elif self.target.is_record_url(url):
+                self.records.add(url)
+            else:
+                self.listings.add(url)
+
+    def _allowed_by_robots(self, url: str) -> bool:
+        if not self.target.politeness.obey_robots or self.robots is None:
+            return True
+        return self.robots.can_fetch(url, self.target.politeness.user_agent)
+
+    def on_error(self, failure):  # type: ignore[no-untyped-def]
+        self.failures.append(failed_request(failure, self.target.politeness.max_tries))

@@ -1,0 +1,41 @@
+"""PageSpider: fetch the frontier's URLs and follow listing pagination. Pages are kept by the
+page store extension as they arrive; this spider yields no items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import scrapy
+from scrapy.http import TextResponse
+
+from scrape_assets.crawler.failures import FailedRequest, failed_request
+from scrape_assets.crawler.links import links_to_follow
+from scrape_assets.target_config.models import TargetConfig
+
+
+class PageSpider(scrapy.Spider):
+    """Crawls one target's frontier. `failures` lists requests that exhausted their tries."""
+
+    name = "pages"
+
+    def __init__(self, target: TargetConfig, frontier: list[dict[str, str]], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.target = target
+        self.allowed_domains = list(target.allowed_domains)
+        self.frontier = frontier
+        self.failures: list[FailedRequest] = []
+
+    async def start(self):  # type: ignore[no-untyped-def]
+        # Listings first: they discover record pages that the sitemap may have missed.
+        for entry in sorted(self.frontier, key=lambda e: e["kind"] != "listing"):
+            yield scrapy.Request(entry["url"], callback=self.parse, errback=self.on_error)
+
+    def parse(self, response):  # type: ignore[no-untyped-def]
+        if not isinstance(response, TextResponse) or self.target.is_record_url(response.url):
+            return
+        hrefs = response.css("a::attr(href)").getall()
+        for url in links_to_follow(self.target, response.url, hrefs):
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
+
+    def on_error(self, failure):  # type: ignore[no-untyped-def]
+        self.failures.append(failed_request(failure, self.target.politeness.max_tries))

@@ -1,0 +1,19 @@
+"""The code location: one asset graph per target YAML, plus the resources of this environment."""
+
+from dagster import Definitions
+
+from scrape_assets.defs.environment import resources_from_environment, targets_dir
+from scrape_assets.defs.factory import target_definitions
+from scrape_assets.target_config import load_targets
+
+
+def build_definitions() -> Definitions:
+    """Assemble the code location from the targets folder and the environment's resources."""
+    targets = load_targets(targets_dir())
+    return Definitions.merge(
+        *(target_definitions(target) for target in targets),
+        Definitions(resources=resources_from_environment()),
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,1 @@
+"""The orchestrator side: Dagster assets, checks, jobs, schedules and resources built per target."""

@@ -1,0 +1,1 @@
+"""Asset builders: each returns the asset(s) of one stage for one target."""

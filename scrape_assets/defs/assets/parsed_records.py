@@ -1,0 +1,39 @@
+"""`<target>/parsed_records`: the YAML selectors applied to stored pages (never the network)."""
+
+
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+
+from scrape_assets.defs.asset_keys import TargetKeys
+from scrape_assets.defs.metadata import count_table, share_table
+from scrape_assets.defs.resources import PageStoreResource, RecordFiles
+from scrape_assets.extraction import extract_records
+from scrape_assets.page_store import iter_latest_pages, partition_prefix
+from scrape_assets.target_config.models import TargetConfig
+
+
+def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
+    @asset(
+        key=keys.parsed_records,
+        deps=[keys.raw_pages],
+        partitions_def=partitions,
+        group_name=target.name,
+        kinds={"parquet"},
+        tags={"target": target.name},
+        description=f"One text record per stored {target.name} record page, with a reference to its page.",
+    )
+    def parsed_records(
+        context: AssetExecutionContext, page_store: PageStoreResource, record_files: RecordFiles
+    ) -> MaterializeResult:
+        day = context.partition_key
+        out = record_files.path(target.name, day, "parsed")
+        pages = iter_latest_pages(page_store.store(), partition_prefix(target.name, day))
+        summary = extract_records(target, pages, out)
+        return MaterializeResult(metadata={
+            "records": MetadataValue.int(summary.records),
+            "pages_read": MetadataValue.int(summary.pages_read),
+            "pages_skipped": count_table("reason", dict(summary.skipped)),
+            "field_presence": share_table("field", summary.completeness(target)),
+            "path": MetadataValue.path(str(out)),
+        })
+
+    return parsed_records

@@ -1,0 +1,29 @@
+"""`<target>/url_frontier`: robots.txt and the sitemap index -> the day's URLs, crawled in a worker."""
+
+
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+
+from scrape_assets.defs.asset_keys import TargetKeys
+from scrape_assets.defs.assets.crawl import crawl_extras
+from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
+from scrape_assets.page_store import partition_prefix
+from scrape_assets.target_config.models import TargetConfig
+
+
+def build_url_frontier(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
+    @asset(
+        key=keys.url_frontier,
+        partitions_def=partitions,
+        group_name=target.name,
+        kinds={"scrapy"},
+        tags={"target": target.name},
+        description=f"URLs to crawl for {target.name}: product pages from the sitemaps, listing pages to follow.",
+    )
+    def url_frontier(
+        context: AssetExecutionContext, crawl_launcher: CrawlLauncher, page_store: PageStoreResource
+    ) -> MaterializeResult:
+        metadata = crawl_launcher.launch(context, crawl_extras(context, target, page_store, "frontier"))
+        location = page_store.store().location(partition_prefix(target.name, context.partition_key))
+        return MaterializeResult(metadata={**metadata, "location": MetadataValue.path(location)})
+
+    return url_frontier

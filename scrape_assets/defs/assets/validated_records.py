@@ -1,0 +1,51 @@
+"""`<target>/validated_records` and `<target>/quarantined_records`: one validation step, two outputs.
+
+Quarantine is materialized before the checks are evaluated, so it lands even when a blocking
+check stops delivery.
+"""
+
+
+from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+
+from scrape_assets.defs.asset_keys import TargetKeys
+from scrape_assets.defs.checks import field_completeness_result, row_count_result, validation_check_specs
+from scrape_assets.defs.metadata import count_table
+from scrape_assets.defs.resources import PageStoreResource, RecordFiles
+from scrape_assets.page_store import partition_prefix
+from scrape_assets.page_store.frontier import read_frontier
+from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.validation import validate_records
+
+
+def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
+    common = {"group_name": target.name, "partitions_def": partitions, "tags": {"target": target.name},
+              "kinds": {"pandera", "parquet"}, "deps": [keys.parsed_records]}
+
+    @multi_asset(
+        name=f"{target.name}__validate",
+        specs=[
+            AssetSpec(keys.validated_records, description="Records that passed the pandera schema, typed.", **common),
+            AssetSpec(keys.quarantined_records, description="Records that failed it, with the reason and page ref.", **common),
+        ],
+        check_specs=validation_check_specs(target, keys),
+    )
+    def validate(context: AssetExecutionContext, page_store: PageStoreResource, record_files: RecordFiles):  # type: ignore[no-untyped-def]
+        day = context.partition_key
+        valid = record_files.path(target.name, day, "valid")
+        quarantined = record_files.path(target.name, day, "quarantined")
+        summary = validate_records(target, record_files.path(target.name, day, "parsed"), valid, quarantined)
+        frontier = read_frontier(page_store.store(), partition_prefix(target.name, day))
+        yield MaterializeResult(asset_key=keys.quarantined_records, metadata={
+            "rows": MetadataValue.int(summary.quarantined),
+            "failures": count_table("field: check", dict(summary.failures)),
+            "path": MetadataValue.path(str(quarantined)),
+        })
+        yield MaterializeResult(asset_key=keys.validated_records, metadata={
+            "rows": MetadataValue.int(summary.valid),
+            "quarantined_rows": MetadataValue.int(summary.quarantined),
+            "path": MetadataValue.path(str(valid)),
+        })
+        yield field_completeness_result(target, keys, summary)
+        yield row_count_result(target, keys, frontier.record_urls, summary)
+
+    return validate

@@ -1,0 +1,30 @@
+"""The asset factory: the same graph, checks, job and schedule for every target YAML."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from scrape_assets.defs.asset_keys import target_keys
+from scrape_assets.defs.assets.delivered import build_delivered
+from scrape_assets.defs.assets.parsed_records import build_parsed_records
+from scrape_assets.defs.assets.raw_pages import build_raw_pages
+from scrape_assets.defs.assets.url_frontier import build_url_frontier
+from scrape_assets.defs.assets.validated_records import build_validated_records
+from scrape_assets.defs.jobs import daily_job
+from scrape_assets.defs.partitions import daily_partitions
+from scrape_assets.defs.schedules import daily_schedule
+from scrape_assets.target_config.models import TargetConfig
+
+BUILDERS = (build_url_frontier, build_raw_pages, build_parsed_records, build_validated_records, build_delivered)
+
+
+def target_definitions(target: TargetConfig) -> Definitions:
+    """Assets (group = target name), the daily job and its schedule for one target."""
+    keys = target_keys(target)
+    partitions = daily_partitions(target)
+    job = daily_job(target, partitions)
+    return Definitions(
+        assets=[build(target, keys, partitions) for build in BUILDERS],
+        jobs=[job],
+        schedules=[daily_schedule(target, job)],
+    )

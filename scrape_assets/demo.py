@@ -1,0 +1,123 @@
+"""`make demo`: materialize one day of the demo_shop target against the bundled demo site, on
+embedded defaults (SQLite instance, DuckDB, local files, subprocess crawler), and print a summary.
+
+The last line printed is a one-line JSON summary, whether the run succeeded or not. The exit status
+is non-zero when a step failed or a blocking check stopped delivery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+import traceback
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+TARGET = "demo_shop"
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date().isoformat()
+    parser = argparse.ArgumentParser(prog="python -m scrape_assets.demo", description=__doc__)
+    parser.add_argument("--day", default="", help=f"partition to run (default: yesterday UTC, {yesterday})")
+    parser.add_argument("--products", type=int, default=2000, help="demo site catalog size")
+    parser.add_argument("--site-args", default="", help="extra demo site flags, e.g. '--layout v2'")
+    args = parser.parse_args(argv)
+    args.day = args.day or yesterday
+    return args
+
+
+def _metadata_value(value: Any) -> Any:
+    return getattr(value, "value", value)
+
+
+def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
+    from scrape_assets.demo_site.process import DemoSite
+
+    with DemoSite(products=args.products, extra_args=shlex.split(args.site_args)) as site:
+        os.environ["DEMO_SHOP_URL"] = site.url
+        print(f"demo site: {site.url} ({args.products} products {args.site_args})".rstrip(), flush=True)
+        from dagster import DagsterInstance
+
+        from scrape_assets.definitions import defs
+        from scrape_assets.defs.environment import warehouse_path
+
+        instance = DagsterInstance.get()
+        job = defs.resolve_job_def(f"daily_{TARGET}")
+        result = job.execute_in_process(
+            partition_key=args.day, instance=instance, raise_on_error=False, tags={"launched_by": "make demo"},
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
+        summary["run_id"] = result.run_id
+        summary["site_requests"] = site.stats()["total"]
+
+    print(f"\nrun {result.run_id}: {'SUCCESS' if result.success else 'FAILURE'}")
+    print("\nassets materialized for", args.day)
+    rows: dict[str, int] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
+        meta = {k: _metadata_value(v) for k, v in materialization.metadata.items()}
+        count = next((meta[k] for k in ("day_rows", "rows", "records", "pages", "record_urls") if k in meta), None)
+        key = materialization.asset_key.to_user_string()
+        rows[key] = count
+        where = meta.get("path") or meta.get("location") or meta.get("segment") or meta.get("table") or ""
+        print(f"  {key:40s} {count!s:>8}  {where}")
+    for failure in result.get_step_failure_events():
+        error = failure.step_failure_data.error  # type: ignore[union-attr]
+        print(f"  step {failure.step_key} FAILED: {error.cls_name}: {error.message.strip()}" if error else "")
+    checks = {}
+    print("\nchecks")
+    for evaluation in result.get_asset_check_evaluations():
+        checks[evaluation.check_name] = evaluation.passed
+        print(f"  {evaluation.asset_key.to_user_string()}:{evaluation.check_name:28s} {'passed' if evaluation.passed else 'FAILED'}")
+    summary["checks"] = checks
+    summary["quarantined_rows"] = rows.get(f"{TARGET}/quarantined_records")
+    summary["delivered_rows"] = _delivered_rows(warehouse_path(), args.day)
+    print(f"\nwarehouse: {warehouse_path()} table delivered_{TARGET} ({summary['delivered_rows']} rows for {args.day})")
+    print(f"dagster instance: {os.environ['DAGSTER_HOME']} (open it with `make dev`)")
+    return result.success
+
+
+def _delivered_rows(path: Path, day: str) -> int:
+    import duckdb
+
+    if not path.exists():
+        return 0
+    with duckdb.connect(str(path), read_only=True) as conn:
+        found = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [f"delivered_{TARGET}"]
+        ).fetchone()[0]
+        if not found:
+            return 0
+        return conn.execute(
+            f'SELECT count(*) FROM "delivered_{TARGET}" WHERE partition_date = CAST(? AS DATE)', [day]
+        ).fetchone()[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    data = Path(os.environ.setdefault("SCRAPE_ASSETS_DATA_DIR", "data")).resolve()
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(data / "dagster_home"))).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    summary: dict[str, Any] = {
+        "day": args.day, "target": TARGET, "run_id": None, "status": "FAILURE", "delivered_rows": 0,
+        "quarantined_rows": None, "checks": {}, "site_requests": None,
+    }
+    ok = False
+    try:
+        ok = _run(args, summary)
+    except Exception as exc:  # reported in the summary line, and the exit status says it failed
+        traceback.print_exc()
+        summary["error"] = f"{type(exc).__name__}: {exc}"
+    summary["status"] = "SUCCESS" if ok else "FAILURE"
+    print(json.dumps(summary, sort_keys=True), flush=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The demo shop as an aiohttp application, with request counters at `/__stats`."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from aiohttp import web
+
+from scrape_assets.demo_site.catalog import Catalog
+from scrape_assets.demo_site.knobs import SiteKnobs
+from scrape_assets.demo_site import pages
+
+STATS_PATH = "/__stats"
+
+
+def path_class(path: str) -> str:
+    """Which kind of page a path is, for counting: robots, sitemap, listing, product, home or other."""
+    if path == "/robots.txt":
+        return "robots"
+    if path == "/sitemap.xml" or path.startswith("/sitemaps/"):
+        return "sitemap"
+    if path.startswith("/category/"):
+        return "listing"
+    if path.startswith("/product/"):
+        return "product"
+    if path == "/":
+        return "home"
+    return "other"
+
+
+class RequestStats:
+    """Counts of served requests by path class, by status and by path."""
+
+    def __init__(self) -> None:
+        self.by_class: Counter[str] = Counter()
+        self.by_status: Counter[str] = Counter()
+        self.by_path: Counter[str] = Counter()
+
+    def record(self, path_qs: str, path: str, status: int) -> None:
+        self.by_class[path_class(path)] += 1
+        self.by_status[str(status)] += 1
+        self.by_path[path_qs] += 1
+
+    def snapshot(self, with_paths: bool) -> dict[str, object]:
+        body: dict[str, object] = {
+            "total": sum(self.by_class.values()),
+            "by_class": dict(self.by_class),
+            "by_status": dict(self.by_status),
+        }
+        if with_paths:
+            body["by_path"] = dict(self.by_path)
+        return body
+
+    def reset(self) -> None:
+        self.by_class.clear()
+        self.by_status.clear()
+        self.by_path.clear()
+
+
+def build_app(knobs: SiteKnobs) -> web.Application:
+    """The aiohttp application serving the shop described by `knobs`."""
+    catalog = Catalog(knobs.products, knobs.seed)
+    stats = RequestStats()
+
+    def base(request: web.Request) -> str:
+        return f"{request.scheme}://{request.host}"
+
+    @web.middleware
+    async def count_requests(request: web.Request, handler):  # type: ignore[no-untyped-def]
+        if request.path.startswith(STATS_PATH):
+            return await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPException as exc:
+            stats.record(request.path_qs, request.path, exc.status)
+            raise
+        stats.record(request.path_qs, request.path, response.status)
+        return response
+
+    def html(text: str) -> web.Response:
+        return web.Response(text=text, content_type="text/html", charset="utf-8")
+
+    def xml(text: str) -> web.Response:
+        return web.Response(text=text, content_type="application/xml", charset="utf-8")
+
+    async def robots(request: web.Request) -> web.Response:
+        return web.Response(text=pages.robots_txt(base(request), knobs.crawl_delay), content_type="text/plain")
+
+    async def sitemap_index(request: web.Request) -> web.Response:
+        return xml(pages.sitemap_index(base(request), catalog))
+
+    async def child_sitemap(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        if name == "categories":
+            return xml(pages.category_sitemap(base(request)))
+        if name.startswith("products-") and name[9:].isdigit():
+            body = pages.product_sitemap(base(request), catalog, int(name[9:]))
+            if body is not None:
+                return xml(body)
+        raise web.HTTPNotFound()
+
+    async def home(request: web.Request) -> web.Response:
+        return html(pages.home_page())
+
+    async def listing(request: web.Request) -> web.Response:
+        category = request.match_info["category"]
+        page_text = request.query.get("page", "1")
+        found = catalog.listing(category, int(page_text)) if page_text.isdigit() else None
+        if found is None:
+            raise web.HTTPNotFound()
+        ids, page_count = found
+        return html(pages.listing_page(catalog, category, int(page_text), ids, page_count))
+
+    async def product(request: web.Request) -> web.Response:
+        product_id = request.match_info["product_id"]
+        found = catalog.product(int(product_id)) if product_id.isdigit() else None
+        if found is None:
+            raise web.HTTPNotFound()
+        omitted = {
+            name for name, share in knobs.drop_fields.items() if catalog.is_dropped(name, found.id, share)
+        }
+        return html(pages.product_page(found, knobs.layout, omitted))
+
+    async def get_stats(request: web.Request) -> web.Response:
+        return web.json_response(stats.snapshot(with_paths=request.query.get("paths") == "1"))
+
+    async def reset_stats(request: web.Request) -> web.Response:
+        stats.reset()
+        return web.json_response({"reset": True})
+
+    app = web.Application(middlewares=[count_requests])
+    app.router.add_get("/robots.txt", robots)
+    app.router.add_get("/sitemap.xml", sitemap_index)
+    app.router.add_get("/sitemaps/{name}.xml", child_sitemap)
+    app.router.add_get("/", home)
+    app.router.add_get("/category/{category}", listing)
+    app.router.add_get("/product/{product_id}", product)
+    app.router.add_get(STATS_PATH, get_stats)
+    app.router.add_post(f"{STATS_PATH}/reset", reset_stats)
+    return app

@@ -1,0 +1,109 @@
+"""HTML and XML bodies of the demo shop. Two product layouts: v1 and v2 (renamed markup)."""
+
+from __future__ import annotations
+
+from html import escape
+
+from scrape_assets.demo_site.catalog import CATEGORIES, SITEMAP_CHUNK, Catalog, Product
+
+
+def robots_txt(base: str, crawl_delay: float) -> str:
+    """robots.txt with a Crawl-delay line and the sitemap index."""
+    return (
+        "User-agent: *\n"
+        f"Crawl-delay: {crawl_delay:g}\n"
+        "Disallow: /cart/\n"
+        f"Sitemap: {base}/sitemap.xml\n"
+    )
+
+
+def sitemap_index(base: str, catalog: Catalog) -> str:
+    """The sitemap index: one child sitemap of categories, then product sitemaps in chunks."""
+    children = [f"{base}/sitemaps/categories.xml"] + [
+        f"{base}/sitemaps/products-{n}.xml" for n in range(1, catalog.sitemap_chunks() + 1)
+    ]
+    entries = "".join(f"<sitemap><loc>{url}</loc></sitemap>" for url in children)
+    return f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
+
+
+def _urlset(urls: list[str]) -> str:
+    entries = "".join(f"<url><loc>{escape(url)}</loc></url>" for url in urls)
+    return f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>'
+
+
+def category_sitemap(base: str) -> str:
+    """Child sitemap listing the first page of every category."""
+    return _urlset([f"{base}/category/{name}" for name in CATEGORIES])
+
+
+def product_sitemap(base: str, catalog: Catalog, chunk: int) -> str | None:
+    """Child sitemap `chunk` (1-based) of product URLs, or None past the end."""
+    first = (chunk - 1) * SITEMAP_CHUNK + 1
+    if chunk < 1 or first > catalog.size:
+        return None
+    last = min(catalog.size, chunk * SITEMAP_CHUNK)
+    return _urlset([f"{base}/product/{i}" for i in range(first, last + 1)])
+
+
+def _layout(title: str, body: str) -> str:
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f'<body><header><a href="/">Demo Shop</a></header><main>{body}</main></body></html>'
+    )
+
+
+def home_page() -> str:
+    """Home page linking every category."""
+    links = "".join(f'<li><a href="/category/{c}">{c.title()}</a></li>' for c in CATEGORIES)
+    return _layout("Demo Shop", f"<ul class=\"categories\">{links}</ul>")
+
+
+def listing_page(catalog: Catalog, category: str, page: int, ids: list[int], pages: int) -> str:
+    """A category listing page with `?page=` pagination."""
+    items = "".join(
+        f'<li class="product-card"><a href="/product/{pid}">{escape(catalog.product(pid).title)}</a></li>'  # type: ignore[union-attr]
+        for pid in ids
+    )
+    nav = ""
+    if page > 1:
+        nav += f'<a class="prev" href="/category/{category}?page={page - 1}">Previous</a>'
+    if page < pages:
+        nav += f'<a class="next" href="/category/{category}?page={page + 1}">Next</a>'
+    body = f'<h1>{category.title()}</h1><ul class="products">{items}</ul><nav class="pagination">{nav}</nav>'
+    return _layout(f"{category.title()} page {page}", body)
+
+
+def product_page(product: Product, layout: str, omitted: set[str]) -> str:
+    """A product page in layout v1 or v2, leaving out the fields in `omitted`."""
+    render = _product_v1 if layout == "v1" else _product_v2
+    return _layout(product.title if "title" not in omitted else "Product", render(product, omitted))
+
+
+def _product_v1(p: Product, omitted: set[str]) -> str:
+    parts = {
+        "category": f'<nav class="breadcrumb"><a href="/">Home</a> &rsaquo; <a href="/category/{p.category}">{p.category.title()}</a></nav>',
+        "title": f'<h1 class="product-title">{escape(p.title)}</h1>',
+        "sku": f'<p>SKU: <span class="sku">{p.sku}</span></p>',
+        "price": f'<span class="price" data-amount="{p.price:.2f}">{p.price:.2f}</span>',
+        "currency": f'<span class="currency">{p.currency}</span>',
+        "availability": f'<p class="availability" data-state="{p.availability}">{p.availability.replace("_", " ")}</p>',
+        "rating": f'<div class="rating" data-value="{p.rating:.1f}">{p.rating:.1f} / 5</div>',
+        "description": f'<div class="description"><p>{escape(p.description)}</p></div>',
+    }
+    inner = "".join(html for name, html in parts.items() if name not in omitted)
+    return f'<article class="product">{inner}</article>'
+
+
+def _product_v2(p: Product, omitted: set[str]) -> str:
+    parts = {
+        "category": f'<ol class="crumbs"><li><a href="/">Home</a></li><li><a href="/category/{p.category}">{p.category.title()}</a></li></ol>',
+        "title": f'<h2 class="pdp-name">{escape(p.title)}</h2>',
+        "sku": f'<dl><dt>Item</dt><dd class="pdp-item-code">{p.sku}</dd></dl>',
+        "price": f'<meta itemprop="price" content="{p.price:.2f}">',
+        "currency": f'<meta itemprop="priceCurrency" content="{p.currency}">',
+        "availability": f'<link itemprop="availability" href="https://schema.org/{p.availability}">',
+        "rating": f'<span class="stars" title="{p.rating:.1f}"></span>',
+        "description": f'<section class="pdp-copy">{escape(p.description)}</section>',
+    }
+    inner = "".join(html for name, html in parts.items() if name not in omitted)
+    return f'<div class="pdp" itemscope itemtype="https://schema.org/Product">{inner}</div>'

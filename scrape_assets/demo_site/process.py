@@ -1,0 +1,62 @@
+"""Start the demo site as a child process on a free loopback port, and stop exactly that process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Sequence
+
+
+class DemoSite:
+    """A running demo site. Use as a context manager; `url` is its base URL."""
+
+    def __init__(self, products: int = 2000, seed: int = 7, extra_args: Sequence[str] = (), port: int = 0,
+                 startup_timeout: float = 20.0):
+        self.args = [sys.executable, "-m", "scrape_assets.demo_site", "--port", str(port),
+                     "--products", str(products), "--seed", str(seed), *extra_args]
+        self.startup_timeout = startup_timeout
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+
+    def start(self) -> DemoSite:
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.process.stdout.readline()  # type: ignore[union-attr]
+        if not line.startswith("listening on "):
+            self.process.wait(timeout=self.startup_timeout)
+            raise RuntimeError(
+                f"demo site did not start ({' '.join(self.args)}): {self.process.stderr.read().strip()}"  # type: ignore[union-attr]
+            )
+        self.url = line.split("listening on ", 1)[1].strip()
+        return self
+
+    def stats(self, with_paths: bool = False) -> dict:
+        """The site's request counters (`/__stats`)."""
+        query = "?paths=1" if with_paths else ""
+        with urllib.request.urlopen(f"{self.url}/__stats{query}", timeout=10) as response:
+            return json.load(response)
+
+    def reset_stats(self) -> None:
+        request = urllib.request.Request(f"{self.url}/__stats/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process is not None:
+            for stream in (self.process.stdout, self.process.stderr):
+                if stream is not None:
+                    stream.close()
+
+    def __enter__(self) -> DemoSite:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,121 @@
+"""Stream a partition's stored record pages into a Parquet file of string-typed records."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from scrape_assets.extraction.errors import NoRecordPages, SelectorNotFound
+from scrape_assets.extraction.selectors import extract_fields
+from scrape_assets.page_store import StoredPage
+from scrape_assets.target_config.models import TargetConfig
+
+META_COLUMNS = ("source_url", "page_ref", "fetched_at")
+BATCH_ROWS = 5000
+EXAMPLES = 5
+
+
+@dataclass
+class ExtractionSummary:
+    """What extraction saw: pages read, records written, pages skipped by reason, fields missing."""
+
+    pages_read: int = 0
+    records: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    missing: Counter = field(default_factory=Counter)
+    missing_examples: dict[str, list[str]] = field(default_factory=dict)
+
+    def completeness(self, target: TargetConfig) -> dict[str, float]:
+        """Share of records in which each field was found."""
+        return {
+            name: (1.0 - self.missing[name] / self.records) if self.records else 0.0
+            for name in target.record.fields
+        }
+
+
+def record_schema(target: TargetConfig) -> pa.Schema:
+    """Parsed records are all strings; types are applied by validation."""
+    return pa.schema([(name, pa.string()) for name in (*target.record.fields, *META_COLUMNS)])
+
+
+def _decode(page: StoredPage) -> str:
+    charset = "utf-8"
+    content_type = page.content_type.lower()
+    if "charset=" in content_type:
+        charset = content_type.split("charset=", 1)[1].split(";")[0].strip() or "utf-8"
+    try:
+        return page.body.decode(charset, errors="replace")
+    except LookupError:
+        return page.body.decode("utf-8", errors="replace")
+
+
+def extract_records(target: TargetConfig, pages: Iterable[StoredPage], out_path: Path) -> ExtractionSummary:
+    """Write one record per successful record page to `out_path` (Parquet), streaming.
+
+    Raises `SelectorNotFound` (and writes nothing) when a required field is missing on more than
+    `record.selector_missing_max_share` of record pages, and `NoRecordPages` when there are none.
+    """
+    summary = ExtractionSummary()
+    schema = record_schema(target)
+    columns: dict[str, list[str | None]] = {name: [] for name in schema.names}
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    partial = out_path.with_name(f".{out_path.name}.partial")
+    with pq.ParquetWriter(partial, schema) as writer:
+        for page in pages:
+            summary.pages_read += 1
+            if not target.is_record_url(page.url):
+                summary.skipped["not_a_record_page"] += 1
+                continue
+            if page.status != 200:
+                summary.skipped[f"status_{page.status}"] += 1
+                continue
+            if "html" not in page.content_type.lower():
+                summary.skipped["not_html"] += 1
+                continue
+            values = extract_fields(_decode(page), target.record.fields)
+            for name, value in values.items():
+                if value is None:
+                    summary.missing[name] += 1
+                    examples = summary.missing_examples.setdefault(name, [])
+                    if len(examples) < EXAMPLES:
+                        examples.append(page.url)
+                columns[name].append(value)
+            columns["source_url"].append(page.url)
+            columns["page_ref"].append(page.ref)
+            columns["fetched_at"].append(page.fetched_at)
+            summary.records += 1
+            if len(columns["source_url"]) >= BATCH_ROWS:
+                writer.write_table(pa.table(columns, schema=schema))
+                columns = {name: [] for name in schema.names}
+        if columns["source_url"]:
+            writer.write_table(pa.table(columns, schema=schema))
+    try:
+        _raise_for_missing_selectors(target, summary)
+    except (SelectorNotFound, NoRecordPages):
+        partial.unlink()
+        raise
+    os.replace(partial, out_path)
+    return summary
+
+
+def _raise_for_missing_selectors(target: TargetConfig, summary: ExtractionSummary) -> None:
+    if summary.records == 0:
+        raise NoRecordPages(
+            f"target {target.name!r}: none of the {summary.pages_read} stored pages is a successful record "
+            f"page (pattern {target.record_url_pattern!r}); skipped: {dict(summary.skipped)}"
+        )
+    allowed = target.record.selector_missing_max_share
+    for name, spec in target.record.fields.items():
+        missing = summary.missing[name]
+        if spec.required and missing / summary.records > allowed:
+            raise SelectorNotFound(
+                target.name, name, spec.selector, missing, summary.records, allowed,
+                summary.missing_examples.get(name, []),
+            )

@@ -1,0 +1,17 @@
+"""The page store: raw responses kept as WARC segments per target and day, so that extraction,
+validation and delivery can be re-run without touching the network. Dagster-free."""
+
+from scrape_assets.page_store.store import (
+    LocalPageStore,
+    PageStore,
+    iter_latest_pages,
+    latest_entries,
+    page_store_from_spec,
+    partition_prefix,
+)
+from scrape_assets.page_store.warc import IndexEntry, SegmentWriter, StoredPage
+
+__all__ = [
+    "IndexEntry", "LocalPageStore", "PageStore", "SegmentWriter", "StoredPage",
+    "iter_latest_pages", "latest_entries", "page_store_from_spec", "partition_prefix",
+]

@@ -1,0 +1,6 @@
+"""Target configuration: the YAML files that declare each site, parsed into typed objects."""
+
+from scrape_assets.target_config.loader import TargetConfigError, load_target, load_targets
+from scrape_assets.target_config.models import FieldSpec, TargetConfig
+
+__all__ = ["FieldSpec", "TargetConfig", "TargetConfigError", "load_target", "load_targets"]

@@ -1,0 +1,181 @@
+"""Typed model of a target YAML file (`scrape_assets/targets/<name>.yaml`).
+
+Both sides use it: the orchestrator builds assets and schemas from it, and the crawler receives it
+(serialised through Pipes extras) to configure Scrapy. It must not import Dagster.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Literal
+from urllib.parse import urljoin, urlparse
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FIELD_TYPES = ("string", "int", "float", "bool", "date")
+NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+RESERVED_COLUMNS = ("partition_date", "source_url", "page_ref", "fetched_at", "quarantine_reason")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldChecks(_Strict):
+    """Value rules applied by the pandera schema, beyond type and presence."""
+
+    gt: float | None = None
+    ge: float | None = None
+    lt: float | None = None
+    le: float | None = None
+    isin: list[str] | None = None
+    regex: str | None = None
+    min_length: int | None = None
+
+    @field_validator("regex")
+    @classmethod
+    def _regex_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            re.compile(value)
+        return value
+
+
+class FieldSpec(_Strict):
+    """One field of the record: where to find it on the page and what it must look like."""
+
+    css: str | None = None
+    xpath: str | None = None
+    type: Literal["string", "int", "float", "bool", "date"] = "string"
+    required: bool = False
+    min_completeness: float = Field(default=0.0, ge=0.0, le=1.0)
+    checks: FieldChecks = FieldChecks()
+
+    @model_validator(mode="after")
+    def _exactly_one_selector(self) -> FieldSpec:
+        if (self.css is None) == (self.xpath is None):
+            raise ValueError("give exactly one of 'css' or 'xpath'")
+        return self
+
+    @property
+    def selector(self) -> str:
+        """The selector text, for error messages."""
+        return f"css:{self.css}" if self.css is not None else f"xpath:{self.xpath}"
+
+
+class RecordSpec(_Strict):
+    """The record extracted from each record page."""
+
+    key: str
+    fields: dict[str, FieldSpec]
+    # Fail extraction (SelectorNotFound) when a required field's selector matches nothing on more than
+    # this share of record pages: a layout change, not a data-quality dip.
+    selector_missing_max_share: float = Field(default=0.5, ge=0.0, le=1.0)
+    # The row-count check passes when extracted records reach this share of the frontier's record URLs.
+    min_row_share: float = Field(default=0.99, ge=0.0, le=1.0)
+
+    @field_validator("fields")
+    @classmethod
+    def _field_names(cls, fields: dict[str, FieldSpec]) -> dict[str, FieldSpec]:
+        if not fields:
+            raise ValueError("declare at least one field")
+        for name in fields:
+            if not re.match(NAME_PATTERN, name):
+                raise ValueError(f"field name {name!r} must match {NAME_PATTERN}")
+            if name in RESERVED_COLUMNS:
+                raise ValueError(f"field name {name!r} is reserved")
+        return fields
+
+    @model_validator(mode="after")
+    def _key_is_required_field(self) -> RecordSpec:
+        if self.key not in self.fields:
+            raise ValueError(f"key {self.key!r} is not one of the fields {sorted(self.fields)}")
+        if not self.fields[self.key].required:
+            raise ValueError(f"key field {self.key!r} must be required: true")
+        return self
+
+
+class PolitenessSpec(_Strict):
+    """How hard the crawler may hit the target. Defaults are production-polite."""
+
+    obey_robots: bool = True
+    respect_crawl_delay: bool = True
+    download_delay_seconds: float = Field(default=0.0, ge=0.0)
+    concurrency: int = Field(default=8, ge=1, le=256)
+    max_tries: int = Field(default=4, ge=1, le=20)
+    timeout_seconds: float = Field(default=30.0, gt=0.0)
+    max_page_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    user_agent: str = "scrape-assets (+https://github.com/scrape-assets)"
+
+
+class ScheduleSpec(_Strict):
+    """When the daily job runs, and the first day that exists."""
+
+    start_date: date = date(2026, 1, 1)
+    hour_of_day: int = Field(default=3, ge=0, le=23)
+    minute_of_hour: int = Field(default=0, ge=0, le=59)
+    timezone: str = "UTC"
+
+
+class RunPolicySpec(_Strict):
+    """Dagster step retries of the crawl (a whole-step retry, above Scrapy's request retries)."""
+
+    crawl_step_retries: int = Field(default=2, ge=0, le=10)
+    crawl_step_retry_delay_seconds: float = Field(default=30.0, ge=0.0)
+
+
+class TargetConfig(_Strict):
+    """A target site and everything needed to scrape, validate and deliver it."""
+
+    name: str = Field(pattern=NAME_PATTERN)
+    base_url: str
+    allowed_domains: list[str]
+    sitemap_index: str | None = None
+    start_urls: list[str] = []
+    follow: list[str] = []
+    record_url_pattern: str
+    record: RecordSpec
+    politeness: PolitenessSpec = PolitenessSpec()
+    schedule: ScheduleSpec = ScheduleSpec()
+    run_policy: RunPolicySpec = RunPolicySpec()
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value.rstrip("/") + "/"
+
+    @field_validator("follow", "record_url_pattern")
+    @classmethod
+    def _patterns_compile(cls, value: str | list[str]) -> str | list[str]:
+        for pattern in [value] if isinstance(value, str) else value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _has_a_way_in(self) -> TargetConfig:
+        if self.sitemap_index is None and not self.start_urls:
+            raise ValueError("give a sitemap_index or at least one start_url")
+        return self
+
+    def absolute(self, url: str) -> str:
+        """Resolve a URL from the YAML against `base_url`."""
+        return urljoin(self.base_url, url)
+
+    def is_record_url(self, url: str) -> bool:
+        """True when the URL is a page that carries one record."""
+        return re.search(self.record_url_pattern, url) is not None
+
+    def is_follow_url(self, url: str) -> bool:
+        """True when links to this URL should be followed (listing pagination)."""
+        return any(re.search(pattern, url) for pattern in self.follow)
+
+    @property
+    def delivered_table(self) -> str:
+        """Name of the table users query."""
+        return f"delivered_{self.name}"

@@ -1,0 +1,105 @@
+"""Validate parsed records in batches; write valid rows and quarantined rows (with reasons) to Parquet."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.errors
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from scrape_assets.extraction.extract import META_COLUMNS
+from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.validation.schema import arrow_schema, build_schema
+
+BATCH_ROWS = 50_000
+REASON_COLUMN = "quarantine_reason"
+_BOOL_WORDS = {"true": "True", "yes": "True", "1": "True", "false": "False", "no": "False", "0": "False"}
+
+
+@dataclass
+class ValidationSummary:
+    """Rows in, valid, quarantined; failures by `field: check`; non-null counts per field over all rows."""
+
+    rows: int = 0
+    valid: int = 0
+    quarantined: int = 0
+    failures: Counter = field(default_factory=Counter)
+    present: Counter = field(default_factory=Counter)
+
+    def completeness(self, target: TargetConfig) -> dict[str, float]:
+        """Share of all parsed rows (valid and quarantined) in which each field was present."""
+        return {name: (self.present[name] / self.rows if self.rows else 0.0) for name in target.record.fields}
+
+
+def _prepare(frame: pd.DataFrame, target: TargetConfig) -> pd.DataFrame:
+    for name, spec in target.record.fields.items():
+        if spec.type == "bool":
+            frame[name] = frame[name].map(lambda v: _BOOL_WORDS.get(str(v).lower(), v) if v is not None else v)
+    return frame
+
+
+def _reasons(error: pandera.errors.SchemaErrors) -> dict[int, list[str]]:
+    by_row: dict[int, list[str]] = {}
+    cases = error.failure_cases
+    for row in cases.itertuples(index=False):
+        if pd.isna(row.index):
+            raise ValueError(f"schema failure without a row (check {row.check} on {row.column}): {row.failure_case}")
+        by_row.setdefault(int(row.index), []).append(f"{row.column}: {row.check} (got {row.failure_case!r})")
+    return by_row
+
+
+def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
+                     quarantine_path: Path) -> ValidationSummary:
+    """Split `parsed_path` into `valid_path` (typed) and `quarantine_path` (text + reason), streaming.
+
+    A key already seen in an earlier row (this batch or a previous one) is quarantined as a duplicate.
+    """
+    schema = build_schema(target)
+    valid_schema = arrow_schema(target, META_COLUMNS)
+    quarantine_schema = pq.read_schema(parsed_path).append(pa.field(REASON_COLUMN, pa.string()))
+    key = target.record.key
+    seen_keys: set[str] = set()
+    summary = ValidationSummary()
+    outputs = {Path(valid_path): valid_schema, Path(quarantine_path): quarantine_schema}
+    partials = {path: path.with_name(f".{path.name}.partial") for path in outputs}
+    for path in outputs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    with pq.ParquetWriter(partials[Path(valid_path)], valid_schema) as valid_out, pq.ParquetWriter(
+        partials[Path(quarantine_path)], quarantine_schema
+    ) as quarantine_out:
+        for batch in pq.ParquetFile(parsed_path).iter_batches(batch_size=BATCH_ROWS):
+            frame = batch.to_pandas()
+            summary.rows += len(frame)
+            for name in target.record.fields:
+                summary.present[name] += int(frame[name].notna().sum())
+            reasons: dict[int, list[str]] = {}
+            for index, value in frame[key].items():
+                if value is not None and value in seen_keys:
+                    reasons.setdefault(int(index), []).append(f"{key}: duplicate key from an earlier batch (got {value!r})")
+            try:
+                schema.validate(_prepare(frame.copy(), target), lazy=True)
+            except pandera.errors.SchemaErrors as error:
+                for index, found in _reasons(error).items():
+                    reasons.setdefault(index, []).extend(found)
+            bad = frame.loc[sorted(reasons)].copy()
+            good = frame.drop(index=list(reasons))
+            seen_keys.update(v for v in good[key] if v is not None)
+            if len(good):
+                typed = schema.validate(_prepare(good.copy(), target))
+                valid_out.write_table(pa.Table.from_pandas(typed, schema=valid_schema, preserve_index=False))
+            if len(bad):
+                bad[REASON_COLUMN] = ["; ".join(reasons[i]) for i in bad.index]
+                for reason_list in reasons.values():
+                    for reason in reason_list:
+                        summary.failures[reason.split(" (got", 1)[0]] += 1
+                quarantine_out.write_table(pa.Table.from_pandas(bad, schema=quarantine_schema, preserve_index=False))
+            summary.valid += len(good)
+            summary.quarantined += len(bad)
+    for path, partial in partials.items():
+        os.replace(partial, path)
+    return summary
