@@ -19,15 +19,16 @@ FIELD_COMPLETENESS = "field_completeness"
 ROW_COUNT_VS_FRONTIER = "row_count_vs_frontier"
 
 
-def validation_check_specs(target: TargetConfig, keys: TargetKeys) -> list[AssetCheckSpec]:
-    """The blocking checks declared on validated_records."""
+def validation_check_specs(target: TargetConfig, keys: TargetKeys, partitions) -> list[AssetCheckSpec]:  # type: ignore[no-untyped-def]
+    """The blocking checks declared on validated_records, partitioned like it so that every
+    evaluation is recorded against its day."""
     return [
         AssetCheckSpec(
-            FIELD_COMPLETENESS, asset=keys.validated_records, blocking=True,
+            FIELD_COMPLETENESS, asset=keys.validated_records, blocking=True, partitions_def=partitions,
             description="Per-field completeness of the day's records against the target YAML thresholds.",
         ),
         AssetCheckSpec(
-            ROW_COUNT_VS_FRONTIER, asset=keys.validated_records, blocking=True,
+            ROW_COUNT_VS_FRONTIER, asset=keys.validated_records, blocking=True, partitions_def=partitions,
             additional_deps=[keys.url_frontier],
             description="Records extracted versus record URLs in the day's frontier.",
         ),

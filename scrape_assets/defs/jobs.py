@@ -12,7 +12,6 @@ def daily_job(target: TargetConfig, partitions) -> UnresolvedAssetJobDefinition:
     return define_asset_job(
         name=f"daily_{target.name}",
         selection=AssetSelection.groups(target.name),
-        partitions_def=partitions,
         tags={"target": target.name},
         description=f"Scrape, extract, validate and deliver {target.name} for one day.",
     )

@@ -27,7 +27,7 @@ def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) 
             AssetSpec(keys.validated_records, description="Records that passed the pandera schema, typed.", **common),
             AssetSpec(keys.quarantined_records, description="Records that failed it, with the reason and page ref.", **common),
         ],
-        check_specs=validation_check_specs(target, keys),
+        check_specs=validation_check_specs(target, keys, partitions),
     )
     def validate(context: AssetExecutionContext, page_store: PageStoreResource, record_files: RecordFiles):  # type: ignore[no-untyped-def]
         day = context.partition_key

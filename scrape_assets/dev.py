@@ -1,0 +1,41 @@
+"""`make dev`: the Dagster UI with the demo site running, on embedded defaults.
+
+Starts the demo site on 127.0.0.1:8765 (the port `demo_shop.yaml` defaults to), then `dagster dev`
+on 127.0.0.1:PORT against `workspace.yaml`, sharing `data/` (and the runs of `make demo`). Ctrl-C
+stops both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from scrape_assets.demo_site.process import DemoSite
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m scrape_assets.dev", description=__doc__)
+    parser.add_argument("--port", type=int, default=3000, help="Dagster UI port")
+    parser.add_argument("--site-port", type=int, default=8765, help="demo site port")
+    parser.add_argument("--products", type=int, default=2000, help="demo site catalog size")
+    args = parser.parse_args(argv)
+    data = Path(os.environ.setdefault("SCRAPE_ASSETS_DATA_DIR", "data")).resolve()
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(data / "dagster_home"))).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    with DemoSite(products=args.products, port=args.site_port) as site:
+        os.environ["DEMO_SHOP_URL"] = site.url
+        print(f"demo site: {site.url}; Dagster UI: http://127.0.0.1:{args.port}", flush=True)
+        dagster = Path(sys.executable).with_name("dagster")
+        command = [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(args.port), "-w", "workspace.yaml"]
+        try:
+            return subprocess.call(command)
+        except KeyboardInterrupt:
+            return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

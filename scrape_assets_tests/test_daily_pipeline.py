@@ -1,0 +1,153 @@
+"""One day end to end through Dagster against the demo site, with a real subprocess crawl."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pyarrow.parquet as pq
+import pytest
+from dagster import AssetCheckKey, AssetKey
+
+from scrape_assets.page_store import LocalPageStore, iter_latest_pages, partition_prefix
+
+pytestmark = pytest.mark.e2e
+
+DAY = "2026-11-20"
+FIELDS = ("sku", "title", "price", "currency", "availability", "rating", "category", "description")
+VALIDATED = AssetKey(["demo_shop", "validated_records"])
+DELIVERED = AssetKey(["demo_shop", "delivered_demo_shop"])
+
+
+def _materialized(result) -> set[str]:
+    return {e.event_specific_data.materialization.asset_key.to_user_string()
+            for e in result.get_asset_materialization_events()}
+
+
+def _metadata(result, key: str) -> dict:
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.to_user_string() == key:
+            return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    raise AssertionError(f"{key} was not materialized")
+
+
+def _table_dump(pipeline) -> bytes:
+    rows = pipeline.query(
+        "SELECT * FROM delivered_demo_shop WHERE partition_date = CAST(? AS DATE) ORDER BY sku", [DAY])
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+def test_day_delivers_every_product_with_all_fields(pipeline, start_site):
+    site = start_site(400)
+    result = pipeline.run_day(site, DAY)
+
+    assert result.success
+    assert _materialized(result) == {
+        "demo_shop/url_frontier", "demo_shop/raw_pages", "demo_shop/parsed_records",
+        "demo_shop/validated_records", "demo_shop/quarantined_records", "demo_shop/delivered_demo_shop",
+    }
+    assert pipeline.query("SELECT count(*), count(DISTINCT sku) FROM delivered_demo_shop "
+                          "WHERE partition_date = CAST(? AS DATE)", [DAY]) == [(400, 400)]
+    null_checks = " OR ".join(f"{f} IS NULL" for f in FIELDS)
+    assert pipeline.query(f"SELECT count(*) FROM delivered_demo_shop WHERE {null_checks}") == [(0,)]
+    # the record matches what the site shows for that product
+    from scrape_assets.demo_site.catalog import Catalog
+    product = Catalog(400, 7).product(7)
+    assert pipeline.query("SELECT sku, title, price, currency, availability, rating, category "
+                          "FROM delivered_demo_shop WHERE source_url = ?", [f"{site.url}/product/7"]) == [
+        (product.sku, product.title, product.price, product.currency, product.availability, product.rating,
+         product.category.title())]
+
+    # every product page was fetched exactly once, and the crawl's metadata says so
+    stats = site.stats()
+    assert stats["by_class"]["product"] == 400
+    raw = _metadata(result, "demo_shop/raw_pages")
+    assert raw["status_counts"] == {"200": raw["pages"]}
+    assert raw["pages"] == stats["total"] - stats["by_class"]["sitemap"] - 1  # the frontier's robots.txt
+    assert raw["bytes"] > 400 * 1000 and raw["pages_per_second"] > 0
+    assert _metadata(result, "demo_shop/url_frontier")["record_urls"] == 400
+    assert _metadata(result, "demo_shop/quarantined_records")["rows"] == 0
+
+    # checks passed, recorded against the partition
+    for check in ("field_completeness", "row_count_vs_frontier"):
+        record = pipeline.instance.event_log_storage.get_asset_check_execution_history(
+            AssetCheckKey(VALIDATED, check), limit=1)[0]
+        assert record.partition == DAY
+        assert record.event.dagster_event.event_specific_data.passed
+
+
+def test_same_day_three_times_leaves_an_identical_table(pipeline, start_site):
+    site = start_site(150)
+    dumps = []
+    for _ in range(3):
+        assert pipeline.run_day(site, DAY).success
+        dumps.append(_table_dump(pipeline))
+    assert dumps[0] == dumps[1] == dumps[2]
+    assert pipeline.query("SELECT count(*) FROM delivered_demo_shop") == [(150,)]
+
+
+def test_missing_required_field_blocks_delivery_and_fills_quarantine(pipeline, start_site):
+    good = start_site(200)
+    assert pipeline.run_day(good, DAY).success
+    delivered_before = _table_dump(pipeline)
+    good.stop()
+
+    # the same site (same URLs) after a change that drops the price from 37% of product pages
+    bad = start_site(200, "--drop-field", "price:0.4", port=int(good.url.rsplit(":", 1)[1]))
+    result = pipeline.run_day(bad, DAY)
+
+    assert not result.success
+    materialized = _materialized(result)
+    assert "demo_shop/quarantined_records" in materialized
+    assert "demo_shop/delivered_demo_shop" not in materialized
+    assert _table_dump(pipeline) == delivered_before  # the delivered table is untouched
+
+    evaluation = {e.check_name: e for e in result.get_asset_check_evaluations()}["field_completeness"]
+    assert not evaluation.passed
+    meta = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
+    assert meta["completeness/price"] == pytest.approx(1 - 74 / 200)
+    assert meta["failing_fields"] == "price"
+    failure = result.get_step_failure_events()[0]
+    assert "blocking asset check" in failure.step_failure_data.error.message
+
+    quarantine = pq.read_table(pipeline.data_dir / "records" / "demo_shop" / DAY / "quarantined.parquet").to_pylist()
+    assert len(quarantine) == 74
+    assert all("price: not_nullable" in row["quarantine_reason"] for row in quarantine)
+    assert all(row["page_ref"].startswith(f"demo_shop/{DAY}/") for row in quarantine)
+
+
+def test_layout_change_fails_extraction_and_keeps_raw_pages(pipeline, start_site):
+    site = start_site(120, "--layout", "v2")
+    result = pipeline.run_day(site, DAY)
+
+    assert not result.success
+    assert "demo_shop/raw_pages" in _materialized(result)
+    assert "demo_shop/parsed_records" not in _materialized(result)
+    failure = result.get_step_failure_events()[0]
+    error = failure.step_failure_data.error
+    assert failure.step_key == "demo_shop__parsed_records"
+    assert error.cause.cls_name == "SelectorNotFound"
+    assert "required field 'sku' selector 'css:span.sku::text' matched nothing on 120 of 120" in error.cause.message
+    assert f"{site.url}/product/" in error.cause.message
+
+    stored = list(iter_latest_pages(LocalPageStore(pipeline.data_dir / "pages"), partition_prefix("demo_shop", DAY)))
+    assert sum(1 for page in stored if "/product/" in page.url) == 120
+    assert not (pipeline.data_dir / "records" / "demo_shop" / DAY / "parsed.parquet").exists()
+
+
+def test_unreachable_start_url_fails_the_frontier_naming_the_url(pipeline, start_site):
+    site = start_site(10)
+    site.stop()  # the port is now closed: nothing answers there
+    result = pipeline.run_day(site, DAY)
+
+    assert not result.success
+    failure = result.get_step_failure_events()[0]
+    assert failure.step_key == "demo_shop__url_frontier"
+    assert failure.step_failure_data.error.cause.cls_name == "TargetUnreachable"
+    message = failure.step_failure_data.error.cause.message
+    assert f"{site.url}/robots.txt unreachable after 4 tries" in message
+    assert "ConnectionRefusedError" in message
+    assert _materialized(result) == set()

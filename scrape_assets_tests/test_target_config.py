@@ -1,0 +1,92 @@
+"""Target YAML parsing: good files load; bad ones fail with the file, the field and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scrape_assets.target_config import TargetConfigError, load_target, load_targets
+from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+
+
+def _demo() -> dict:
+    return yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
+
+
+def _write(tmp_path: Path, name: str, body: dict | str) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(body if isinstance(body, str) else yaml.safe_dump(body))
+    return path
+
+
+def test_shipped_demo_target_loads_with_env_base_url(monkeypatch):
+    monkeypatch.setenv("DEMO_SHOP_URL", "http://127.0.0.1:9999")
+    target = load_targets(DEFAULT_TARGETS_DIR)[0]
+    assert target.name == "demo_shop"
+    assert target.base_url == "http://127.0.0.1:9999/"
+    assert target.record.key == "sku"
+    assert target.is_record_url("http://127.0.0.1:9999/product/12")
+    assert not target.is_record_url("http://127.0.0.1:9999/category/toys?page=2")
+    assert target.is_follow_url("http://127.0.0.1:9999/category/toys?page=2")
+
+
+def test_base_url_falls_back_to_the_default_in_the_file(monkeypatch):
+    monkeypatch.delenv("DEMO_SHOP_URL", raising=False)
+    assert load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml").base_url == "http://127.0.0.1:8765/"
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
+    path = _write(tmp_path, "broken", "base_url: [unclosed\nrecord: {}\n")
+    with pytest.raises(TargetConfigError) as raised:
+        load_target(path)
+    assert str(path) in str(raised.value)
+    assert "not valid YAML at line" in str(raised.value)
+
+
+def test_unknown_field_type_names_the_field(tmp_path):
+    body = _demo()
+    body["record"]["fields"]["price"]["type"] = "money"
+    path = _write(tmp_path, "shop", body)
+    with pytest.raises(TargetConfigError) as raised:
+        load_target(path)
+    assert raised.value.field == "record.fields.price.type"
+    assert str(path) in str(raised.value) and "money" not in raised.value.field
+    assert "'string', 'int', 'float', 'bool' or 'date'" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "field", "problem"),
+    [
+        (lambda b: b["record"]["fields"]["title"].pop("css"), "record.fields.title", "exactly one of 'css' or 'xpath'"),
+        (lambda b: b["record"].update(key="nope"), "record", "key 'nope' is not one of the fields"),
+        (lambda b: b.update(base_url="ftp://example"), "base_url", "is not an http(s) URL"),
+        (lambda b: b.update(record_url_pattern="(unclosed"), "record_url_pattern", "does not compile"),
+        (lambda b: b["politeness"].update(concurrency=0), "politeness.concurrency", "greater than or equal to 1"),
+        (lambda b: b.update(surprise=True), "surprise", "Extra inputs are not permitted"),
+        (lambda b: b.update(name="other"), "name", "differs from the file name"),
+    ],
+)
+def test_invalid_settings_name_the_field(tmp_path, mutate, field, problem):
+    body = _demo()
+    mutate(body)
+    with pytest.raises(TargetConfigError) as raised:
+        load_target(_write(tmp_path, "shop", body))
+    assert raised.value.field == field
+    assert problem in str(raised.value)
+
+
+def test_missing_environment_variable_without_default_is_named(tmp_path, monkeypatch):
+    monkeypatch.delenv("NO_SUCH_SHOP_URL", raising=False)
+    body = _demo()
+    body["base_url"] = "${NO_SUCH_SHOP_URL}"
+    with pytest.raises(TargetConfigError) as raised:
+        load_target(_write(tmp_path, "shop", body))
+    assert raised.value.field == "base_url"
+    assert "NO_SUCH_SHOP_URL is not set" in str(raised.value)
+
+
+def test_empty_targets_folder_is_an_error(tmp_path):
+    with pytest.raises(TargetConfigError, match="no \\*.yaml target files"):
+        load_targets(tmp_path)
