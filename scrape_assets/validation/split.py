@@ -43,14 +43,34 @@ def _prepare(frame: pd.DataFrame, target: TargetConfig) -> pd.DataFrame:
     return frame
 
 
-def _reasons(error: pandera.errors.SchemaErrors) -> dict[int, list[str]]:
+def _row_failures(error: pandera.errors.SchemaErrors) -> dict[int, list[str]]:
+    """Failing checks by row. A check that failed for the whole column (no row index) is only
+    expected after a coercion failure in that column; it is re-run once those rows are removed."""
     by_row: dict[int, list[str]] = {}
-    cases = error.failure_cases
-    for row in cases.itertuples(index=False):
-        if pd.isna(row.index):
-            raise ValueError(f"schema failure without a row (check {row.check} on {row.column}): {row.failure_case}")
+    whole_column = []
+    for row in error.failure_cases.itertuples(index=False):
+        if row.index is None or pd.isna(row.index):
+            whole_column.append(f"{row.column}: {row.check} ({row.failure_case})")
+            continue
         by_row.setdefault(int(row.index), []).append(f"{row.column}: {row.check} (got {row.failure_case!r})")
+    if whole_column and not by_row:
+        raise ValueError(f"schema checks failed without naming rows: {'; '.join(whole_column)}")
     return by_row
+
+
+def _validate_rows(schema, frame: pd.DataFrame, target: TargetConfig, reasons: dict[int, list[str]]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """Validate, removing failing rows (their reasons added to `reasons`) until the rest passes;
+    returns the typed valid rows."""
+    remaining = frame
+    for _ in range(len(target.record.fields) + 2):
+        try:
+            return schema.validate(_prepare(remaining.copy(), target), lazy=True)
+        except pandera.errors.SchemaErrors as error:
+            failures = _row_failures(error)
+            for index, found in failures.items():
+                reasons.setdefault(index, []).extend(found)
+            remaining = remaining.drop(index=list(failures))
+    raise RuntimeError("validation did not converge: rows kept failing after every failing row was removed")
 
 
 def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
@@ -81,16 +101,11 @@ def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
             for index, value in frame[key].items():
                 if value is not None and value in seen_keys:
                     reasons.setdefault(int(index), []).append(f"{key}: duplicate key from an earlier batch (got {value!r})")
-            try:
-                schema.validate(_prepare(frame.copy(), target), lazy=True)
-            except pandera.errors.SchemaErrors as error:
-                for index, found in _reasons(error).items():
-                    reasons.setdefault(index, []).extend(found)
+            unseen = frame.drop(index=list(reasons))
+            typed = _validate_rows(schema, unseen, target, reasons)
             bad = frame.loc[sorted(reasons)].copy()
-            good = frame.drop(index=list(reasons))
-            seen_keys.update(v for v in good[key] if v is not None)
-            if len(good):
-                typed = schema.validate(_prepare(good.copy(), target))
+            seen_keys.update(v for v in typed[key] if v is not None)
+            if len(typed):
                 valid_out.write_table(pa.Table.from_pandas(typed, schema=valid_schema, preserve_index=False))
             if len(bad):
                 bad[REASON_COLUMN] = ["; ".join(reasons[i]) for i in bad.index]
@@ -98,7 +113,7 @@ def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
                     for reason in reason_list:
                         summary.failures[reason.split(" (got", 1)[0]] += 1
                 quarantine_out.write_table(pa.Table.from_pandas(bad, schema=quarantine_schema, preserve_index=False))
-            summary.valid += len(good)
+            summary.valid += len(typed)
             summary.quarantined += len(bad)
     for path, partial in partials.items():
         os.replace(partial, path)

@@ -1,0 +1,74 @@
+"""The code location loads, and builds the same graph, checks, job and schedule for every target."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+from dagster import AssetCheckKey, AssetKey
+
+from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+
+REPO = Path(__file__).resolve().parent.parent
+STAGES = ("url_frontier", "raw_pages", "parsed_records", "validated_records", "quarantined_records")
+
+
+def _add_second_target(targets_dir: Path) -> None:
+    body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
+    body["base_url"] = "http://127.0.0.1:9/"
+    body["schedule"]["hour_of_day"] = 5
+    (targets_dir / "book_shop.yaml").write_text(yaml.safe_dump(body))
+
+
+def test_every_asset_check_job_and_schedule_exists_for_two_targets(pipeline):
+    _add_second_target(pipeline.targets_dir)
+    defs = pipeline.definitions()
+    graph = defs.resolve_asset_graph()
+
+    for target in ("demo_shop", "book_shop"):
+        keys = {AssetKey([target, stage]) for stage in STAGES} | {AssetKey([target, f"delivered_{target}"])}
+        assert keys <= set(graph.get_all_asset_keys())
+        for key in keys:
+            node = graph.get(key)
+            assert node.group_name == target
+            assert node.partitions_def is not None and node.partitions_def.get_partition_keys()[0] == "2026-01-01"
+        assert graph.get(AssetKey([target, "raw_pages"])).parent_keys == {AssetKey([target, "url_frontier"])}
+        assert graph.get(AssetKey([target, f"delivered_{target}"])).parent_keys == {
+            AssetKey([target, "validated_records"])}
+        for check in ("field_completeness", "row_count_vs_frontier"):
+            check_key = AssetCheckKey(AssetKey([target, "validated_records"]), check)
+            assert check_key in graph.asset_check_keys
+            assert graph.get_check_spec(check_key).blocking
+        job = defs.resolve_job_def(f"daily_{target}")
+        assert job.tags["target"] == target
+        assert job.partitions_def is not None
+        schedule = defs.resolve_schedule_def(f"daily_{target}_schedule")
+        assert schedule.job_name == f"daily_{target}"
+    assert defs.resolve_schedule_def("daily_book_shop_schedule").cron_schedule == "0 5 * * *"
+    assert defs.resolve_assets_def(AssetKey(["demo_shop", "raw_pages"])).op.retry_policy.max_retries == 2
+
+
+def test_code_location_validates_with_the_dagster_cli(tmp_path):
+    env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
+    dagster = Path(sys.executable).with_name("dagster")
+    completed = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "Validation successful for code location scrape_assets" in completed.stdout + completed.stderr
+
+
+def test_bad_target_file_stops_the_code_location_naming_file_and_field(pipeline):
+    body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
+    body["record"]["fields"]["price"]["type"] = "money"
+    (pipeline.targets_dir / "broken_shop.yaml").write_text(yaml.safe_dump(body))
+    try:
+        pipeline.definitions()
+    except ValueError as exc:
+        assert "broken_shop.yaml: field 'record.fields.price.type'" in str(exc)
+    else:
+        raise AssertionError("a bad target file must stop the code location from loading")

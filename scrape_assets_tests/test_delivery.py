@@ -1,0 +1,49 @@
+"""The DuckDB MERGE: upsert on (key, day), rows that disappeared deleted, other days untouched."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from scrape_assets.delivery import merge_partition
+from scrape_assets.extraction.extract import META_COLUMNS
+from scrape_assets.target_config import load_target
+from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+from scrape_assets.validation import arrow_schema
+
+TARGET = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
+
+
+def _valid(tmp_path, name: str, prices: dict[int, float]):
+    rows = [{"sku": f"SKU-007-{n:06d}", "title": f"T{n}", "price": p, "currency": "USD", "availability": "in_stock",
+             "rating": 4.0, "category": "Toys", "description": "d", "source_url": f"u{n}", "page_ref": "r",
+             "fetched_at": "f"} for n, p in prices.items()]
+    path = tmp_path / f"{name}.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema(TARGET, META_COLUMNS)), path)
+    return path
+
+
+def test_merge_updates_in_place_deletes_gone_rows_and_leaves_other_days(tmp_path):
+    conn = duckdb.connect(str(tmp_path / "w.duckdb"))
+    merge_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0, 2: 2.0}), "2026-01-01")
+    merge_partition(conn, TARGET, _valid(tmp_path, "b", {1: 9.0}), "2026-01-02")
+    summary = merge_partition(conn, TARGET, _valid(tmp_path, "c", {1: 1.5, 3: 3.0}), "2026-01-01")
+
+    rows = conn.execute("SELECT partition_date::VARCHAR, sku, price FROM delivered_demo_shop ORDER BY 1, 2").fetchall()
+    assert rows == [
+        ("2026-01-01", "SKU-007-000001", 1.5),
+        ("2026-01-01", "SKU-007-000003", 3.0),
+        ("2026-01-02", "SKU-007-000001", 9.0),
+    ]
+    assert (summary.day_rows_before, summary.day_rows_after, summary.table_rows) == (2, 2, 3)
+
+
+def test_new_yaml_field_adds_a_column(tmp_path):
+    conn = duckdb.connect(str(tmp_path / "w.duckdb"))
+    conn.execute("CREATE TABLE delivered_demo_shop (sku VARCHAR, partition_date DATE, source_url VARCHAR, "
+                 "PRIMARY KEY (sku, partition_date))")
+    merge_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0}), "2026-01-01")
+    columns = [row[0] for row in conn.execute("DESCRIBE delivered_demo_shop").fetchall()]
+    assert set(TARGET.record.fields) <= set(columns)
+    assert conn.execute("SELECT price FROM delivered_demo_shop").fetchall() == [(1.0,)]

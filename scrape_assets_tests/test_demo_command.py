@@ -1,0 +1,48 @@
+"""`make demo`'s command: a full day against the demo site, a summary, a JSON last line, an exit status."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _demo(tmp_path: Path, *args: str) -> tuple[int, list[str]]:
+    env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DAGSTER_HOME", None)
+    env.pop("SCRAPE_ASSETS_TARGETS_DIR", None)
+    completed = subprocess.run([sys.executable, "-m", "scrape_assets.demo", "--day", "2026-11-01", *args],
+                               cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return completed.returncode, completed.stdout.strip().splitlines()
+
+
+def test_demo_delivers_the_day_and_ends_with_a_json_summary(tmp_path):
+    code, lines = _demo(tmp_path, "--products", "150")
+    summary = json.loads(lines[-1])
+
+    assert code == 0, "\n".join(lines)
+    assert summary["status"] == "SUCCESS" and summary["day"] == "2026-11-01" and summary["target"] == "demo_shop"
+    assert summary["delivered_rows"] == 150 and summary["quarantined_rows"] == 0
+    assert summary["checks"] == {"field_completeness": True, "row_count_vs_frontier": True}
+    assert summary["site_requests"] > 150 and summary["run_id"]
+    warehouse = tmp_path / "data" / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM delivered_demo_shop").fetchone() == (150,)
+    assert (tmp_path / "data" / "dagster_home").is_dir()
+    assert any("demo_shop/delivered_demo_shop" in line for line in lines)
+
+
+def test_demo_exits_non_zero_and_still_prints_the_summary_when_a_check_blocks(tmp_path):
+    code, lines = _demo(tmp_path, "--products", "100", "--site-args", "--drop-field title:0.3")
+    summary = json.loads(lines[-1])
+    assert code == 1
+    assert summary["status"] == "FAILURE" and summary["checks"]["field_completeness"] is False
+    assert summary["delivered_rows"] == 0 and summary["quarantined_rows"] > 15

@@ -1,0 +1,64 @@
+"""The demo site: deterministic catalog, knobs validated, pages served and counted."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+
+import pytest
+
+from scrape_assets.demo_site.catalog import Catalog
+from scrape_assets.demo_site.knobs import SiteKnobs
+from scrape_assets.demo_site.process import DemoSite
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+def test_catalog_is_deterministic_and_independent_of_size():
+    assert Catalog(10, 7).product(5) == Catalog(5000, 7).product(5)
+    assert Catalog(10, 7).product(5) != Catalog(10, 8).product(5)
+    assert Catalog(10, 7).product(11) is None
+
+
+def test_drop_share_is_close_to_the_requested_share():
+    catalog = Catalog(5000, 7)
+    dropped = sum(catalog.is_dropped("price", i, 0.4) for i in range(1, 5001))
+    assert 0.37 < dropped / 5000 < 0.43
+
+
+@pytest.mark.parametrize("knobs", [
+    {"layout": "v3"}, {"products": 0}, {"drop_fields": {"colour": 0.1}}, {"drop_fields": {"price": 1.5}},
+])
+def test_bad_knobs_are_refused_with_the_knob_named(knobs):
+    with pytest.raises(ValueError, match="layout|products|colour|share"):
+        SiteKnobs(**knobs)
+
+
+def test_site_serves_robots_sitemaps_listings_products_and_counts_them():
+    with DemoSite(products=60, extra_args=["--crawl-delay", "0.25"]) as site:
+        status, robots = _get(f"{site.url}/robots.txt")
+        assert status == 200 and "Crawl-delay: 0.25" in robots and f"Sitemap: {site.url}/sitemap.xml" in robots
+        assert "/sitemaps/products-1.xml" in _get(f"{site.url}/sitemap.xml")[1]
+        assert _get(f"{site.url}/sitemaps/products-1.xml")[1].count("<url>") == 60
+        listing = _get(f"{site.url}/category/kitchen?page=1")[1]
+        assert 'class="product-card"' in listing
+        assert _get(f"{site.url}/product/61")[0] == 404
+        assert _get(f"{site.url}/category/kitchen?page=99")[0] == 404
+        stats = site.stats(with_paths=True)
+        assert stats["by_class"] == {"robots": 1, "sitemap": 2, "listing": 2, "product": 1}
+        assert stats["by_status"] == {"200": 4, "404": 2}
+        assert stats["by_path"]["/product/61"] == 1
+        site.reset_stats()
+        assert site.stats()["total"] == 0
+
+
+def test_site_refuses_a_non_loopback_host():
+    site = DemoSite(products=5, extra_args=["--host", "0.0.0.0"])
+    with pytest.raises(RuntimeError, match="only binds loopback"):
+        site.start()

@@ -1,0 +1,71 @@
+"""The WARC page store: round trips, latest response per URL, and a crawler killed mid-write."""
+
+from __future__ import annotations
+
+from scrape_assets.page_store import LocalPageStore, iter_latest_pages, latest_entries
+from scrape_assets.page_store.frontier import Frontier, read_frontier, write_frontier
+
+PREFIX = "shop/2026-01-01"
+HTML = [("Content-Type", "text/html; charset=utf-8")]
+
+
+def test_latest_response_per_url_wins_across_retries_and_segments(tmp_path):
+    store = LocalPageStore(tmp_path)
+    with store.segment_writer(PREFIX, "20260101T000000-a") as writer:
+        writer.write("http://x/1", 503, "Service Unavailable", HTML, b"busy")
+        writer.write("http://x/1", 200, "OK", HTML, b"<p>one</p>")
+        writer.write("http://x/2", 200, "OK", HTML + [("Content-Encoding", "gzip")], b"<p>two</p>")
+    with store.segment_writer(PREFIX, "20260101T000001-b") as writer:
+        writer.write("http://x/2", 200, "OK", HTML, b"<p>two again</p>")
+
+    pages = {page.url: page for page in iter_latest_pages(store, PREFIX)}
+
+    assert {url: page.body for url, page in pages.items()} == {
+        "http://x/1": b"<p>one</p>", "http://x/2": b"<p>two again</p>"}
+    assert pages["http://x/1"].status == 200
+    assert pages["http://x/1"].ref.startswith(f"{PREFIX}/20260101T000000-a#")
+    assert pages["http://x/1"].content_type == "text/html; charset=utf-8"
+    assert len(latest_entries(store, PREFIX)) == 2
+
+
+def test_stored_body_is_decoded_so_its_encoding_header_is_dropped(tmp_path):
+    store = LocalPageStore(tmp_path)
+    with store.segment_writer(PREFIX, "s") as writer:
+        writer.write("http://x/2", 200, "OK", HTML + [("Content-Encoding", "gzip")], b"<p>two</p>")
+    page = next(iter_latest_pages(store, PREFIX))
+    assert "content-encoding" not in page.headers
+    assert page.headers["content-length"] == "10"
+
+
+def test_truncated_tail_of_a_killed_crawl_keeps_every_indexed_page(tmp_path):
+    store = LocalPageStore(tmp_path)
+    with store.segment_writer(PREFIX, "s") as writer:
+        for n in range(5):
+            writer.write(f"http://x/{n}", 200, "OK", HTML, b"<p>%d</p>" % n)
+    segment = tmp_path / PREFIX / "s.warc.gz"
+    data = segment.read_bytes()
+    # a sixth record started but never finished, and never reached the index
+    segment.write_bytes(data + data[:40])
+    assert sorted(p.url for p in iter_latest_pages(store, PREFIX)) == [f"http://x/{n}" for n in range(5)]
+
+
+def test_missing_index_is_rebuilt_by_scanning_the_segment(tmp_path):
+    store = LocalPageStore(tmp_path)
+    with store.segment_writer(PREFIX, "s") as writer:
+        writer.write("http://x/1", 200, "OK", HTML, b"one")
+    (tmp_path / PREFIX / "s.idx.jsonl").unlink()
+    assert [p.body for p in iter_latest_pages(store, PREFIX)] == [b"one"]
+
+
+def test_frontier_round_trip_and_missing_frontier_names_the_location(tmp_path):
+    store = LocalPageStore(tmp_path)
+    try:
+        read_frontier(store, PREFIX)
+    except FileNotFoundError as exc:
+        assert str(tmp_path / PREFIX) in str(exc) and "url_frontier" in str(exc)
+    else:
+        raise AssertionError("reading a missing frontier must fail")
+    entries = [{"url": "http://x/c", "kind": "listing"}, {"url": "http://x/p/1", "kind": "record"}]
+    write_frontier(store, PREFIX, Frontier(entries, 0.5, 3))
+    frontier = read_frontier(store, PREFIX)
+    assert frontier.entries == entries and frontier.crawl_delay == 0.5 and frontier.record_urls == 1

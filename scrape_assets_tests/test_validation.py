@@ -1,0 +1,69 @@
+"""The pandera schema built from the YAML, and the valid/quarantine split."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from scrape_assets.extraction.extract import record_schema
+from scrape_assets.target_config import load_target
+from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+from scrape_assets.validation import validate_records
+
+TARGET = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
+
+
+def _row(n: int, **overrides) -> dict:
+    row = {"sku": f"SKU-007-{n:06d}", "title": f"Lamp {n}", "price": "12.50", "currency": "USD",
+           "availability": "in_stock", "rating": "4.5", "category": "Lighting", "description": "A lamp.",
+           "source_url": f"http://shop/product/{n}", "page_ref": f"shop/d/s#{n}", "fetched_at": "2026-01-01T00:00:00Z"}
+    row.update(overrides)
+    return row
+
+
+def _split(tmp_path, rows):
+    parsed = tmp_path / "parsed.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=record_schema(TARGET)), parsed)
+    summary = validate_records(TARGET, parsed, tmp_path / "valid.parquet", tmp_path / "quarantined.parquet")
+    valid = pq.read_table(tmp_path / "valid.parquet")
+    quarantined = pq.read_table(tmp_path / "quarantined.parquet").to_pylist()
+    return summary, valid, {row["source_url"].rsplit("/", 1)[1]: row["quarantine_reason"] for row in quarantined}
+
+
+def test_valid_rows_are_typed_and_invalid_rows_quarantined_with_the_failing_check(tmp_path):
+    rows = [
+        _row(1),
+        _row(2, price=None),
+        _row(3, price="-4"),
+        _row(4, currency="XYZ"),
+        _row(5, price="twelve"),
+        _row(6, rating=None),          # optional: still valid
+        _row(7, sku="bad-sku"),
+        _row(1, source_url="http://shop/product/8"),  # duplicate key
+    ]
+    summary, valid, reasons = _split(tmp_path, rows)
+
+    assert valid.num_rows == 2 and summary.valid == 2 and summary.quarantined == 6
+    assert valid.schema.field("price").type == pa.float64()
+    assert valid.column("price").to_pylist() == [12.5, 12.5]
+    assert valid.column("rating").to_pylist() == [4.5, None]
+    assert reasons["2"].startswith("price: not_nullable")
+    assert reasons["3"].startswith("price: greater_than(0.0) (got -4.0)")
+    assert reasons["4"].startswith("currency: isin(")
+    assert reasons["5"].startswith("price: coerce_dtype('float64')")
+    assert reasons["7"].startswith("sku: str_matches(")
+    assert reasons["8"].startswith("sku: field_uniqueness")
+
+
+def test_completeness_counts_valid_and_quarantined_rows(tmp_path):
+    rows = [_row(1), _row(2, price=None), _row(3, price=None), _row(4, rating=None)]
+    summary, _, _ = _split(tmp_path, rows)
+    completeness = summary.completeness(TARGET)
+    assert completeness["price"] == 0.5 and completeness["rating"] == 0.75 and completeness["sku"] == 1.0
+
+
+def test_duplicate_key_across_batches_is_quarantined(tmp_path, monkeypatch):
+    monkeypatch.setattr("scrape_assets.validation.split.BATCH_ROWS", 2)
+    rows = [_row(1), _row(2), _row(1, source_url="http://shop/product/9")]
+    summary, valid, reasons = _split(tmp_path, rows)
+    assert valid.num_rows == 2 and "duplicate key from an earlier batch" in reasons["9"]
