@@ -26,6 +26,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--day", default="", help=f"partition to run (default: yesterday UTC, {yesterday})")
     parser.add_argument("--products", type=int, default=2000, help="demo site catalog size")
     parser.add_argument("--site-args", default="", help="extra demo site flags, e.g. '--layout v2'")
+    parser.add_argument("--site-port", type=int, default=8765,
+                        help="demo site port; stable so that URLs (and so the delivered table) repeat across runs")
     args = parser.parse_args(argv)
     args.day = args.day or yesterday
     return args
@@ -38,7 +40,14 @@ def _metadata_value(value: Any) -> Any:
 def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
     from scrape_assets.demo_site.process import DemoSite
 
-    with DemoSite(products=args.products, extra_args=shlex.split(args.site_args)) as site:
+    try:
+        site = DemoSite(products=args.products, extra_args=shlex.split(args.site_args), port=args.site_port).start()
+    except RuntimeError as exc:
+        if "address already in use" not in str(exc).lower():
+            raise
+        print(f"port {args.site_port} is busy; serving the demo site on a free port (source_url values will differ)")
+        site = DemoSite(products=args.products, extra_args=shlex.split(args.site_args)).start()
+    with site:
         os.environ["DEMO_SHOP_URL"] = site.url
         print(f"demo site: {site.url} ({args.products} products {args.site_args})".rstrip(), flush=True)
         from dagster import DagsterInstance

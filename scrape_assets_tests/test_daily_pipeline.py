@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import io
 
 import pyarrow.parquet as pq
@@ -151,3 +152,26 @@ def test_unreachable_start_url_fails_the_frontier_naming_the_url(pipeline, start
     assert f"{site.url}/robots.txt unreachable after 4 tries" in message
     assert "ConnectionRefusedError" in message
     assert _materialized(result) == set()
+
+
+def test_crawl_after_an_interrupted_one_fetches_only_what_is_missing(pipeline, start_site):
+    site = start_site(100)
+    assert pipeline.run_day(site, DAY).success
+    # Simulate a crawler killed after 30 responses: its generation is still open, its index shorter.
+    folder = pipeline.data_dir / "pages" / "demo_shop" / DAY
+    generation = json.loads((folder / "generation.json").read_text())
+    index = folder / f"{generation['segments'][0]}.idx.jsonl"
+    kept = index.read_text().splitlines()[:30]
+    index.write_text("".join(line + "\n" for line in kept))
+    (folder / "generation.json").write_text(json.dumps({**generation, "complete": False}))
+    kept_products = sum(1 for line in kept if "/product/" in json.loads(line)["url"])
+    site.reset_stats()
+
+    result = pipeline.run_day(site, DAY)
+
+    assert result.success
+    assert site.stats()["by_class"]["product"] == 100 - kept_products
+    raw = _metadata(result, "demo_shop/raw_pages")
+    assert raw["resumed_segments"] == 1 and raw["skipped_already_stored"] == 30
+    assert _metadata(result, "demo_shop/parsed_records")["records"] == 100
+    assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop") == [(100,)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,7 @@ def _demo(tmp_path: Path, *args: str) -> tuple[int, list[str]]:
 
 
 def test_demo_delivers_the_day_and_ends_with_a_json_summary(tmp_path):
-    code, lines = _demo(tmp_path, "--products", "150")
+    code, lines = _demo(tmp_path, "--products", "150", "--site-port", "0")
     summary = json.loads(lines[-1])
 
     assert code == 0, "\n".join(lines)
@@ -41,8 +42,26 @@ def test_demo_delivers_the_day_and_ends_with_a_json_summary(tmp_path):
 
 
 def test_demo_exits_non_zero_and_still_prints_the_summary_when_a_check_blocks(tmp_path):
-    code, lines = _demo(tmp_path, "--products", "100", "--site-args", "--drop-field title:0.3")
+    code, lines = _demo(tmp_path, "--products", "100", "--site-port", "0", "--site-args", "--drop-field title:0.3")
     summary = json.loads(lines[-1])
     assert code == 1
     assert summary["status"] == "FAILURE" and summary["checks"]["field_completeness"] is False
     assert summary["delivered_rows"] == 0 and summary["quarantined_rows"] > 15
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_second_demo_of_the_same_day_leaves_the_table_identical(tmp_path):
+    port = str(_free_port())  # like the default 8765: the same port both times
+    dumps = []
+    for _ in range(2):
+        code, lines = _demo(tmp_path, "--products", "80", "--site-port", port)
+        assert code == 0, "\n".join(lines)
+        assert json.loads(lines[-1])["quarantined_rows"] == 0
+        with duckdb.connect(str(tmp_path / "data" / "warehouse.duckdb"), read_only=True) as conn:
+            dumps.append(conn.execute("SELECT * FROM delivered_demo_shop ORDER BY sku").fetchall())
+    assert dumps[0] == dumps[1] and len(dumps[0]) == 80

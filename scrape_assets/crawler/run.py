@@ -14,7 +14,8 @@ from scrape_assets.crawler.outcome import FrontierIncomplete, TargetUnreachable
 from scrape_assets.crawler.settings import scrapy_settings
 from scrape_assets.crawler.spiders.frontier import FrontierSpider
 from scrape_assets.crawler.spiders.pages import PageSpider
-from scrape_assets.page_store import PageStore
+from scrape_assets.crawler.links import links_to_follow
+from scrape_assets.page_store import Generation, PageStore, begin_generation, iter_latest_pages, write_generation
 from scrape_assets.page_store.frontier import Frontier, read_frontier, write_frontier
 from scrape_assets.target_config.models import TargetConfig
 
@@ -71,13 +72,43 @@ def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefi
     }
 
 
+DONE_STATUSES = frozenset({*range(200, 300), 404, 410})
+
+
+def _resume_state(target: TargetConfig, store: PageStore, prefix: str, earlier: list[str]) -> tuple[set[str], list[str]]:
+    """URLs an interrupted crawl already finished, and the links found on its stored listing pages."""
+    done: set[str] = set()
+    links: list[str] = []
+    for page in iter_latest_pages(store, prefix, earlier):
+        if page.status not in DONE_STATUSES:
+            continue
+        done.add(page.url)
+        if not target.is_record_url(page.url) and "html" in page.content_type:
+            hrefs = _hrefs(page.body.decode("utf-8", errors="replace"))
+            links.extend(links_to_follow(target, page.url, hrefs))
+    return done, links
+
+
+def _hrefs(html: str) -> list[str]:
+    from parsel import Selector
+
+    return Selector(text=html).css("a::attr(href)").getall()
+
+
 def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: str, segment: str,
               progress_interval: float = 5.0) -> dict[str, Any]:
-    """Fetch every frontier URL (and followed listings) into a new segment of the page store."""
+    """Fetch the frontier's URLs (and followed listings) into a new segment of the page store.
+
+    Resumes an interrupted crawl of the day: URLs it already fetched are not requested again.
+    """
     frontier = read_frontier(store, prefix)
+    generation, earlier = begin_generation(store, prefix, segment)
+    done, resume_links = _resume_state(target, store, prefix, earlier)
+    todo = [e for e in frontier.entries if e["url"] not in done]
+    todo += [{"url": url, "kind": "listing"} for url in resume_links if url not in done]
     settings = scrapy_settings(target, crawl_delay=frontier.crawl_delay,
                                **_store_settings(store_spec, prefix, segment, progress_interval))
-    spider, stats, seconds = _crawl(PageSpider, settings, target=target, frontier=frontier.entries)
+    spider, stats, seconds = _crawl(PageSpider, settings, target=target, frontier=todo, already_done=done)
     responses = stats.get("page_store/responses", 0)
     failures = [f.to_dict() for f in spider.failures]
     store.put_artifact(prefix, f"{segment}.failures.json", json.dumps(failures).encode())
@@ -86,6 +117,7 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
             f"target {target.name!r}: no page answered; first failure: {failures[0]['url']} ({failures[0]['error']})",
             {"failures": failures[:50]},
         )
+    write_generation(store, prefix, Generation(segments=generation.segments, complete=True))
     status_counts = Counter({
         key.rsplit("/", 1)[1]: value for key, value in stats.items()
         if key.startswith("downloader/response_status_count/")
@@ -102,4 +134,6 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
         "duration_seconds": round(seconds, 3),
         "pages_per_second": round(responses / seconds, 1) if seconds > 0 else 0.0,
         "segment": f"{store.location(prefix)}/{segment}",
+        "resumed_segments": len(earlier),
+        "skipped_already_stored": len(done),
     }

@@ -9,9 +9,10 @@ from scrape_assets.page_store.store import (
     page_store_from_spec,
     partition_prefix,
 )
+from scrape_assets.page_store.generation import Generation, begin_generation, read_generation, write_generation
 from scrape_assets.page_store.warc import IndexEntry, SegmentWriter, StoredPage
 
 __all__ = [
-    "IndexEntry", "LocalPageStore", "PageStore", "SegmentWriter", "StoredPage",
+    "Generation", "IndexEntry", "LocalPageStore", "begin_generation", "read_generation", "write_generation", "PageStore", "SegmentWriter", "StoredPage",
     "iter_latest_pages", "latest_entries", "page_store_from_spec", "partition_prefix",
 ]

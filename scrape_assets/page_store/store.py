@@ -94,19 +94,19 @@ def page_store_from_spec(spec: dict[str, str]) -> PageStore:
     raise ValueError(f"page store spec: unknown kind {spec.get('kind')!r} in {spec}")
 
 
-def latest_entries(store: PageStore, prefix: str) -> dict[str, tuple[str, IndexEntry]]:
-    """URL -> (segment, entry) of its latest stored response across all segments of a partition."""
+def latest_entries(store: PageStore, prefix: str, segments: list[str] | None = None) -> dict[str, tuple[str, IndexEntry]]:
+    """URL -> (segment, entry) of its latest stored response across `segments` (default: all)."""
     latest: dict[str, tuple[str, IndexEntry]] = {}
-    for segment in store.segments(prefix):
+    for segment in store.segments(prefix) if segments is None else segments:
         for entry in store.read_index(prefix, segment):
             latest[entry.url] = (segment, entry)
     return latest
 
 
-def iter_latest_pages(store: PageStore, prefix: str) -> Iterator[StoredPage]:
-    """Stream the latest response of every URL in a partition, one body in memory at a time."""
+def iter_latest_pages(store: PageStore, prefix: str, segments: list[str] | None = None) -> Iterator[StoredPage]:
+    """Stream the latest response of every URL in `segments` (default: all), one body in memory at a time."""
     wanted: dict[str, set[int]] = {}
-    for segment, entry in latest_entries(store, prefix).values():
+    for segment, entry in latest_entries(store, prefix, segments).values():
         wanted.setdefault(segment, set()).add(entry.offset)
     for segment in sorted(wanted):
         with store.open_segment(prefix, segment) as stream:

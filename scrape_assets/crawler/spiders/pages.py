@@ -1,5 +1,6 @@
 """PageSpider: fetch the frontier's URLs and follow listing pagination. Pages are kept by the
-page store extension as they arrive; this spider yields no items."""
+page store extension as they arrive; this spider yields no items. URLs in `already_done` (fetched
+by an interrupted crawl of the same day) are not requested again."""
 
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ class PageSpider(scrapy.Spider):
 
     name = "pages"
 
-    def __init__(self, target: TargetConfig, frontier: list[dict[str, str]], **kwargs: Any):
+    def __init__(self, target: TargetConfig, frontier: list[dict[str, str]], already_done: set[str] = frozenset(),
+                 **kwargs: Any):
         super().__init__(**kwargs)
         self.target = target
         self.allowed_domains = list(target.allowed_domains)
         self.frontier = frontier
+        self.already_done = already_done
         self.failures: list[FailedRequest] = []
 
     async def start(self):  # type: ignore[no-untyped-def]
@@ -35,6 +38,8 @@ class PageSpider(scrapy.Spider):
             return
         hrefs = response.css("a::attr(href)").getall()
         for url in links_to_follow(self.target, response.url, hrefs):
+            if url in self.already_done:
+                continue
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
 
     def on_error(self, failure):  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.metadata import count_table, share_table
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.extraction import extract_records
-from scrape_assets.page_store import iter_latest_pages, partition_prefix
+from scrape_assets.page_store import iter_latest_pages, partition_prefix, read_generation
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -26,13 +26,18 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> 
     ) -> MaterializeResult:
         day = context.partition_key
         out = record_files.path(target.name, day, "parsed")
-        pages = iter_latest_pages(page_store.store(), partition_prefix(target.name, day))
-        summary = extract_records(target, pages, out)
+        store, prefix = page_store.store(), partition_prefix(target.name, day)
+        generation = read_generation(store, prefix)
+        if generation is None:
+            raise FileNotFoundError(f"no crawl stored under {store.location(prefix)}: materialize raw_pages first")
+        summary = extract_records(target, iter_latest_pages(store, prefix, generation.segments), out)
         return MaterializeResult(metadata={
             "records": MetadataValue.int(summary.records),
             "pages_read": MetadataValue.int(summary.pages_read),
             "pages_skipped": count_table("reason", dict(summary.skipped)),
             "field_presence": share_table("field", summary.completeness(target)),
+            "crawl_complete": MetadataValue.bool(generation.complete),
+            "segments": MetadataValue.int(len(generation.segments)),
             "path": MetadataValue.path(str(out)),
         })
 
