@@ -62,3 +62,13 @@ def test_site_refuses_a_non_loopback_host():
     site = DemoSite(products=5, extra_args=["--host", "0.0.0.0"])
     with pytest.raises(RuntimeError, match="only binds loopback"):
         site.start()
+
+
+def test_started_site_used_as_context_manager_is_one_process_stopped_on_exit():
+    site = DemoSite(products=5).start()
+    with site as same:
+        assert same is site
+        process = site.process
+    assert process.poll() is not None
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"{site.url}/robots.txt", timeout=2)

@@ -56,7 +56,7 @@ class DemoSite:
                     stream.close()
 
     def __enter__(self) -> DemoSite:
-        return self.start()
+        return self if self.process is not None else self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
