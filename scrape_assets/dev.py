@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -31,10 +32,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo site: {site.url}; Dagster UI: http://127.0.0.1:{args.port}", flush=True)
         dagster = Path(sys.executable).with_name("dagster")
         command = [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(args.port), "-w", "workspace.yaml"]
+        server = subprocess.Popen(command)
+        # Stop dagster dev the way it expects (SIGINT) on Ctrl-C or SIGTERM, then the site.
+        signal.signal(signal.SIGTERM, lambda *_: server.send_signal(signal.SIGINT))
         try:
-            return subprocess.call(command)
+            return server.wait()
         except KeyboardInterrupt:
-            return 0
+            server.send_signal(signal.SIGINT)
+            try:
+                return server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                return server.wait()
 
 
 if __name__ == "__main__":
