@@ -3,12 +3,15 @@
 Launched through Dagster Pipes; reads its job from the Pipes extras:
 `mode` (`frontier` | `pages`), `target` (the target config as JSON), `page_store` (store spec),
 `prefix` (`<target>/<day>`), `segment` (a new segment name), `progress_interval` (seconds).
+The environment may set `SCRAPE_ASSETS_REDIS_URL` (a secret: never passed in extras) to share the
+target's rate limit with every other crawler process through Redis.
 A named crawl failure (target unreachable, incomplete frontier) is reported as a custom message and
 the process exits 0 so the orchestrator can raise it by name; any other error exits non-zero.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 from dagster_pipes import open_dagster_pipes
@@ -50,6 +53,7 @@ def main() -> int:
                 pipes.get_extra("prefix"),
                 pipes.get_extra("segment"),
                 float(pipes.get_extra("progress_interval")),
+                redis_url=os.environ.get("SCRAPE_ASSETS_REDIS_URL", ""),
             )
         except CrawlFailure as failure:
             pipes.log.error(f"{failure.kind}: {failure}")

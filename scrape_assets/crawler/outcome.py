@@ -28,8 +28,21 @@ class FrontierIncomplete(CrawlFailure):
     kind = "frontier_incomplete"
 
 
+class TargetOutage(CrawlFailure):
+    """The circuit breaker stayed open past its limit: the target is down. Pages fetched are kept
+    and the next crawl of the day resumes where this one stopped."""
+
+    kind = "target_outage"
+
+
+class ProxyPoolExhausted(CrawlFailure):
+    """Every proxy stayed benched past the limit. Pages fetched are kept; extraction can still run."""
+
+    kind = "proxy_pool_exhausted"
+
+
 FAILURE_KINDS: dict[str, type[CrawlFailure]] = {
-    cls.kind: cls for cls in (CrawlFailure, TargetUnreachable, FrontierIncomplete)
+    cls.kind: cls for cls in (CrawlFailure, TargetUnreachable, FrontierIncomplete, TargetOutage, ProxyPoolExhausted)
 }
 
 

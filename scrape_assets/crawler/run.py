@@ -10,7 +10,9 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from scrape_assets.crawler.outcome import FrontierIncomplete, TargetUnreachable
+from scrape_assets.crawler.middlewares.circuit_breaker import OUTAGE_REASON
+from scrape_assets.crawler.middlewares.proxy_pool import EXHAUSTED_REASON
+from scrape_assets.crawler.outcome import FrontierIncomplete, ProxyPoolExhausted, TargetOutage, TargetUnreachable
 from scrape_assets.crawler.settings import scrapy_settings
 from scrape_assets.crawler.spiders.frontier import FrontierSpider
 from scrape_assets.crawler.spiders.pages import PageSpider
@@ -38,9 +40,9 @@ def _store_settings(store_spec: dict, prefix: str, segment: str, progress_interv
 
 
 def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefix: str, segment: str,
-                 progress_interval: float = 5.0) -> dict[str, Any]:
+                 progress_interval: float = 5.0, redis_url: str = "") -> dict[str, Any]:
     """Read robots.txt and the sitemaps; write `frontier.jsonl` and `robots.json` beside the pages."""
-    settings = scrapy_settings(target, ROBOTSTXT_OBEY=False,
+    settings = scrapy_settings(target, redis_url=redis_url, ROBOTSTXT_OBEY=False,
                                **_store_settings(store_spec, prefix, segment, progress_interval))
     spider, stats, seconds = _crawl(FrontierSpider, settings, target=target)
     robots_url = target.absolute("/robots.txt")
@@ -96,7 +98,7 @@ def _hrefs(html: str) -> list[str]:
 
 
 def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: str, segment: str,
-              progress_interval: float = 5.0) -> dict[str, Any]:
+              progress_interval: float = 5.0, redis_url: str = "") -> dict[str, Any]:
     """Fetch the frontier's URLs (and followed listings) into a new segment of the page store.
 
     Resumes an interrupted crawl of the day: URLs it already fetched are not requested again.
@@ -106,34 +108,73 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
     done, resume_links = _resume_state(target, store, prefix, earlier)
     todo = [e for e in frontier.entries if e["url"] not in done]
     todo += [{"url": url, "kind": "listing"} for url in resume_links if url not in done]
-    settings = scrapy_settings(target, crawl_delay=frontier.crawl_delay,
+    settings = scrapy_settings(target, crawl_delay=frontier.crawl_delay, redis_url=redis_url,
                                **_store_settings(store_spec, prefix, segment, progress_interval))
     spider, stats, seconds = _crawl(PageSpider, settings, target=target, frontier=todo, already_done=done)
     responses = stats.get("page_store/responses", 0)
     failures = [f.to_dict() for f in spider.failures]
     store.put_artifact(prefix, f"{segment}.failures.json", json.dumps(failures).encode())
+    summary = crawl_summary(stats, failures, seconds)
+    summary.update({
+        "segment": f"{store.location(prefix)}/{segment}",
+        "resumed_segments": len(earlier),
+        "skipped_already_stored": len(done),
+        "rate_limit_per_second": settings["SCRAPE_ASSETS_RATE_LIMIT"],
+        "rate_limit_backend": "redis" if redis_url else "local",
+    })
+    reason = stats.get("finish_reason")
+    if reason == OUTAGE_REASON:
+        raise TargetOutage(
+            f"target {target.name!r}: circuit breaker open for over {target.breaker.outage_after_seconds:.0f}s; "
+            f"{responses} responses stored and kept; the next crawl of the day fetches only what is missing",
+            summary,
+        )
+    if reason == EXHAUSTED_REASON:
+        raise ProxyPoolExhausted(
+            f"target {target.name!r}: every proxy benched for over {target.proxies.exhausted_timeout_seconds:.0f}s; "
+            f"{responses} responses stored and kept; extraction of stored pages can still run",
+            summary,
+        )
     if responses == 0 and failures:
         raise TargetUnreachable(
             f"target {target.name!r}: no page answered; first failure: {failures[0]['url']} ({failures[0]['error']})",
             {"failures": failures[:50]},
         )
     write_generation(store, prefix, Generation(segments=generation.segments, complete=True))
-    status_counts = Counter({
-        key.rsplit("/", 1)[1]: value for key, value in stats.items()
-        if key.startswith("downloader/response_status_count/")
-    })
+    return summary
+
+
+def _prefixed(stats: dict, prefix: str) -> dict[str, Any]:
+    return {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}
+
+
+def crawl_summary(stats: dict, failures: list[dict], seconds: float) -> dict[str, Any]:
+    """Every counter of a page crawl, for `raw_pages` metadata."""
+    responses = stats.get("page_store/responses", 0)
     return {
         "pages": responses,
         "bytes": stats.get("page_store/bytes", 0),
-        "status_counts": dict(sorted(status_counts.items())),
+        "status_counts": dict(sorted(_prefixed(stats, "downloader/response_status_count/").items())),
         "retries": stats.get("retry/count", 0),
-        "failed_requests": len(failures),
-        "failures": failures[:20],
+        "retries_by_status": _prefixed(stats, "retry/status/"),
+        "responses_429": stats.get("downloader/response_status_count/429", 0),
+        "backoff_seconds": round(stats.get("backoff/seconds", 0.0), 3),
+        "retry_after_honoured": stats.get("backoff/retry_after", 0),
+        "breaker_opened": stats.get("breaker/opened", 0),
+        "breaker_closed": stats.get("breaker/closed", 0),
+        "breaker_requeued": stats.get("breaker/requeued", 0),
+        "breaker_transitions": stats.get("breaker/transitions", []),
         "robots_denied": stats.get("robotstxt/forbidden", 0),
-        "download_delay_seconds": settings["DOWNLOAD_DELAY"],
+        "proxy_banned": stats.get("proxy/banned", 0),
+        "proxy_dead": stats.get("proxy/dead", 0),
+        "proxy_exhausted_alerts": stats.get("proxy/exhausted_alerts", 0),
+        "proxy_pool": stats.get("proxy/pool", []),
+        "rate_limit_waits": stats.get("rate_limit/waits", 0),
+        "throttle_429_stepdowns": stats.get("throttle/429_stepdowns", 0),
+        "throttle_timeline": stats.get("throttle/timeline", []),
+        "failed_requests": len(failures),
+        "outcomes": dict(Counter(f["outcome"] for f in failures)),
+        "failures": failures[:20],
         "duration_seconds": round(seconds, 3),
         "pages_per_second": round(responses / seconds, 1) if seconds > 0 else 0.0,
-        "segment": f"{store.location(prefix)}/{segment}",
-        "resumed_segments": len(earlier),
-        "skipped_already_stored": len(done),
     }

@@ -1,4 +1,4 @@
-"""Scrapy settings for a target, built from its YAML politeness section."""
+"""Scrapy settings for a target, built from its YAML (`politeness`, `breaker`, `proxies`)."""
 
 from __future__ import annotations
 
@@ -7,22 +7,30 @@ from typing import Any
 from scrape_assets.target_config.models import TargetConfig
 
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
+MIDDLEWARES = "scrape_assets.crawler.middlewares"
 
 
-def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, **overrides: Any) -> dict[str, Any]:
-    """Settings for one crawl of `target`. `crawl_delay` is robots.txt's Crawl-delay, applied when
-    the target respects it and it is larger than the YAML's own delay."""
-    polite = target.politeness
-    delay = polite.download_delay_seconds
-    if polite.respect_crawl_delay:
-        delay = max(delay, crawl_delay)
+def effective_rate_limit(target: TargetConfig, crawl_delay: float) -> float:
+    """Requests/s for the shared bucket: the YAML's limit and robots.txt's Crawl-delay, the stricter."""
+    limits = []
+    if target.politeness.rate_limit_per_second > 0:
+        limits.append(target.politeness.rate_limit_per_second)
+    if target.politeness.respect_crawl_delay and crawl_delay > 0:
+        limits.append(1.0 / crawl_delay)
+    return min(limits, default=0.0)
+
+
+def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: str = "", **overrides: Any) -> dict[str, Any]:
+    """Settings for one crawl of `target`. `crawl_delay` is robots.txt's Crawl-delay; it becomes a
+    rate limit shared by every crawler process of the target (through Redis when `redis_url`)."""
+    polite, breaker, proxies = target.politeness, target.breaker, target.proxies
     settings: dict[str, Any] = {
         "BOT_NAME": "scrape_assets",
         "USER_AGENT": polite.user_agent,
         "ROBOTSTXT_OBEY": polite.obey_robots,
         "CONCURRENT_REQUESTS": polite.concurrency,
         "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrency,
-        "DOWNLOAD_DELAY": delay,
+        "DOWNLOAD_DELAY": polite.download_delay_seconds,
         "DOWNLOAD_TIMEOUT": polite.timeout_seconds,
         "DOWNLOAD_MAXSIZE": polite.max_page_bytes,
         "DOWNLOAD_WARNSIZE": 0,
@@ -33,7 +41,37 @@ def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, **overrides:
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "INFO",
         "LOGSTATS_INTERVAL": 30.0,
+        "SCRAPE_ASSETS_BACKOFF_BASE": polite.backoff_base_seconds,
+        "SCRAPE_ASSETS_BACKOFF_MAX": polite.backoff_max_seconds,
+        "SCRAPE_ASSETS_RETRY_AFTER_MAX": polite.retry_after_max_seconds,
+        "SCRAPE_ASSETS_RATE_LIMIT": effective_rate_limit(target, crawl_delay),
+        "SCRAPE_ASSETS_RATE_LIMIT_BURST": polite.rate_limit_burst,
+        "SCRAPE_ASSETS_RATE_LIMIT_KEY": f"scrape_assets:rate:{target.name}",
+        "SCRAPE_ASSETS_REDIS_URL": redis_url,
+        "SCRAPE_ASSETS_BREAKER_WINDOW": breaker.window_seconds,
+        "SCRAPE_ASSETS_BREAKER_ERROR_SHARE": breaker.error_share,
+        "SCRAPE_ASSETS_BREAKER_MIN_SAMPLES": breaker.min_samples,
+        "SCRAPE_ASSETS_BREAKER_OPEN_SECONDS": breaker.open_seconds,
+        "SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS": breaker.max_open_seconds,
+        "SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER": breaker.outage_after_seconds,
+        "SCRAPE_ASSETS_PROXY_URLS": proxies.urls,
+        "SCRAPE_ASSETS_PROXY_BAN_STATUSES": proxies.ban_statuses,
+        "SCRAPE_ASSETS_PROXY_BENCH_SECONDS": proxies.bench_seconds,
+        "SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT": proxies.exhausted_timeout_seconds,
+        "AUTOTHROTTLE_ENABLED": polite.adaptive,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.adaptive_target_concurrency,
+        "AUTOTHROTTLE_START_DELAY": polite.download_delay_seconds,
+        "AUTOTHROTTLE_MAX_DELAY": polite.adaptive_max_delay_seconds,
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            f"{MIDDLEWARES}.backoff_retry.BackoffRetryMiddleware": 550,
+            f"{MIDDLEWARES}.proxy_pool.ProxyPoolMiddleware": 740,
+            f"{MIDDLEWARES}.circuit_breaker.CircuitBreakerMiddleware": 880,
+            f"{MIDDLEWARES}.rate_limit.RateLimitMiddleware": 900,
+        },
         "EXTENSIONS": {
+            "scrapy.extensions.throttle.AutoThrottle": None,
+            "scrape_assets.crawler.extensions.adaptive_throttle.AdaptiveThrottle": 0,
             "scrape_assets.crawler.extensions.page_store_writer.PageStoreWriter": 100,
             "scrape_assets.crawler.extensions.progress.PipesProgress": 110,
         },

@@ -3,6 +3,7 @@
 Embedded defaults (no server): data under `./data` (override with `SCRAPE_ASSETS_DATA_DIR`), DuckDB
 file `data/warehouse.duckdb`, WARC files under `data/pages`, the crawler as a subprocess.
 Targets come from `scrape_assets/targets/` unless `SCRAPE_ASSETS_TARGETS_DIR` names another folder.
+`REDIS_URL`, when set, makes every crawler process of a target share one rate limit through Redis.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from dagster import EnvVar
 from dagster_duckdb import DuckDBResource
 
 from scrape_assets.defs.resources import LocalPageStoreResource, RecordFiles, SubprocessCrawlLauncher
@@ -38,6 +40,7 @@ def resources_from_environment() -> dict[str, Any]:
     return {
         "crawl_launcher": SubprocessCrawlLauncher(
             progress_interval_seconds=float(os.environ.get("SCRAPE_ASSETS_PROGRESS_INTERVAL", "5")),
+            redis_url=EnvVar("REDIS_URL") if os.environ.get("REDIS_URL") else None,
         ),
         "page_store": LocalPageStoreResource(root=str(root / "pages")),
         "record_files": RecordFiles(root=str(root / "records")),

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import time
+from collections import Counter, deque
 
 from aiohttp import web
 
 from scrape_assets.demo_site.catalog import Catalog
+from scrape_assets.demo_site.chaos import Chaos
 from scrape_assets.demo_site.knobs import SiteKnobs
 from scrape_assets.demo_site import pages
 
 STATS_PATH = "/__stats"
+PAGE_CLASSES = ("home", "listing", "product")
+TIMES_KEPT = 50_000
 
 
 def path_class(path: str) -> str:
@@ -35,13 +39,19 @@ class RequestStats:
         self.by_class: Counter[str] = Counter()
         self.by_status: Counter[str] = Counter()
         self.by_path: Counter[str] = Counter()
+        self.by_path_status: Counter[str] = Counter()
+        self.times: deque[tuple[float, str, int]] = deque(maxlen=TIMES_KEPT)
+        self.started = time.time()
 
-    def record(self, path_qs: str, path: str, status: int) -> None:
-        self.by_class[path_class(path)] += 1
+    def record(self, path_qs: str, path: str, status: int, arrived: float) -> None:
+        kind = path_class(path)
+        self.by_class[kind] += 1
         self.by_status[str(status)] += 1
         self.by_path[path_qs] += 1
+        self.by_path_status[f"{path_qs} {status}"] += 1
+        self.times.append((round(arrived - self.started, 6), kind, status))
 
-    def snapshot(self, with_paths: bool) -> dict[str, object]:
+    def snapshot(self, with_paths: bool, with_times: bool) -> dict[str, object]:
         body: dict[str, object] = {
             "total": sum(self.by_class.values()),
             "by_class": dict(self.by_class),
@@ -49,18 +59,20 @@ class RequestStats:
         }
         if with_paths:
             body["by_path"] = dict(self.by_path)
+            body["by_path_status"] = dict(self.by_path_status)
+        if with_times:
+            body["times"] = list(self.times)
         return body
 
     def reset(self) -> None:
-        self.by_class.clear()
-        self.by_status.clear()
-        self.by_path.clear()
+        self.__init__()  # type: ignore[misc]
 
 
 def build_app(knobs: SiteKnobs) -> web.Application:
     """The aiohttp application serving the shop described by `knobs`."""
     catalog = Catalog(knobs.products, knobs.seed)
     stats = RequestStats()
+    chaos = Chaos(knobs, catalog)
 
     def base(request: web.Request) -> str:
         return f"{request.scheme}://{request.host}"
@@ -69,12 +81,17 @@ def build_app(knobs: SiteKnobs) -> web.Application:
     async def count_requests(request: web.Request, handler):  # type: ignore[no-untyped-def]
         if request.path.startswith(STATS_PATH):
             return await handler(request)
+        arrived = time.time()
         try:
-            response = await handler(request)
+            response = None
+            if path_class(request.path) in PAGE_CLASSES:
+                response = await chaos.page_gate(request)
+            if response is None:
+                response = await handler(request)
         except web.HTTPException as exc:
-            stats.record(request.path_qs, request.path, exc.status)
+            stats.record(request.path_qs, request.path, exc.status, arrived)
             raise
-        stats.record(request.path_qs, request.path, response.status)
+        stats.record(request.path_qs, request.path, response.status, arrived)
         return response
 
     def html(text: str) -> web.Response:
@@ -84,7 +101,8 @@ def build_app(knobs: SiteKnobs) -> web.Application:
         return web.Response(text=text, content_type="application/xml", charset="utf-8")
 
     async def robots(request: web.Request) -> web.Response:
-        return web.Response(text=pages.robots_txt(base(request), knobs.crawl_delay), content_type="text/plain")
+        text = pages.robots_txt(base(request), knobs.crawl_delay, knobs.robots_disallow)
+        return web.Response(text=text, content_type="text/plain")
 
     async def sitemap_index(request: web.Request) -> web.Response:
         return xml(pages.sitemap_index(base(request), catalog))
@@ -116,13 +134,17 @@ def build_app(knobs: SiteKnobs) -> web.Application:
         found = catalog.product(int(product_id)) if product_id.isdigit() else None
         if found is None:
             raise web.HTTPNotFound()
+        replaced = await chaos.product_gate(request, found.id)
+        if replaced is not None:
+            return replaced
         omitted = {
             name for name, share in knobs.drop_fields.items() if catalog.is_dropped(name, found.id, share)
         }
-        return html(pages.product_page(found, knobs.layout, omitted))
+        return await chaos.shape_product(request, found.id, pages.product_page(found, knobs.layout, omitted))
 
     async def get_stats(request: web.Request) -> web.Response:
-        return web.json_response(stats.snapshot(with_paths=request.query.get("paths") == "1"))
+        return web.json_response(stats.snapshot(with_paths=request.query.get("paths") == "1",
+                                                with_times=request.query.get("times") == "1"))
 
     async def reset_stats(request: web.Request) -> web.Response:
         stats.reset()

@@ -7,14 +7,10 @@ from html import escape
 from scrape_assets.demo_site.catalog import CATEGORIES, SITEMAP_CHUNK, Catalog, Product
 
 
-def robots_txt(base: str, crawl_delay: float) -> str:
-    """robots.txt with a Crawl-delay line and the sitemap index."""
-    return (
-        "User-agent: *\n"
-        f"Crawl-delay: {crawl_delay:g}\n"
-        "Disallow: /cart/\n"
-        f"Sitemap: {base}/sitemap.xml\n"
-    )
+def robots_txt(base: str, crawl_delay: float, disallow: tuple[str, ...] = ()) -> str:
+    """robots.txt with a Crawl-delay line, Disallow rules and the sitemap index."""
+    rules = "".join(f"Disallow: {path}\n" for path in ("/cart/", *disallow))
+    return f"User-agent: *\nCrawl-delay: {crawl_delay:g}\n{rules}Sitemap: {base}/sitemap.xml\n"
 
 
 def sitemap_index(base: str, catalog: Catalog) -> str:

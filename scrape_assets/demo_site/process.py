@@ -31,9 +31,9 @@ class DemoSite:
         self.url = line.split("listening on ", 1)[1].strip()
         return self
 
-    def stats(self, with_paths: bool = False) -> dict:
-        """The site's request counters (`/__stats`)."""
-        query = "?paths=1" if with_paths else ""
+    def stats(self, with_paths: bool = False, with_times: bool = False) -> dict:
+        """The site's request counters (`/__stats`); `times` lists (seconds, class, status) per request."""
+        query = "?" + "&".join(q for q, on in (("paths=1", with_paths), ("times=1", with_times)) if on)
         with urllib.request.urlopen(f"{self.url}/__stats{query}", timeout=10) as response:
             return json.load(response)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from w3lib.encoding import html_to_unicode
 
 from scrape_assets.extraction.errors import NoRecordPages, SelectorNotFound
 from scrape_assets.extraction.selectors import extract_fields
@@ -30,6 +31,7 @@ class ExtractionSummary:
     skipped: Counter = field(default_factory=Counter)
     missing: Counter = field(default_factory=Counter)
     missing_examples: dict[str, list[str]] = field(default_factory=dict)
+    charset_fallbacks: int = 0
 
     def completeness(self, target: TargetConfig) -> dict[str, float]:
         """Share of records in which each field was found."""
@@ -44,15 +46,18 @@ def record_schema(target: TargetConfig) -> pa.Schema:
     return pa.schema([(name, pa.string()) for name in (*target.record.fields, *META_COLUMNS)])
 
 
-def _decode(page: StoredPage) -> str:
-    charset = "utf-8"
+def _decode(page: StoredPage, summary: ExtractionSummary) -> str:
+    """The page's text in its declared charset; a charset that does not exist, or that cannot
+    decode the body, falls back to detection from the body (and is counted)."""
     content_type = page.content_type.lower()
-    if "charset=" in content_type:
-        charset = content_type.split("charset=", 1)[1].split(";")[0].strip() or "utf-8"
-    try:
-        return page.body.decode(charset, errors="replace")
-    except LookupError:
-        return page.body.decode("utf-8", errors="replace")
+    declared = content_type.split("charset=", 1)[1].split(";")[0].strip() if "charset=" in content_type else ""
+    if declared:
+        try:
+            return page.body.decode(declared)
+        except (LookupError, UnicodeDecodeError):
+            summary.charset_fallbacks += 1
+    _, text = html_to_unicode(None, page.body)
+    return text
 
 
 def extract_records(target: TargetConfig, pages: Iterable[StoredPage], out_path: Path) -> ExtractionSummary:
@@ -79,7 +84,7 @@ def extract_records(target: TargetConfig, pages: Iterable[StoredPage], out_path:
             if "html" not in page.content_type.lower():
                 summary.skipped["not_html"] += 1
                 continue
-            values = extract_fields(_decode(page), target.record.fields)
+            values = extract_fields(_decode(page, summary), target.record.fields)
             for name, value in values.items():
                 if value is None:
                     summary.missing[name] += 1

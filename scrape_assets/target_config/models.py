@@ -106,6 +106,37 @@ class PolitenessSpec(_Strict):
     timeout_seconds: float = Field(default=30.0, gt=0.0)
     max_page_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
     user_agent: str = "scrape-assets (+https://github.com/scrape-assets)"
+    # Shared by every crawler process of the target (Redis when configured); 0 = no limit beyond Crawl-delay.
+    rate_limit_per_second: float = Field(default=0.0, ge=0.0)
+    rate_limit_burst: float = Field(default=1.0, ge=1.0)
+    backoff_base_seconds: float = Field(default=1.0, ge=0.0)
+    backoff_max_seconds: float = Field(default=60.0, ge=0.0)
+    retry_after_max_seconds: float = Field(default=120.0, ge=0.0)
+    adaptive: bool = True
+    adaptive_target_concurrency: float = Field(default=4.0, gt=0.0)
+    adaptive_max_delay_seconds: float = Field(default=30.0, gt=0.0)
+
+
+class BreakerSpec(_Strict):
+    """The per-target circuit breaker: trips on a high share of 5xx in a sliding window."""
+
+    window_seconds: float = Field(default=120.0, gt=0.0)
+    error_share: float = Field(default=0.5, gt=0.0, le=1.0)
+    min_samples: int = Field(default=20, ge=1)
+    open_seconds: float = Field(default=10.0, gt=0.0)
+    max_open_seconds: float = Field(default=300.0, gt=0.0)
+    outage_after_seconds: float = Field(default=900.0, gt=0.0)
+
+
+class ProxySpec(_Strict):
+    """A proxy pool; no URLs means direct connections."""
+
+    urls: list[str] = []
+    min_healthy: int = Field(default=1, ge=1)
+    ban_statuses: list[int] = [403, 407]
+    bench_seconds: float = Field(default=60.0, gt=0.0)
+    exhausted_timeout_seconds: float = Field(default=600.0, gt=0.0)
+    health_path: str = "/robots.txt"
 
 
 class ScheduleSpec(_Strict):
@@ -136,6 +167,8 @@ class TargetConfig(_Strict):
     record_url_pattern: str
     record: RecordSpec
     politeness: PolitenessSpec = PolitenessSpec()
+    breaker: BreakerSpec = BreakerSpec()
+    proxies: ProxySpec = ProxySpec()
     schedule: ScheduleSpec = ScheduleSpec()
     run_policy: RunPolicySpec = RunPolicySpec()
 

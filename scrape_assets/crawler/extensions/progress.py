@@ -18,14 +18,12 @@ from twisted.internet import task
 logger = logging.getLogger(__name__)
 
 
-def pipes_log(message: str) -> None:
-    """Send a line to the Dagster run log when a Pipes session is open, else to the Python log."""
+def pipes_log(message: str, level: str = "info") -> None:
+    """Send a line to the Dagster run log (live) when a Pipes session is open, else to the Python log."""
     from dagster_pipes import PipesContext
 
-    if PipesContext.is_initialized():
-        PipesContext.get().log.info(message)
-    else:
-        logger.info(message)
+    target = PipesContext.get().log if PipesContext.is_initialized() else logger
+    getattr(target, level)(message)
 
 
 class PipesProgress:

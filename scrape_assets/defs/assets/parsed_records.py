@@ -35,6 +35,7 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> 
             "records": MetadataValue.int(summary.records),
             "pages_read": MetadataValue.int(summary.pages_read),
             "pages_skipped": count_table("reason", dict(summary.skipped)),
+            "charset_fallbacks": MetadataValue.int(summary.charset_fallbacks),
             "field_presence": share_table("field", summary.completeness(target)),
             "crawl_complete": MetadataValue.bool(generation.complete),
             "segments": MetadataValue.int(len(generation.segments)),

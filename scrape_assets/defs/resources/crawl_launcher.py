@@ -26,6 +26,13 @@ class CrawlLauncher(ConfigurableResource):
     """
 
     progress_interval_seconds: float = 5.0
+    # Shares the target's rate limit with every crawler process; set from EnvVar("REDIS_URL") and
+    # passed to the worker as an environment variable, never in extras, logs or metadata.
+    redis_url: str | None = None
+
+    def worker_env(self) -> dict[str, str]:
+        """Environment variables the crawler process needs beyond the Pipes bootstrap."""
+        return {"SCRAPE_ASSETS_REDIS_URL": self.redis_url} if self.redis_url else {}
 
     @abstractmethod
     def _run(self, context: AssetExecutionContext, extras: dict[str, Any]) -> PipesClientCompletedInvocation:
@@ -54,4 +61,5 @@ class SubprocessCrawlLauncher(CrawlLauncher):
             context=context,
             command=[self.python_executable, "-m", CRAWLER_MODULE],
             extras=extras,
+            env=self.worker_env(),
         )

@@ -1,0 +1,93 @@
+"""The circuit breaker's state machine (pure logic, clock passed in), used by the breaker middleware.
+
+CLOSED: results go into a sliding window; when at least `min_samples` results are in it and more
+than `error_share` of them are failures (5xx or no response), the breaker OPENs for `open_seconds`.
+OPEN: nothing is sent until the pause ends; then one probe request is let through (HALF_OPEN).
+HALF_OPEN: the probe succeeding CLOSEs the breaker (window cleared); failing re-OPENs it with the
+pause doubled, up to `max_open_seconds`. Staying out of CLOSED for `outage_after` seconds in a row
+is a target outage.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
+
+
+@dataclass
+class BreakerSettings:
+    window_seconds: float = 120.0
+    error_share: float = 0.5
+    min_samples: int = 20
+    open_seconds: float = 10.0
+    max_open_seconds: float = 300.0
+    outage_after: float = 900.0
+    probe_timeout: float = 60.0
+
+
+@dataclass
+class Breaker:
+    """State, window and history of one target's breaker."""
+
+    settings: BreakerSettings
+    state: str = CLOSED
+    window: deque = field(default_factory=deque)
+    open_until: float = 0.0
+    pause: float = 0.0
+    down_since: float | None = None
+    probe_sent_at: float | None = None
+    transitions: list[tuple[float, str]] = field(default_factory=list)
+
+    def _move(self, state: str, now: float) -> None:
+        self.state = state
+        self.transitions.append((now, state))
+
+    def _open(self, now: float, pause: float) -> None:
+        self.pause = pause
+        self.open_until = now + pause
+        self.probe_sent_at = None
+        if self.down_since is None:
+            self.down_since = now
+        self._move(OPEN, now)
+
+    def record(self, failed: bool, now: float, probe: bool = False) -> None:
+        """Take the result of one request."""
+        if self.state == HALF_OPEN and probe:
+            if failed:
+                self._open(now, min(self.pause * 2, self.settings.max_open_seconds))
+            else:
+                self.window.clear()
+                self.down_since = None
+                self.probe_sent_at = None
+                self._move(CLOSED, now)
+            return
+        if self.state != CLOSED:
+            return  # answers to requests sent before the breaker opened
+        self.window.append((now, failed))
+        while self.window and self.window[0][0] < now - self.settings.window_seconds:
+            self.window.popleft()
+        failures = sum(1 for _, bad in self.window if bad)
+        if len(self.window) >= self.settings.min_samples and failures / len(self.window) > self.settings.error_share:
+            self._open(now, self.settings.open_seconds)
+
+    def allow(self, now: float) -> tuple[bool, float, bool]:
+        """May a request go now? Returns (allowed, seconds to wait otherwise, is it the probe)."""
+        if self.state == CLOSED:
+            return True, 0.0, False
+        if self.state == OPEN:
+            if now < self.open_until:
+                return False, self.open_until - now, False
+            self._move(HALF_OPEN, now)
+            self.probe_sent_at = now
+            return True, 0.0, True
+        # HALF_OPEN: one probe at a time; a lost probe is replaced after a while
+        if self.probe_sent_at is not None and now - self.probe_sent_at > self.settings.probe_timeout:
+            self.probe_sent_at = now
+            return True, 0.0, True
+        return False, 0.1, False
+
+    def is_outage(self, now: float) -> bool:
+        """True when the target has been down (breaker not closed) for `outage_after` seconds."""
+        return self.down_since is not None and now - self.down_since >= self.settings.outage_after

@@ -1,0 +1,1 @@
+"""Scrapy downloader middlewares: one behaviour each, configured by `SCRAPE_ASSETS_*` settings."""

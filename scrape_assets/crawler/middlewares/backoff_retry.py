@@ -1,0 +1,94 @@
+"""Retries with exponential backoff and jitter, honouring Retry-After, without blocking the reactor.
+
+Replaces Scrapy's RetryMiddleware (which retries at once and ignores Retry-After: scrapy#3849, #802)
+and keeps its settings: `RETRY_TIMES`, `RETRY_HTTP_CODES`, `RETRY_EXCEPTIONS`. Adds:
+- `SCRAPE_ASSETS_BACKOFF_BASE` (seconds, default 1.0): the first retry waits about this long.
+- `SCRAPE_ASSETS_BACKOFF_MAX` (seconds, default 60): cap of the exponential wait.
+- `SCRAPE_ASSETS_RETRY_AFTER_MAX` (seconds, default 120): cap of a server's Retry-After.
+The wait before try n+1 is `base * 2**(n-1)` times a jitter in [0.5, 1.5), capped; a Retry-After
+(seconds or an HTTP date) on a 429 or 503 replaces it when longer. The request waits in the
+middleware (an asyncio sleep), so other requests keep flowing. A request that exhausts its tries
+reaches the spider's errback, which records it in the crawl's failure list.
+Stats: `backoff/waits`, `backoff/seconds`, `backoff/retry_after`, `retry/status/<code>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.utils.response import response_status_message
+
+RETRY_AFTER_STATUSES = {429, 503}
+
+
+def parse_retry_after(value: str | bytes | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), None when absent or bad."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """RetryMiddleware that waits before retrying."""
+
+    def __init__(self, settings, rng: random.Random | None = None):  # type: ignore[no-untyped-def]
+        super().__init__(settings)
+        self.base = settings.getfloat("SCRAPE_ASSETS_BACKOFF_BASE", 1.0)
+        self.cap = settings.getfloat("SCRAPE_ASSETS_BACKOFF_MAX", 60.0)
+        self.retry_after_cap = settings.getfloat("SCRAPE_ASSETS_RETRY_AFTER_MAX", 120.0)
+        self.rng = rng or random.Random()
+
+    def backoff(self, tries_so_far: int) -> float:
+        """Exponential wait with jitter before the next try (`tries_so_far` >= 1)."""
+        return min(self.cap, self.base * 2 ** (tries_so_far - 1) * self.rng.uniform(0.5, 1.5))
+
+    def wait_for(self, request, response=None) -> tuple[float, bool]:  # type: ignore[no-untyped-def]
+        """Seconds to wait before retrying, and whether a Retry-After decided it."""
+        wait = self.backoff(request.meta.get("retry_times", 0) + 1)
+        if response is not None and response.status in RETRY_AFTER_STATUSES:
+            asked = parse_retry_after(response.headers.get("Retry-After"))
+            if asked is not None and min(asked, self.retry_after_cap) >= wait:
+                return min(asked, self.retry_after_cap), True
+        return wait, False
+
+    async def _wait_then(self, retry, wait: float, by_retry_after: bool):  # type: ignore[no-untyped-def]
+        stats = self.crawler.stats
+        stats.inc_value("backoff/waits")
+        stats.inc_value("backoff/seconds", wait)
+        if by_retry_after:
+            stats.inc_value("backoff/retry_after")
+        await asyncio.sleep(wait)
+        return retry
+
+    async def process_response(self, request, response, spider=None):  # type: ignore[no-untyped-def, override]
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        self.crawler.stats.inc_value(f"retry/status/{response.status}")
+        wait, by_retry_after = self.wait_for(request, response)
+        return await self._wait_then(retry, wait, by_retry_after)
+
+    async def process_exception(self, request, exception, spider=None):  # type: ignore[no-untyped-def, override]
+        if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
+            return None
+        retry = self._retry(request, exception)
+        if retry is None:
+            return None
+        wait, _ = self.wait_for(request)
+        return await self._wait_then(retry, wait, False)

@@ -1,0 +1,98 @@
+"""Send requests through a pool of HTTP proxies, benching dead or banned ones.
+
+Settings (from `proxies:` in the target YAML):
+- `SCRAPE_ASSETS_PROXY_URLS` (list, default empty = direct connections).
+- `SCRAPE_ASSETS_PROXY_BAN_STATUSES` (list, default [403, 407]): answers that mean "this proxy is banned".
+- `SCRAPE_ASSETS_PROXY_BENCH_SECONDS` (default 60): first bench; doubled on each consecutive failure.
+- `SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT` (default 600): when every proxy stays benched this long,
+  the crawl ends (close reason `proxy_pool_exhausted`), keeping every page already stored.
+When every proxy is benched the fetch pauses (requests wait here) and an alert is logged to the
+Dagster run at ERROR level. A request that failed because of its proxy is re-queued through another
+proxy without spending one of its tries. Runs before Scrapy's HttpProxyMiddleware, which applies
+`request.meta["proxy"]`. Stats: `proxy/banned`, `proxy/dead`, `proxy/exhausted_alerts`, `proxy/pool`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+
+from scrape_assets.crawler.extensions.progress import pipes_log
+from scrape_assets.crawler.proxy_pool import ProxyPool, redact
+
+EXHAUSTED_REASON = "proxy_pool_exhausted"
+
+
+class ProxyPoolMiddleware:
+    """Downloader middleware assigning a healthy proxy to each request."""
+
+    def __init__(self, crawler, pool: ProxyPool, ban_statuses: set[int], exhausted_timeout: float):  # type: ignore[no-untyped-def]
+        self.crawler = crawler
+        self.pool = pool
+        self.ban_statuses = ban_statuses
+        self.exhausted_timeout = exhausted_timeout
+        self.exhausted_since: float | None = None
+        self.closing = False
+        crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+        s = crawler.settings
+        urls = s.getlist("SCRAPE_ASSETS_PROXY_URLS")
+        if not urls:
+            raise NotConfigured("no proxies: direct connections")
+        pool = ProxyPool(urls, s.getfloat("SCRAPE_ASSETS_PROXY_BENCH_SECONDS", 60.0))
+        bans = {int(code) for code in s.getlist("SCRAPE_ASSETS_PROXY_BAN_STATUSES", [403, 407])}
+        return cls(crawler, pool, bans, s.getfloat("SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT", 600.0))
+
+    async def process_request(self, request, spider=None):  # type: ignore[no-untyped-def]
+        while True:
+            now = time.monotonic()
+            url = self.pool.pick(now)
+            if url is not None:
+                if self.exhausted_since is not None:
+                    pipes_log(f"proxy pool recovered: {redact(url)} is back after "
+                              f"{now - self.exhausted_since:.1f}s; fetching resumes")
+                    self.exhausted_since = None
+                request.meta["proxy"] = url
+                request.meta["proxy_pool_url"] = url
+                return None
+            if self.exhausted_since is None:
+                self.exhausted_since = now
+                self.crawler.stats.inc_value("proxy/exhausted_alerts")
+                pipes_log(f"ALERT proxy pool exhausted: 0 of {len(self.pool.proxies)} proxies healthy; "
+                          "fetching is paused until one returns from the bench", level="error")
+            if now - self.exhausted_since >= self.exhausted_timeout:
+                if not self.closing:
+                    self.closing = True
+                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=EXHAUSTED_REASON))
+                raise IgnoreRequest(f"proxy pool exhausted for over {self.exhausted_timeout:.0f}s")
+            await asyncio.sleep(min(1.0, max(0.05, self.pool.seconds_until_one_returns(now))))
+
+    def _bench(self, request, kind: str):  # type: ignore[no-untyped-def]
+        url = request.meta.get("proxy_pool_url")
+        if url is None:
+            return None
+        bench = self.pool.failed(url, time.monotonic())
+        self.crawler.stats.inc_value(f"proxy/{kind}")
+        pipes_log(f"proxy {redact(url)} {kind}; benched for {bench:.1f}s")
+        return request.replace(dont_filter=True)
+
+    def process_response(self, request, response, spider=None):  # type: ignore[no-untyped-def]
+        url = request.meta.get("proxy_pool_url")
+        if url is not None and response.status in self.ban_statuses:
+            return self._bench(request, "banned") or response
+        if url is not None:
+            self.pool.succeeded(url)
+        return response
+
+    def process_exception(self, request, exception, spider=None):  # type: ignore[no-untyped-def]
+        if isinstance(exception, IgnoreRequest):
+            return None
+        return self._bench(request, "dead")
+
+    def _spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
+        self.crawler.stats.set_value("proxy/pool", self.pool.report())
