@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
+import redis
+import yaml
 from dagster import DagsterInstance, Definitions, instance_for_test
 from dagster._core.execution.execute_in_process_result import ExecuteInProcessResult
 
@@ -15,6 +19,43 @@ from scrape_assets.demo_site.process import DemoSite
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 
 DEMO_TARGET = "demo_shop"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """The machine's Redis on loopback (database 15, flushed before and after). Missing Redis is a
+    test failure, never a skip: CI must see it."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is required at {REDIS_URL} and is not answering: {exc}")
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def start_proxy() -> Iterator:
+    """Start loopback forward proxies (`forward_proxy.py`); all are stopped at teardown."""
+    started: list[subprocess.Popen] = []
+
+    def start(*args: str) -> tuple[str, subprocess.Popen]:
+        process = subprocess.Popen([sys.executable, "-m", "scrape_assets_tests.forward_proxy", *args],
+                                   stdout=subprocess.PIPE, text=True)
+        started.append(process)
+        line = process.stdout.readline()
+        assert line.startswith("listening on "), f"proxy did not start: {line!r}"
+        return line.split("listening on ", 1)[1].strip(), process
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=10)
+        process.stdout.close()
 
 
 @pytest.fixture
@@ -46,6 +87,17 @@ class Pipeline:
         monkeypatch.setenv("SCRAPE_ASSETS_TARGETS_DIR", str(self.targets_dir))
         monkeypatch.setenv("SCRAPE_ASSETS_PROGRESS_INTERVAL", "1")
 
+    def configure(self, **sections: dict) -> None:
+        """Change sections of the demo target's YAML (e.g. `politeness={"max_tries": 6}`)."""
+        path = self.targets_dir / f"{DEMO_TARGET}.yaml"
+        body = yaml.safe_load(path.read_text())
+        for section, values in sections.items():
+            if isinstance(body.get(section), dict):
+                body[section].update(values)
+            else:
+                body[section] = values
+        path.write_text(yaml.safe_dump(body))
+
     def definitions(self, site: DemoSite | None = None) -> Definitions:
         """Definitions built the way `scrape_assets.definitions` builds them, for this site."""
         if site is not None:
@@ -54,10 +106,11 @@ class Pipeline:
 
         return build_definitions()
 
-    def run_day(self, site: DemoSite, day: str, target: str = DEMO_TARGET) -> ExecuteInProcessResult:
-        """Run the `daily_<target>` job for one day, as the schedule would."""
+    def run_day(self, site: DemoSite, day: str, target: str = DEMO_TARGET, selection: list | None = None) -> ExecuteInProcessResult:
+        """Run the `daily_<target>` job for one day, as the schedule would (optionally a subset of it)."""
         job = self.definitions(site).resolve_job_def(f"daily_{target}")
-        return job.execute_in_process(partition_key=day, instance=self.instance, raise_on_error=False)
+        return job.execute_in_process(partition_key=day, instance=self.instance, raise_on_error=False,
+                                      asset_selection=selection)
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.data_dir / "warehouse.duckdb"), read_only=True) as conn:

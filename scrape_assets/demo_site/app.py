@@ -40,7 +40,7 @@ class RequestStats:
         self.by_status: Counter[str] = Counter()
         self.by_path: Counter[str] = Counter()
         self.by_path_status: Counter[str] = Counter()
-        self.times: deque[tuple[float, str, int]] = deque(maxlen=TIMES_KEPT)
+        self.times: deque[tuple[float, str, int, str]] = deque(maxlen=TIMES_KEPT)
         self.started = time.time()
 
     def record(self, path_qs: str, path: str, status: int, arrived: float) -> None:
@@ -49,7 +49,7 @@ class RequestStats:
         self.by_status[str(status)] += 1
         self.by_path[path_qs] += 1
         self.by_path_status[f"{path_qs} {status}"] += 1
-        self.times.append((round(arrived - self.started, 6), kind, status))
+        self.times.append((round(arrived - self.started, 6), kind, status, path_qs))
 
     def snapshot(self, with_paths: bool, with_times: bool) -> dict[str, object]:
         body: dict[str, object] = {

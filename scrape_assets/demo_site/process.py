@@ -32,7 +32,7 @@ class DemoSite:
         return self
 
     def stats(self, with_paths: bool = False, with_times: bool = False) -> dict:
-        """The site's request counters (`/__stats`); `times` lists (seconds, class, status) per request."""
+        """The site's request counters (`/__stats`); `times` lists (seconds, class, status, path) per request."""
         query = "?" + "&".join(q for q, on in (("paths=1", with_paths), ("times=1", with_times)) if on)
         with urllib.request.urlopen(f"{self.url}/__stats{query}", timeout=10) as response:
             return json.load(response)
