@@ -18,7 +18,6 @@ import asyncio
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro
 
 from scrape_assets.crawler.rate_limit import LocalTokenBucket, RedisTokenBucket
 
@@ -54,5 +53,5 @@ class RateLimitMiddleware:
             self.crawler.stats.inc_value("rate_limit/seconds", wait)
             await asyncio.sleep(wait)
 
-    def _spider_closed(self, spider, reason):  # type: ignore[no-untyped-def]
-        return deferred_from_coro(self.bucket.close())
+    async def _spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
+        await self.bucket.close()
