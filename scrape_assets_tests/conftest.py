@@ -86,6 +86,7 @@ class Pipeline:
         monkeypatch.setenv("SCRAPE_ASSETS_DATA_DIR", str(self.data_dir))
         monkeypatch.setenv("SCRAPE_ASSETS_TARGETS_DIR", str(self.targets_dir))
         monkeypatch.setenv("SCRAPE_ASSETS_PROGRESS_INTERVAL", "1")
+        monkeypatch.delenv("REDIS_URL", raising=False)
 
     def configure(self, **sections: dict) -> None:
         """Change sections of the demo target's YAML (e.g. `politeness={"max_tries": 6}`)."""
