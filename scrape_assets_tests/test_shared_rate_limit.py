@@ -46,6 +46,7 @@ def test_two_processes_sharing_redis_stay_within_the_limit_together(pipeline, st
     pipeline.configure(politeness={"concurrency": 8})
     home = tmp_path / "dagster_home"
     home.mkdir()
+    instance = _instance(home)  # create the instance's tables once, before two workers race to
     env = {**os.environ, "DAGSTER_HOME": str(home), "DEMO_SHOP_URL": site.url, "REDIS_URL": redis_url}
     workers = [
         subprocess.Popen([sys.executable, "-m", "scrape_assets_tests.run_day_driver", day, *CRAWL],
@@ -56,7 +57,6 @@ def test_two_processes_sharing_redis_stay_within_the_limit_together(pipeline, st
     assert [worker.returncode for worker in workers] == [0, 0]
 
     # the two crawls overlapped for most of their time ...
-    instance = _instance(home)
     spans = [next((s.start_time, s.end_time) for s in instance.get_run_step_stats(run_id)
                   if s.step_key == "demo_shop__raw_pages") for run_id in run_ids]
     overlap = min(end for _, end in spans) - max(start for start, _ in spans)

@@ -13,18 +13,22 @@ from scrape_assets.defs.assets.validated_records import build_validated_records
 from scrape_assets.defs.jobs import daily_job
 from scrape_assets.defs.partitions import daily_partitions
 from scrape_assets.defs.schedules import daily_schedule
+from scrape_assets.defs.sensors import proxy_gate_sensor
 from scrape_assets.target_config.models import TargetConfig
 
 BUILDERS = (build_url_frontier, build_raw_pages, build_parsed_records, build_validated_records, build_delivered)
 
 
 def target_definitions(target: TargetConfig) -> Definitions:
-    """Assets (group = target name), the daily job and its schedule for one target."""
+    """Assets (group = target name), the daily job, and what launches it: a schedule, or for a
+    target behind a proxy pool, a sensor that waits for enough healthy proxies."""
     keys = target_keys(target)
     partitions = daily_partitions(target)
     job = daily_job(target, partitions)
+    gated = bool(target.proxies.urls)
     return Definitions(
         assets=[build(target, keys, partitions) for build in BUILDERS],
         jobs=[job],
-        schedules=[daily_schedule(target, job)],
+        schedules=[] if gated else [daily_schedule(target, job)],
+        sensors=[proxy_gate_sensor(target, job, partitions)] if gated else [],
     )

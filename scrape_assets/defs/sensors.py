@@ -1,0 +1,37 @@
+"""Sensors. For a target with a proxy pool, `proxy_gate_<target>` replaces the daily schedule: it
+launches the day's run only when enough proxies answer, and says why it waits otherwise."""
+
+from __future__ import annotations
+
+from dagster import DefaultSensorStatus, RunRequest, SensorDefinition, SensorEvaluationContext, SkipReason, sensor
+
+from scrape_assets.defs.proxy_health import check_proxy
+from scrape_assets.target_config.models import TargetConfig
+
+
+def proxy_gate_sensor(target: TargetConfig, job, partitions) -> SensorDefinition:  # type: ignore[no-untyped-def]
+    pool = target.proxies
+    health_url = target.absolute(pool.health_path)
+
+    @sensor(
+        name=f"proxy_gate_{target.name}",
+        job=job,
+        minimum_interval_seconds=60,
+        default_status=DefaultSensorStatus.STOPPED,
+        description=f"Launches daily_{target.name} for the last complete day once at least "
+                    f"{pool.min_healthy} of {len(pool.urls)} proxies answer {health_url}.",
+    )
+    def proxy_gate(context: SensorEvaluationContext):  # type: ignore[no-untyped-def]
+        checks = [check_proxy(url, health_url) for url in pool.urls]
+        healthy = [c for c in checks if c.healthy]
+        report = "; ".join(f"{c.proxy}: {c.detail}" for c in checks)
+        if len(healthy) < pool.min_healthy:
+            return SkipReason(f"{len(healthy)} of {len(checks)} proxies healthy, need {pool.min_healthy}: {report}")
+        day = partitions.get_last_partition_key()
+        return RunRequest(
+            run_key=f"{target.name}-{day}",
+            partition_key=day,
+            tags={"target": target.name, "proxies_healthy": f"{len(healthy)}/{len(checks)}"},
+        )
+
+    return proxy_gate

@@ -1,0 +1,83 @@
+"""The proxy pool end to end: real HTTP proxies on loopback, one dying, all dying, and the sensor."""
+
+from __future__ import annotations
+
+import pytest
+from dagster import AssetKey, build_sensor_context
+
+pytestmark = pytest.mark.e2e
+DAY = "2026-11-20"
+FAST = {"max_tries": 6, "backoff_base_seconds": 0.2, "backoff_max_seconds": 1.0, "concurrency": 4,
+        "rate_limit_per_second": 60}
+NO_STEP_RETRY = {"crawl_step_retries": 0, "crawl_step_retry_delay_seconds": 0}
+
+
+def _metadata(result, name: str) -> dict:
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key.path[-1] == name:
+            return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
+    raise AssertionError(f"{name} was not materialized")
+
+
+def test_one_proxy_dying_mid_crawl_is_benched_and_the_others_finish(pipeline, start_site, start_proxy):
+    site = start_site(60)
+    urls = [start_proxy()[0], start_proxy()[0], start_proxy("--die-after", "15")[0]]
+    pipeline.configure(politeness=FAST, proxies={"urls": urls, "bench_seconds": 60}, run_policy=NO_STEP_RETRY)
+
+    result = pipeline.run_day(site, DAY)
+
+    assert result.success
+    assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop")[0][0] == 60
+    raw = _metadata(result, "raw_pages")
+    assert raw["proxy_dead"] >= 1 and raw["failed_requests"] == 0
+    pool = {entry["proxy"]: entry for entry in raw["proxy_pool"]}
+    dead = urls[2].split("//", 1)[1]
+    assert pool[dead]["failures"] >= 1 and pool[dead]["strikes"] >= 1
+    assert all(pool[u.split("//", 1)[1]]["used"] > 10 and pool[u.split("//", 1)[1]]["failures"] == 0 for u in urls[:2])
+
+
+def test_all_proxies_dead_pauses_alerts_and_stored_pages_still_extract(pipeline, start_site, start_proxy):
+    site = start_site(60)
+    urls = [start_proxy("--die-after", "8")[0] for _ in range(3)]
+    pipeline.configure(politeness=FAST, run_policy=NO_STEP_RETRY,
+                       proxies={"urls": urls, "bench_seconds": 0.5, "exhausted_timeout_seconds": 3})
+
+    result = pipeline.run_day(site, DAY)
+
+    assert not result.success
+    failure = result.get_step_failure_events()[0]
+    assert failure.step_key == "demo_shop__raw_pages"
+    assert failure.step_failure_data.error.cause.cls_name == "ProxyPoolExhausted"
+    alerts = [e for e in pipeline.instance.all_logs(result.run_id)
+              if "ALERT proxy pool exhausted" in (e.user_message or "")]
+    assert alerts and alerts[0].level >= 40  # logged at ERROR, live in the run
+    served_before = site.stats()["total"]
+
+    extraction = pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "parsed_records"])])
+    assert extraction.success
+    assert 0 < _metadata(extraction, "parsed_records")["records"] < 60
+    assert _metadata(extraction, "parsed_records")["crawl_complete"] is False
+    assert site.stats()["total"] == served_before  # extraction made no request
+
+
+def test_gate_sensor_launches_the_day_only_with_enough_healthy_proxies(pipeline, start_site, start_proxy):
+    site = start_site(5)
+    proxies = [start_proxy() for _ in range(3)]
+    pipeline.configure(proxies={"urls": [url for url, _ in proxies], "min_healthy": 2})
+    defs = pipeline.definitions(site)
+    gate = defs.resolve_sensor_def("proxy_gate_demo_shop")
+    assert not [s for s in defs.schedules or [] if s.name == "daily_demo_shop_schedule"]
+
+    tick = gate.evaluate_tick(build_sensor_context(instance=pipeline.instance, definitions=defs))
+    assert len(tick.run_requests) == 1
+    request = tick.run_requests[0]
+    assert request.tags["proxies_healthy"] == "3/3" and request.partition_key
+
+    for _, process in proxies[:2]:
+        process.terminate()
+        process.wait()
+    tick = gate.evaluate_tick(build_sensor_context(instance=pipeline.instance, definitions=defs))
+    assert not tick.run_requests
+    assert "1 of 3 proxies healthy, need 2" in tick.skip_message
+    assert "ConnectionRefusedError" in tick.skip_message or "URLError" in tick.skip_message
