@@ -135,7 +135,8 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
             f"{responses} responses stored and kept; extraction of stored pages can still run",
             summary,
         )
-    if responses == 0 and failures:
+    pages_answered = responses - stats.get("robotstxt/response_count", 0)
+    if pages_answered <= 0 and failures:
         raise TargetUnreachable(
             f"target {target.name!r}: no page answered; first failure: {failures[0]['url']} ({failures[0]['error']})",
             {"failures": failures[:50]},
@@ -157,6 +158,7 @@ def crawl_summary(stats: dict, failures: list[dict], seconds: float) -> dict[str
         "status_counts": dict(sorted(_prefixed(stats, "downloader/response_status_count/").items())),
         "retries": stats.get("retry/count", 0),
         "retries_by_status": _prefixed(stats, "retry/status/"),
+        "retries_by_reason": _prefixed(stats, "retry/reason_count/"),
         "responses_429": stats.get("downloader/response_status_count/429", 0),
         "backoff_seconds": round(stats.get("backoff/seconds", 0.0), 3),
         "retry_after_honoured": stats.get("backoff/retry_after", 0),

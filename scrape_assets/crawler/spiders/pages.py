@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import scrapy
+from scrapy import signals
 from scrapy.http import TextResponse
 
 from scrape_assets.crawler.failures import FailedRequest, failed_request
-from scrape_assets.crawler.links import links_to_follow
+from scrape_assets.crawler.links import links_to_follow, on_allowed_domain
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -27,6 +28,24 @@ class PageSpider(scrapy.Spider):
         self.frontier = frontier
         self.already_done = already_done
         self.failures: list[FailedRequest] = []
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
+        return spider
+
+    def request_scheduled(self, request, spider=None) -> None:  # type: ignore[no-untyped-def]
+        """Scrapy's OffsiteMiddleware drops off-domain requests (a redirect off the target, say) as
+        they are scheduled, without an errback: record them here as failures."""
+        if on_allowed_domain(self.target, request.url) or request.dont_filter or request.meta.get("allow_offsite"):
+            return
+        redirected_from = request.meta.get("redirect_urls") or []
+        self.failures.append(FailedRequest(
+            url=redirected_from[0] if redirected_from else request.url, status=None,
+            tries=request.meta.get("retry_times", 0) + 1, error=f"refused off-domain request to {request.url}",
+            outcome="offsite_redirect" if redirected_from else "offsite",
+        ))
 
     async def start(self):  # type: ignore[no-untyped-def]
         # Listings first: they discover record pages that the sitemap may have missed.
