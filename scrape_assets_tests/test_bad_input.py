@@ -68,8 +68,11 @@ def test_each_bad_input_knob_ends_in_a_named_recorded_outcome(pipeline, start_si
                            f"{raw['segment'].rsplit('/', 1)[1]}.failures.json").read_text())
     assert {f["url"].rsplit("/", 1)[1] for f in failures if f["outcome"] == "oversized"} == {
         str(i) for i in expected["oversized"]}
-    assert raw["retries_by_reason"] == {"scrapy.exceptions.ResponseDataLossError": len(expected["truncated"])}
-    # a reset connection is retried by the HTTP client itself: the page is requested twice, then kept
+    reasons = dict(raw["retries_by_reason"])
+    assert reasons.pop("scrapy.exceptions.ResponseDataLossError") == len(expected["truncated"])
+    # a reset on a pooled connection is retried by the HTTP client itself, otherwise by Scrapy;
+    # either way the page is requested twice, then kept
+    assert sum(reasons.values()) <= len(expected["reset"])
     requests = site.stats(with_paths=True)["by_path"]
     assert all(requests[f"/product/{i}"] == 2 for i in expected["reset"] - expected["offsite"])
     parsed = _metadata(result, "parsed_records")
