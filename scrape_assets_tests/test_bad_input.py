@@ -7,20 +7,13 @@ import json
 import pytest
 
 from scrape_assets.demo_site.catalog import Catalog
+from scrape_assets_tests.results import materialization_metadata
 
 pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
 PRODUCTS = 100
 SHARES = {"reset_share": 0.1, "truncate_share": 0.1, "oversize_share": 0.06, "bad_charset_share": 0.1,
           "non_html_share": 0.06, "offsite_redirect_share": 0.06}
-
-
-def _metadata(result, name: str) -> dict:
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        if materialization.asset_key.path[-1] == name:
-            return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
-    raise AssertionError(f"{name} was not materialized")
 
 
 def _expected() -> dict[str, set[int]]:
@@ -56,9 +49,9 @@ def test_each_bad_input_knob_ends_in_a_named_recorded_outcome(pipeline, start_si
     result = pipeline.run_day(site, DAY)
 
     assert result.success
-    frontier = _metadata(result, "url_frontier")
+    frontier = materialization_metadata(result, "url_frontier")
     assert frontier["robots_disallowed"] == len(expected["disallowed"])
-    raw = _metadata(result, "raw_pages")
+    raw = materialization_metadata(result, "raw_pages")
     assert raw["outcomes"] == {
         "oversized": len(expected["oversized"]),
         "offsite_redirect": len(expected["offsite"]),
@@ -75,7 +68,7 @@ def test_each_bad_input_knob_ends_in_a_named_recorded_outcome(pipeline, start_si
     assert sum(reasons.values()) <= len(expected["reset"])
     requests = site.stats(with_paths=True)["by_path"]
     assert all(requests[f"/product/{i}"] == 2 for i in expected["reset"] - expected["offsite"])
-    parsed = _metadata(result, "parsed_records")
+    parsed = materialization_metadata(result, "parsed_records")
     assert parsed["records"] == len(expected["records"])
     assert parsed["charset_fallbacks"] == len(expected["bad_charset"])
     assert f"| not_html | {len(expected['non_html'])} |" in parsed["pages_skipped"]

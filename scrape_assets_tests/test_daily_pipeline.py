@@ -11,6 +11,7 @@ import pytest
 from dagster import AssetCheckKey, AssetKey
 
 from scrape_assets.page_store import LocalPageStore, iter_latest_pages, partition_prefix
+from scrape_assets_tests.results import materialization_metadata
 
 pytestmark = pytest.mark.e2e
 
@@ -23,14 +24,6 @@ DELIVERED = AssetKey(["demo_shop", "delivered_demo_shop"])
 def _materialized(result) -> set[str]:
     return {e.event_specific_data.materialization.asset_key.to_user_string()
             for e in result.get_asset_materialization_events()}
-
-
-def _metadata(result, key: str) -> dict:
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        if materialization.asset_key.to_user_string() == key:
-            return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
-    raise AssertionError(f"{key} was not materialized")
 
 
 def _table_dump(pipeline) -> bytes:
@@ -65,12 +58,12 @@ def test_day_delivers_every_product_with_all_fields(pipeline, start_site):
     # every product page was fetched exactly once, and the crawl's metadata says so
     stats = site.stats()
     assert stats["by_class"]["product"] == 400
-    raw = _metadata(result, "demo_shop/raw_pages")
+    raw = materialization_metadata(result, "demo_shop/raw_pages")
     assert raw["status_counts"] == {"200": raw["pages"]}
     assert raw["pages"] == stats["total"] - stats["by_class"]["sitemap"] - 1  # the frontier's robots.txt
     assert raw["bytes"] > 400 * 1000 and raw["pages_per_second"] > 0
-    assert _metadata(result, "demo_shop/url_frontier")["record_urls"] == 400
-    assert _metadata(result, "demo_shop/quarantined_records")["rows"] == 0
+    assert materialization_metadata(result, "demo_shop/url_frontier")["record_urls"] == 400
+    assert materialization_metadata(result, "demo_shop/quarantined_records")["rows"] == 0
 
     # checks passed, recorded against the partition
     for check in ("field_completeness", "row_count_vs_frontier"):
@@ -171,7 +164,7 @@ def test_crawl_after_an_interrupted_one_fetches_only_what_is_missing(pipeline, s
 
     assert result.success
     assert site.stats()["by_class"]["product"] == 100 - kept_products
-    raw = _metadata(result, "demo_shop/raw_pages")
+    raw = materialization_metadata(result, "demo_shop/raw_pages")
     assert raw["resumed_segments"] == 1 and raw["skipped_already_stored"] == 30
-    assert _metadata(result, "demo_shop/parsed_records")["records"] == 100
+    assert materialization_metadata(result, "demo_shop/parsed_records")["records"] == 100
     assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop") == [(100,)]

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import pytest
 from dagster import AssetKey, build_sensor_context
+from scrape_assets_tests.results import materialization_metadata
 
 pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
 FAST = {"max_tries": 6, "backoff_base_seconds": 0.2, "backoff_max_seconds": 1.0, "concurrency": 4,
         "rate_limit_per_second": 60}
 NO_STEP_RETRY = {"crawl_step_retries": 0, "crawl_step_retry_delay_seconds": 0}
-
-
-def _metadata(result, name: str) -> dict:
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        if materialization.asset_key.path[-1] == name:
-            return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
-    raise AssertionError(f"{name} was not materialized")
 
 
 def test_one_proxy_dying_mid_crawl_is_benched_and_the_others_finish(pipeline, start_site, start_proxy):
@@ -29,7 +22,7 @@ def test_one_proxy_dying_mid_crawl_is_benched_and_the_others_finish(pipeline, st
 
     assert result.success
     assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop")[0][0] == 60
-    raw = _metadata(result, "raw_pages")
+    raw = materialization_metadata(result, "raw_pages")
     assert raw["proxy_dead"] >= 1 and raw["failed_requests"] == 0
     pool = {entry["proxy"]: entry for entry in raw["proxy_pool"]}
     dead = urls[2].split("//", 1)[1]
@@ -56,8 +49,8 @@ def test_all_proxies_dead_pauses_alerts_and_stored_pages_still_extract(pipeline,
 
     extraction = pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "parsed_records"])])
     assert extraction.success
-    assert 0 < _metadata(extraction, "parsed_records")["records"] < 60
-    assert _metadata(extraction, "parsed_records")["crawl_complete"] is False
+    assert 0 < materialization_metadata(extraction, "parsed_records")["records"] < 60
+    assert materialization_metadata(extraction, "parsed_records")["crawl_complete"] is False
     assert site.stats()["total"] == served_before  # extraction made no request
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import pytest
+from scrape_assets_tests.results import failure_cause, materialization_metadata
 
 pytestmark = pytest.mark.e2e
 
@@ -13,22 +14,8 @@ FAST_RETRIES = {"max_tries": 6, "backoff_base_seconds": 0.2, "backoff_max_second
 NO_STEP_RETRY = {"crawl_step_retries": 0, "crawl_step_retry_delay_seconds": 0}
 
 
-def _metadata(result, key: str) -> dict:
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        if materialization.asset_key.to_user_string() == key:
-            return {k: getattr(v, "value", v) for k, v in materialization.metadata.items()}
-    raise AssertionError(f"{key} was not materialized")
-
-
 def _delivered(pipeline) -> int:
     return pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop WHERE partition_date = ?", [DAY])[0][0]
-
-
-def _cause(result):
-    failure = result.get_step_failure_events()[0]
-    error = failure.step_failure_data.error
-    return failure.step_key, (error.cause or error)
 
 
 def test_429_storm_with_retry_after_delivers_everything_and_respects_the_wait(pipeline, start_site):
@@ -39,7 +26,7 @@ def test_429_storm_with_retry_after_delivers_everything_and_respects_the_wait(pi
 
     assert result.success
     assert _delivered(pipeline) == 80
-    raw = _metadata(result, "demo_shop/raw_pages")
+    raw = materialization_metadata(result, "demo_shop/raw_pages")
     assert raw["responses_429"] > 0 and raw["retry_after_honoured"] > 0
     assert raw["retries_by_status"]["429"] == raw["responses_429"]
     assert raw["throttle_429_stepdowns"] > 0 and raw["throttle_timeline"]
@@ -65,7 +52,7 @@ def test_5xx_burst_opens_the_breaker_which_probes_and_closes_and_everything_is_d
 
     assert result.success
     assert _delivered(pipeline) == 150
-    raw = _metadata(result, "demo_shop/raw_pages")
+    raw = materialization_metadata(result, "demo_shop/raw_pages")
     assert raw["breaker_opened"] >= 1 and raw["breaker_closed"] >= 1
     states = [state for _, state in raw["breaker_transitions"]]
     assert states[0] == "open" and states[-1] == "closed" and "half_open" in states
@@ -85,7 +72,7 @@ def test_outage_past_the_limit_fails_as_target_outage_keeps_pages_and_resumes(pi
     result = pipeline.run_day(site, DAY)
 
     assert not result.success
-    step, cause = _cause(result)
+    step, cause = failure_cause(result)
     assert step == "demo_shop__raw_pages" and cause.cls_name == "TargetOutage"
     assert "circuit breaker open for over 3s" in cause.message and "kept" in cause.message
     stored = {path for _, kind, status, path in site.stats(with_times=True)["times"] if kind == "product" and status == 200}
