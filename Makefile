@@ -33,3 +33,11 @@ dev: $(STAMP)
 
 clean:
 	rm -rf data test-artifacts
+
+.PHONY: bench bench-quick
+## make bench / bench-quick: figures and ratios (bench/run.py); no timing asserts anywhere.
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+bench-quick: $(STAMP)
+	$(PY) bench/run.py --quick --repeat 1

@@ -1,0 +1,144 @@
+"""Benchmarks: figures and ratios measured side by side in one run. `python bench/run.py [--quick]`.
+
+Prints one line per figure with its anchor and the ratio, medians of `--repeat` runs. No assertions:
+the README's Performance section quotes these lines. Figures:
+  extraction  stored WARC pages -> records (our code) vs a bare parsel loop over the same bodies
+  validation  N records through the pandera schema (pandas backend)
+  delivery    N-row set-based MERGE into DuckDB vs a row-by-row upsert of 10,000 rows, scaled
+  load        loading the code location's Definitions, and whether dagster_snowflake got imported
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from parsel import Selector
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from scrape_assets.delivery import merge_partition  # noqa: E402
+from scrape_assets.demo_site.catalog import Catalog  # noqa: E402
+from scrape_assets.demo_site.pages import product_page  # noqa: E402
+from scrape_assets.extraction import extract_records  # noqa: E402
+from scrape_assets.extraction.extract import META_COLUMNS, record_schema  # noqa: E402
+from scrape_assets.page_store import LocalPageStore, iter_latest_pages  # noqa: E402
+from scrape_assets.target_config import load_target  # noqa: E402
+from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR  # noqa: E402
+from scrape_assets.validation import arrow_schema, validate_records  # noqa: E402
+
+TARGET = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
+BASE = TARGET.base_url.rstrip("/")
+
+
+def _median(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def bench_extraction(work: Path, pages: int, repeat: int) -> dict:
+    store = LocalPageStore(work / "pages")
+    catalog = Catalog(pages, 7)
+    bodies = [product_page(catalog.product(i), "v1", set()).encode() for i in range(1, pages + 1)]
+    with store.segment_writer("bench/day", "s") as writer:
+        for i, body in enumerate(bodies, start=1):
+            writer.write(f"{BASE}/product/{i}", 200, "OK", [("Content-Type", "text/html; charset=utf-8")], body)
+
+    def ours() -> None:
+        extract_records(TARGET, iter_latest_pages(store, "bench/day"), work / "parsed.parquet")
+
+    def floor() -> None:
+        for body in bodies:
+            selector = Selector(text=body.decode())
+            for spec in TARGET.record.fields.values():
+                (selector.css(spec.css) if spec.css else selector.xpath(spec.xpath)).getall()
+
+    ours_s, floor_s = _median(ours, repeat), _median(floor, repeat)
+    return {"figure": "extraction", "pages": pages, "ours_pages_per_s": round(pages / ours_s),
+            "bare_parsel_pages_per_s": round(pages / floor_s), "ratio_ours_to_floor": round(floor_s / ours_s, 2)}
+
+
+def _parsed_file(work: Path, rows: int) -> Path:
+    n = list(range(rows))
+    table = pa.table({
+        "sku": [f"SKU-007-{i:06d}" for i in n], "title": [f"Lamp {i}" for i in n],
+        "price": [f"{(i % 900) + 1.5:.2f}" for i in n], "currency": ["USD"] * rows,
+        "availability": ["in_stock"] * rows, "rating": ["4.5"] * rows, "category": ["Lighting"] * rows,
+        "description": ["A lamp."] * rows, "source_url": [f"u{i}" for i in n], "page_ref": ["r"] * rows,
+        "fetched_at": ["2026-01-01T00:00:00Z"] * rows,
+    }, schema=record_schema(TARGET))
+    path = work / f"parsed-{rows}.parquet"
+    pq.write_table(table, path)
+    return path
+
+
+def bench_validation(work: Path, rows: int, repeat: int) -> dict:
+    parsed = _parsed_file(work, rows)
+    seconds = _median(lambda: validate_records(TARGET, parsed, work / "valid.parquet", work / "q.parquet"), repeat)
+    return {"figure": "validation", "rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
+
+
+def bench_delivery(work: Path, rows: int, repeat: int) -> dict:
+    validate_records(TARGET, _parsed_file(work, rows), work / "valid.parquet", work / "q.parquet")
+    valid = work / "valid.parquet"
+
+    def merge() -> None:
+        with duckdb.connect(str(work / "merge.duckdb")) as conn:
+            merge_partition(conn, TARGET, valid, "2026-01-01")
+
+    merge_s = _median(merge, repeat)
+    sample = pq.read_table(valid).slice(0, 10_000).to_pylist()
+    columns = list(arrow_schema(TARGET, ()).names)
+
+    def row_by_row() -> None:
+        with duckdb.connect(str(work / "naive.duckdb")) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS t (" + ", ".join(f"{c} VARCHAR" for c in columns)
+                         + ", partition_date DATE, PRIMARY KEY (sku, partition_date))")
+            for row in sample:
+                conn.execute("INSERT OR REPLACE INTO t VALUES (" + ", ".join("?" for _ in columns) + ", '2026-01-01')",
+                             [str(row[c]) for c in columns])
+
+    naive_s = _median(row_by_row, 1) * rows / len(sample)
+    return {"figure": "delivery", "rows": rows, "merge_seconds": round(merge_s, 2),
+            "row_by_row_seconds_scaled": round(naive_s, 1), "ratio": round(naive_s / merge_s, 1)}
+
+
+def bench_load(repeat: int) -> dict:
+    code = ("import sys, time; t=time.perf_counter(); import scrape_assets.definitions as d; "
+            "print(time.perf_counter()-t, 'dagster_snowflake' in sys.modules)")
+    outputs = [subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
+               for _ in range(repeat)]
+    return {"figure": "load", "definitions_seconds": round(statistics.median(float(o[0]) for o in outputs), 2),
+            "imports_dagster_snowflake": outputs[0][1] == "True"}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes (under two minutes)")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    pages, rows = (2_000, 100_000) if args.quick else (10_000, 1_000_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for result in (bench_extraction(work, pages, args.repeat), bench_validation(work, rows, args.repeat),
+                       bench_delivery(work, rows, args.repeat), bench_load(args.repeat)):
+            print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
