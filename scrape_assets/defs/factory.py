@@ -24,7 +24,7 @@ def target_definitions(target: TargetConfig) -> Definitions:
     target behind a proxy pool, a sensor that waits for enough healthy proxies."""
     keys = target_keys(target)
     partitions = daily_partitions(target)
-    job = daily_job(target, partitions)
+    job = daily_job(target)
     gated = bool(target.proxies.urls)
     return Definitions(
         assets=[build(target, keys, partitions) for build in BUILDERS],

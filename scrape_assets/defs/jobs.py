@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
-from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from scrape_assets.target_config.models import TargetConfig
 
 
-def daily_job(target: TargetConfig, partitions) -> UnresolvedAssetJobDefinition:  # type: ignore[no-untyped-def]
+def daily_job(target: TargetConfig):  # type: ignore[no-untyped-def]
+    """Partitioned like the assets it selects (daily)."""
     return define_asset_job(
         name=f"daily_{target.name}",
         selection=AssetSelection.groups(target.name),

@@ -10,8 +10,7 @@ import sys
 from abc import abstractmethod
 from typing import Any
 
-from dagster import AssetExecutionContext, ConfigurableResource, PipesSubprocessClient
-from dagster._core.pipes.client import PipesClientCompletedInvocation
+from dagster import AssetExecutionContext, ConfigurableResource, PipesClientCompletedInvocation, PipesSubprocessClient
 
 from scrape_assets.crawler.outcome import failure_from_message
 
