@@ -10,8 +10,6 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
-from scrape_assets.crawler.middlewares.circuit_breaker import OUTAGE_REASON
-from scrape_assets.crawler.middlewares.proxy_pool import EXHAUSTED_REASON
 from scrape_assets.crawler.outcome import FrontierIncomplete, ProxyPoolExhausted, TargetOutage, TargetUnreachable
 from scrape_assets.crawler.settings import scrapy_settings
 from scrape_assets.crawler.spiders.frontier import FrontierSpider
@@ -123,13 +121,13 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
         "rate_limit_backend": "redis" if redis_url else "local",
     })
     reason = stats.get("finish_reason")
-    if reason == OUTAGE_REASON:
+    if reason == TargetOutage.kind:
         raise TargetOutage(
             f"target {target.name!r}: circuit breaker open for over {target.breaker.outage_after_seconds:.0f}s; "
             f"{responses} responses stored and kept; the next crawl of the day fetches only what is missing",
             summary,
         )
-    if reason == EXHAUSTED_REASON:
+    if reason == ProxyPoolExhausted.kind:
         raise ProxyPoolExhausted(
             f"target {target.name!r}: every proxy benched for over {target.proxies.exhausted_timeout_seconds:.0f}s; "
             f"{responses} responses stored and kept; extraction of stored pages can still run",

@@ -5,7 +5,7 @@ Settings (defaults from `breaker:` in the target YAML):
   `SCRAPE_ASSETS_BREAKER_MIN_SAMPLES` (20), `SCRAPE_ASSETS_BREAKER_OPEN_SECONDS` (10, doubled on
   each failed probe), `SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS` (300),
   `SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER` (900): open this long in a row ends the crawl as a target
-  outage (close reason `target_outage`), keeping every page already stored.
+  outage (close reason `TargetOutage.kind`), keeping every page already stored.
 While the breaker is open, requests wait here (not sent); a request that got a 5xx or no answer
 while the target is down is re-queued without spending one of its tries.
 Stats: `breaker/opened`, `breaker/closed`, `breaker/requeued`, `breaker/transitions`.
@@ -21,8 +21,7 @@ from scrapy.exceptions import IgnoreRequest
 
 from scrape_assets.crawler.breaker import CLOSED, OPEN, Breaker, BreakerSettings
 from scrape_assets.crawler.extensions.progress import pipes_log
-
-OUTAGE_REASON = "target_outage"
+from scrape_assets.crawler.outcome import TargetOutage
 
 
 class CircuitBreakerMiddleware:
@@ -70,7 +69,7 @@ class CircuitBreakerMiddleware:
         self.crawler.stats.set_value("breaker/outage", 1)
         pipes_log(f"target outage: circuit breaker open for over {self.breaker.settings.outage_after:.0f}s; "
                   "ending the crawl, stored pages are kept")
-        await self.crawler.engine.close_spider_async(reason=OUTAGE_REASON)
+        await self.crawler.engine.close_spider_async(reason=TargetOutage.kind)
 
     async def process_request(self, request, spider=None):  # type: ignore[no-untyped-def]
         while True:

@@ -5,7 +5,7 @@ Settings (from `proxies:` in the target YAML):
 - `SCRAPE_ASSETS_PROXY_BAN_STATUSES` (list, default [403, 407]): answers that mean "this proxy is banned".
 - `SCRAPE_ASSETS_PROXY_BENCH_SECONDS` (default 60): first bench; doubled on each consecutive failure.
 - `SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT` (default 600): when every proxy stays benched this long,
-  the crawl ends (close reason `proxy_pool_exhausted`), keeping every page already stored.
+  the crawl ends (close reason `ProxyPoolExhausted.kind`), keeping every page already stored.
 When every proxy is benched the fetch pauses (requests wait here) and an alert is logged to the
 Dagster run at ERROR level. A request that failed because of its proxy is re-queued through another
 proxy without spending one of its tries. Runs before Scrapy's HttpProxyMiddleware, which applies
@@ -21,9 +21,8 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from scrape_assets.crawler.extensions.progress import pipes_log
+from scrape_assets.crawler.outcome import ProxyPoolExhausted
 from scrape_assets.crawler.proxy_pool import ProxyPool, redact
-
-EXHAUSTED_REASON = "proxy_pool_exhausted"
 
 
 class ProxyPoolMiddleware:
@@ -68,7 +67,7 @@ class ProxyPoolMiddleware:
             if now - self.exhausted_since >= self.exhausted_timeout:
                 if not self.closing:
                     self.closing = True
-                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=EXHAUSTED_REASON))
+                    asyncio.ensure_future(self.crawler.engine.close_spider_async(reason=ProxyPoolExhausted.kind))
                 raise IgnoreRequest(f"proxy pool exhausted for over {self.exhausted_timeout:.0f}s")
             await asyncio.sleep(min(1.0, max(0.05, self.pool.seconds_until_one_returns(now))))
 
