@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from urllib.parse import urldefrag, urljoin, urlparse
+
+from parsel import Selector
 
 from scrape_assets.target_config.models import TargetConfig
 
@@ -14,11 +15,12 @@ def on_allowed_domain(target: TargetConfig, url: str) -> bool:
     return any(host == d or host.endswith("." + d) for d in target.allowed_domains)
 
 
-def links_to_follow(target: TargetConfig, page_url: str, hrefs: Iterable[str]) -> list[str]:
-    """Absolute URLs among `hrefs` that match a follow rule or the record pattern, in page order."""
+def links_to_follow(target: TargetConfig, page_url: str, page: Selector) -> list[str]:
+    """Absolute URLs linked from the page that match a follow rule or the record pattern, in page
+    order. `page` is the parsed page: a live response's selector, or one built from a stored body."""
     seen: set[str] = set()
     kept = []
-    for href in hrefs:
+    for href in page.css("a::attr(href)").getall():
         url = urldefrag(urljoin(page_url, href.strip()))[0]
         if url in seen or not on_allowed_domain(target, url):
             continue

@@ -8,16 +8,19 @@ import time
 from collections import Counter
 from typing import Any
 
+from parsel import Selector
 from scrapy.crawler import CrawlerProcess
+from w3lib.encoding import html_to_unicode
 
+from scrape_assets.crawler.links import links_to_follow
 from scrape_assets.crawler.outcome import FrontierIncomplete, ProxyPoolExhausted, TargetOutage, TargetUnreachable
 from scrape_assets.crawler.settings import scrapy_settings
 from scrape_assets.crawler.spiders.frontier import FrontierSpider
 from scrape_assets.crawler.spiders.pages import PageSpider
-from scrape_assets.crawler.links import links_to_follow
-from scrape_assets.page_store import Generation, PageStore, begin_generation, iter_latest_pages, write_generation
+from scrape_assets.page_store import Generation, PageStore, begin_generation, iter_pages, latest_entries, write_generation
 from scrape_assets.page_store.frontier import Frontier, read_frontier, write_frontier
 from scrape_assets.target_config.models import TargetConfig
+
 
 def _crawl(spider_cls, settings: dict[str, Any], **kwargs: Any):  # type: ignore[no-untyped-def]
     process = CrawlerProcess(settings)
@@ -76,23 +79,17 @@ DONE_STATUSES = frozenset({*range(200, 300), 404, 410})
 
 
 def _resume_state(target: TargetConfig, store: PageStore, prefix: str, earlier: list[str]) -> tuple[set[str], list[str]]:
-    """URLs an interrupted crawl already finished, and the links found on its stored listing pages."""
-    done: set[str] = set()
+    """URLs an interrupted crawl already finished (from the segment indexes alone), and the links
+    found on its stored listing pages (the only bodies read)."""
+    latest = latest_entries(store, prefix, earlier)
+    done = {url for url, (_, entry) in latest.items() if entry.status in DONE_STATUSES}
+    listings = [latest[url] for url in sorted(done) if not target.is_record_url(url)]
     links: list[str] = []
-    for page in iter_latest_pages(store, prefix, earlier):
-        if page.status not in DONE_STATUSES:
-            continue
-        done.add(page.url)
-        if not target.is_record_url(page.url) and "html" in page.content_type:
-            hrefs = _hrefs(page.body.decode("utf-8", errors="replace"))
-            links.extend(links_to_follow(target, page.url, hrefs))
+    for page in iter_pages(store, prefix, listings):
+        if "html" in page.content_type:
+            _, text = html_to_unicode(page.headers.get("content-type"), page.body)
+            links.extend(links_to_follow(target, page.url, Selector(text=text)))
     return done, links
-
-
-def _hrefs(html: str) -> list[str]:
-    from parsel import Selector
-
-    return Selector(text=html).css("a::attr(href)").getall()
 
 
 def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: str, segment: str,

@@ -5,6 +5,7 @@ from scrape_assets.page_store.store import (
     LocalPageStore,
     PageStore,
     iter_latest_pages,
+    iter_pages,
     latest_entries,
     page_store_from_spec,
     partition_prefix,
@@ -14,5 +15,5 @@ from scrape_assets.page_store.warc import IndexEntry, SegmentWriter, StoredPage
 
 __all__ = [
     "Generation", "IndexEntry", "LocalPageStore", "begin_generation", "read_generation", "write_generation", "PageStore", "SegmentWriter", "StoredPage",
-    "iter_latest_pages", "latest_entries", "page_store_from_spec", "partition_prefix",
+    "iter_latest_pages", "iter_pages", "latest_entries", "page_store_from_spec", "partition_prefix",
 ]

@@ -7,7 +7,7 @@ same methods. A prefix is `<target>/<day>`: one folder of segments per partition
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Protocol
@@ -105,8 +105,13 @@ def latest_entries(store: PageStore, prefix: str, segments: list[str] | None = N
 
 def iter_latest_pages(store: PageStore, prefix: str, segments: list[str] | None = None) -> Iterator[StoredPage]:
     """Stream the latest response of every URL in `segments` (default: all), one body in memory at a time."""
+    return iter_pages(store, prefix, latest_entries(store, prefix, segments).values())
+
+
+def iter_pages(store: PageStore, prefix: str, entries: Iterable[tuple[str, IndexEntry]]) -> Iterator[StoredPage]:
+    """Stream the stored responses that `entries` ((segment, index entry) pairs) point at, by segment."""
     wanted: dict[str, set[int]] = {}
-    for segment, entry in latest_entries(store, prefix, segments).values():
+    for segment, entry in entries:
         wanted.setdefault(segment, set()).add(entry.offset)
     for segment in sorted(wanted):
         with store.open_segment(prefix, segment) as stream:

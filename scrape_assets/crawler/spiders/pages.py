@@ -55,8 +55,7 @@ class PageSpider(scrapy.Spider):
     def parse(self, response):  # type: ignore[no-untyped-def]
         if not isinstance(response, TextResponse) or self.target.is_record_url(response.url):
             return
-        hrefs = response.css("a::attr(href)").getall()
-        for url in links_to_follow(self.target, response.url, hrefs):
+        for url in links_to_follow(self.target, response.url, response.selector):
             if url in self.already_done:
                 continue
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
