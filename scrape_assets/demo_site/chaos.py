@@ -17,6 +17,7 @@ from collections import Counter
 
 from aiohttp import web
 
+from scrape_assets.crawler.rate_limit import LocalTokenBucket
 from scrape_assets.demo_site.catalog import Catalog
 from scrape_assets.demo_site.knobs import SiteKnobs
 
@@ -31,20 +32,10 @@ class Chaos:
         self.catalog = catalog
         self.rng = random.Random(knobs.seed)
         self.first_page_at: float | None = None
-        self.tokens = max(1.0, knobs.rate_limit)
-        self.refilled_at = time.monotonic()
+        # the site's own limit: up to a second's worth of requests may arrive in a burst
+        rate = knobs.rate_limit
+        self.bucket = LocalTokenBucket(rate, burst=max(1.0, rate)) if rate > 0 else None
         self.attempts: Counter[str] = Counter()
-
-    def _rate_limited(self, now: float) -> bool:
-        rate = self.knobs.rate_limit
-        if rate <= 0:
-            return False
-        self.tokens = min(max(1.0, rate), self.tokens + (now - self.refilled_at) * rate)
-        self.refilled_at = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return False
-        return True
 
     def in_outage(self, now: float) -> bool:
         if self.knobs.outage_after < 0 or self.first_page_at is None:
@@ -61,7 +52,7 @@ class Chaos:
             await asyncio.sleep(self.knobs.latency_ms / 1000)
         if self.in_outage(now):
             return web.Response(status=503, text="outage")
-        if self._rate_limited(now):
+        if self.bucket is not None and self.bucket.take_now() > 0:
             return web.Response(status=429, text="slow down", headers={"Retry-After": self.knobs.retry_after})
         if self.knobs.error_rate and self.rng.random() < self.knobs.error_rate:
             return web.Response(status=503, text="busy")
