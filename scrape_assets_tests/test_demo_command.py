@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+
+from scrape_assets_tests.loopback import free_port
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parent.parent
@@ -49,14 +50,8 @@ def test_demo_exits_non_zero_and_still_prints_the_summary_when_a_check_blocks(tm
     assert summary["delivered_rows"] == 0 and summary["quarantined_rows"] > 15
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_second_demo_of_the_same_day_leaves_the_table_identical(tmp_path):
-    port = str(_free_port())  # like the default 8765: the same port both times
+    port = str(free_port())  # like the default 8765: the same port both times
     dumps = []
     for _ in range(2):
         code, lines = _demo(tmp_path, "--products", "80", "--site-port", port)

@@ -14,14 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from scrape_assets_tests.loopback import free_port
+
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _graphql(port: int, query: str) -> dict:
@@ -32,7 +28,7 @@ def _graphql(port: int, query: str) -> dict:
 
 
 def test_dev_serves_the_demo_target_and_stops_everything_it_started(tmp_path):
-    ui_port, site_port = _free_port(), _free_port()
+    ui_port, site_port = free_port(), free_port()
     env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path)}
     env.pop("DAGSTER_HOME", None)
     dev = subprocess.Popen(

@@ -12,6 +12,9 @@ pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
 FAST_RETRIES = {"max_tries": 6, "backoff_base_seconds": 0.2, "backoff_max_seconds": 2.0}
 NO_STEP_RETRY = {"crawl_step_retries": 0, "crawl_step_retry_delay_seconds": 0}
+# a crawl paced to last a couple of seconds, and a breaker tuned to that timescale
+PACED = {**FAST_RETRIES, "rate_limit_per_second": 100, "concurrency": 4}
+QUICK_BREAKER = {"window_seconds": 1, "min_samples": 5, "open_seconds": 0.5}
 
 
 def _delivered(pipeline) -> int:
@@ -42,9 +45,8 @@ def test_429_storm_with_retry_after_delivers_everything_and_respects_the_wait(pi
 def test_5xx_burst_opens_the_breaker_which_probes_and_closes_and_everything_is_delivered(pipeline, start_site):
     site = start_site(150, "--outage-after", "0.5", "--outage-for", "2")
     pipeline.configure(
-        politeness={**FAST_RETRIES, "rate_limit_per_second": 100, "concurrency": 4},
-        breaker={"window_seconds": 1, "min_samples": 5, "open_seconds": 0.5, "max_open_seconds": 2,
-                 "outage_after_seconds": 60},
+        politeness=PACED,
+        breaker={**QUICK_BREAKER, "max_open_seconds": 2, "outage_after_seconds": 60},
         run_policy=NO_STEP_RETRY,
     )
 
@@ -63,9 +65,8 @@ def test_5xx_burst_opens_the_breaker_which_probes_and_closes_and_everything_is_d
 def test_outage_past_the_limit_fails_as_target_outage_keeps_pages_and_resumes(pipeline, start_site):
     site = start_site(150, "--outage-after", "0.4", "--outage-for", "3600")
     pipeline.configure(
-        politeness={**FAST_RETRIES, "rate_limit_per_second": 100, "concurrency": 4},
-        breaker={"window_seconds": 1, "min_samples": 5, "open_seconds": 0.5, "max_open_seconds": 1,
-                 "outage_after_seconds": 3},
+        politeness=PACED,
+        breaker={**QUICK_BREAKER, "max_open_seconds": 1, "outage_after_seconds": 3},
         run_policy=NO_STEP_RETRY,
     )
 
