@@ -34,6 +34,7 @@ class Breaker:
     settings: BreakerSettings
     state: str = CLOSED
     window: deque = field(default_factory=deque)
+    window_failures: int = 0  # failures in `window`, kept as results enter and leave it
     open_until: float = 0.0
     pause: float = 0.0
     down_since: float | None = None
@@ -59,6 +60,7 @@ class Breaker:
                 self._open(now, min(self.pause * 2, self.settings.max_open_seconds))
             else:
                 self.window.clear()
+                self.window_failures = 0
                 self.down_since = None
                 self.probe_sent_at = None
                 self._move(CLOSED, now)
@@ -66,10 +68,11 @@ class Breaker:
         if self.state != CLOSED:
             return  # answers to requests sent before the breaker opened
         self.window.append((now, failed))
+        self.window_failures += failed
         while self.window and self.window[0][0] < now - self.settings.window_seconds:
-            self.window.popleft()
-        failures = sum(1 for _, bad in self.window if bad)
-        if len(self.window) >= self.settings.min_samples and failures / len(self.window) > self.settings.error_share:
+            self.window_failures -= self.window.popleft()[1]
+        samples = len(self.window)
+        if samples >= self.settings.min_samples and self.window_failures / samples > self.settings.error_share:
             self._open(now, self.settings.open_seconds)
 
     def allow(self, now: float) -> tuple[bool, float, bool]:

@@ -70,3 +70,10 @@ def test_answers_from_before_the_trip_do_not_count_while_open():
     breaker.record(True, now=0)
     breaker.record(False, now=1)
     assert breaker.state == OPEN
+
+
+def test_failure_count_follows_results_in_and_out_of_the_window():
+    breaker = _breaker(window_seconds=5, min_samples=100)
+    for i in range(10):
+        breaker.record(i % 3 == 0, now=i)
+    assert breaker.window_failures == sum(1 for _, bad in breaker.window if bad) == 2  # t=6 and t=9 remain
