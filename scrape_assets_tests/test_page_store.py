@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from scrape_assets.page_store import LocalPageStore, iter_latest_pages, latest_entries
+from scrape_assets.page_store import (
+    Generation,
+    LocalPageStore,
+    begin_generation,
+    iter_latest_pages,
+    latest_entries,
+    read_generation,
+    write_generation,
+)
 from scrape_assets.page_store.frontier import Frontier, read_frontier, write_frontier
 
 PREFIX = "shop/2026-01-01"
@@ -69,3 +77,12 @@ def test_frontier_round_trip_and_missing_frontier_names_the_location(tmp_path):
     write_frontier(store, PREFIX, Frontier(entries, 0.5, 3))
     frontier = read_frontier(store, PREFIX)
     assert frontier.entries == entries and frontier.crawl_delay == 0.5 and frontier.record_urls == 1
+
+
+def test_crawl_after_a_completed_one_starts_a_fresh_snapshot_and_after_a_failed_one_resumes(tmp_path):
+    store = LocalPageStore(tmp_path)
+    assert begin_generation(store, PREFIX, "a") == (Generation(["a"], complete=False), [])
+    assert begin_generation(store, PREFIX, "b") == (Generation(["a", "b"], complete=False), ["a"])
+    write_generation(store, PREFIX, Generation(["a", "b"], complete=True))
+    assert begin_generation(store, PREFIX, "c") == (Generation(["c"], complete=False), [])
+    assert read_generation(store, PREFIX) == Generation(["c"], complete=False)
