@@ -4,6 +4,7 @@ from dagster import Definitions
 
 from scrape_assets.defs.environment import resources_from_environment, targets_dir
 from scrape_assets.defs.factory import target_definitions
+from scrape_assets.defs.operations import operations_definitions
 from scrape_assets.target_config import load_targets
 
 
@@ -12,6 +13,7 @@ def build_definitions() -> Definitions:
     targets = load_targets(targets_dir())
     return Definitions.merge(
         *(target_definitions(target) for target in targets),
+        operations_definitions(targets),
         Definitions(resources=resources_from_environment()),
     )
 

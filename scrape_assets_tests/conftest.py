@@ -107,11 +107,12 @@ class Pipeline:
 
         return build_definitions()
 
-    def run_day(self, site: DemoSite, day: str, target: str = DEMO_TARGET, selection: list | None = None) -> ExecuteInProcessResult:
+    def run_day(self, site: DemoSite, day: str, target: str = DEMO_TARGET, selection: list | None = None,
+                tags: dict[str, str] | None = None) -> ExecuteInProcessResult:
         """Run the `daily_<target>` job for one day, as the schedule would (optionally a subset of it)."""
         job = self.definitions(site).resolve_job_def(f"daily_{target}")
         return job.execute_in_process(partition_key=day, instance=self.instance, raise_on_error=False,
-                                      asset_selection=selection)
+                                      asset_selection=selection, tags=tags)
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.data_dir / "warehouse.duckdb"), read_only=True) as conn:

@@ -50,3 +50,6 @@ def failure_from_message(payload: dict) -> CrawlFailure:
     """Rebuild the named failure from the message the crawler reported through Pipes."""
     body = payload["crawl_failure"]
     return FAILURE_KINDS.get(body["kind"], CrawlFailure)(body["message"], body.get("details"))
+
+# Failures that are the target's, not the pipeline's: the success rate leaves runs that end in them out.
+TARGET_OUTAGES: tuple[type[CrawlFailure], ...] = (TargetUnreachable, TargetOutage)

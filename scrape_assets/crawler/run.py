@@ -149,6 +149,7 @@ def crawl_summary(stats: dict, failures: list[dict], seconds: float) -> dict[str
     responses = stats.get("page_store/responses", 0)
     return {
         "pages": responses,
+        "requests": stats.get("downloader/request_count", 0),
         "bytes": stats.get("page_store/bytes", 0),
         "status_counts": dict(sorted(_prefixed(stats, "downloader/response_status_count/").items())),
         "retries": stats.get("retry/count", 0),

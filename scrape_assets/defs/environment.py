@@ -4,6 +4,8 @@ Embedded defaults (no server): data under `./data` (override with `SCRAPE_ASSETS
 file `data/warehouse.duckdb`, WARC files under `data/pages`, the crawler as a subprocess.
 Targets come from `scrape_assets/targets/` unless `SCRAPE_ASSETS_TARGETS_DIR` names another folder.
 `REDIS_URL`, when set, makes every crawler process of a target share one rate limit through Redis.
+`SCRAPE_ASSETS_ALERT_WEBHOOK_URL` (a secret), when set, is where alerts are posted (else they are
+logged); `SCRAPE_ASSETS_UI_URL` is the Dagster UI's address used in their run links.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from dagster import EnvVar
 from dagster_duckdb import DuckDBResource
 
-from scrape_assets.defs.resources import LocalPageStoreResource, RecordFiles, SubprocessCrawlLauncher
+from scrape_assets.defs.resources import AlertWebhook, LocalPageStoreResource, RecordFiles, SubprocessCrawlLauncher
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 
 
@@ -45,4 +47,8 @@ def resources_from_environment() -> dict[str, Any]:
         "page_store": LocalPageStoreResource(root=str(root / "pages")),
         "record_files": RecordFiles(root=str(root / "records")),
         "warehouse": DuckDBResource(database=str(warehouse_path())),
+        "alert_webhook": AlertWebhook(
+            url=EnvVar("SCRAPE_ASSETS_ALERT_WEBHOOK_URL") if os.environ.get("SCRAPE_ASSETS_ALERT_WEBHOOK_URL") else None,
+            ui_base_url=os.environ.get("SCRAPE_ASSETS_UI_URL", "http://127.0.0.1:3000"),
+        ),
     }

@@ -63,6 +63,21 @@ class FieldSpec(_Strict):
         return f"css:{self.css}" if self.css is not None else f"xpath:{self.xpath}"
 
 
+class DriftSpec(_Strict):
+    """The blocking `completeness_drift` check: today's completeness of each field against its median
+    over the last `window` materialized days."""
+
+    max_drop: float = Field(default=0.1, gt=0.0, le=1.0)  # fail when median - today exceeds this
+    window: int = Field(default=7, ge=1, le=90)
+    min_history: int = Field(default=3, ge=1)  # fewer earlier days than this: the check passes, saying so
+
+    @model_validator(mode="after")
+    def _history_fits_window(self) -> DriftSpec:
+        if self.min_history > self.window:
+            raise ValueError(f"min_history ({self.min_history}) exceeds window ({self.window})")
+        return self
+
+
 class RecordSpec(_Strict):
     """The record extracted from each record page."""
 
@@ -73,6 +88,7 @@ class RecordSpec(_Strict):
     selector_missing_max_share: float = Field(default=0.5, ge=0.0, le=1.0)
     # The row-count check passes when extracted records reach this share of the frontier's record URLs.
     min_row_share: float = Field(default=0.99, ge=0.0, le=1.0)
+    completeness_drift: DriftSpec = DriftSpec()
 
     @field_validator("fields")
     @classmethod
@@ -146,6 +162,8 @@ class ScheduleSpec(_Strict):
     hour_of_day: int = Field(default=3, ge=0, le=23)
     minute_of_hour: int = Field(default=0, ge=0, le=59)
     timezone: str = "UTC"
+    # The delivered table is expected this many hours after the run's start time (a FreshnessPolicy).
+    freshness_deadline_hours: int = Field(default=6, ge=1, le=23)
 
 
 class RunPolicySpec(_Strict):

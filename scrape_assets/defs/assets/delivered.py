@@ -1,16 +1,37 @@
-"""`<target>/delivered_<target>`: the table users query, one idempotent MERGE per day."""
+"""`<target>/delivered_<target>`: the table users query, one idempotent MERGE per day.
 
+Guarded across runs (`delivery_guard.py`): the day is refused unless the latest evaluation of every
+blocking check on `validated_records` for that day passed, or the run carries the override tag.
+"""
 
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from datetime import timedelta
+
+import pyarrow.parquet as pq
+from dagster import AssetExecutionContext, AssetsDefinition, FreshnessPolicy, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
 from scrape_assets.defs.asset_keys import TargetKeys
+from scrape_assets.defs.checks import delivered_check_specs, rows_match_result, validation_check_specs
+from scrape_assets.defs.delivery_guard import OVERRIDE_TAG, DeliveryBlocked, failed_blocking_checks
 from scrape_assets.defs.resources import RecordFiles
 from scrape_assets.delivery import merge_partition
 from scrape_assets.target_config.models import TargetConfig
 
 
+def delivered_freshness(target: TargetConfig) -> FreshnessPolicy:
+    """The day's table is expected `freshness_deadline_hours` after the scheduled run starts."""
+    schedule = target.schedule
+    deadline = (schedule.hour_of_day + schedule.freshness_deadline_hours) % 24
+    return FreshnessPolicy.cron(
+        deadline_cron=f"{schedule.minute_of_hour} {deadline} * * *",
+        lower_bound_delta=timedelta(hours=schedule.freshness_deadline_hours),
+        timezone=schedule.timezone,
+    )
+
+
 def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
+    blocking = [spec.key for spec in validation_check_specs(target, keys, partitions) if spec.blocking]
+
     @asset(
         key=keys.delivered,
         deps=[keys.validated_records],
@@ -18,21 +39,33 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         group_name=target.name,
         kinds={"duckdb", "table"},
         tags={"target": target.name},
+        check_specs=delivered_check_specs(keys, partitions),
+        freshness_policy=delivered_freshness(target),
         description=(
             f"Table {target.delivered_table}: valid records upserted on ({target.record.key}, partition_date)."
         ),
     )
-    def delivered(context: AssetExecutionContext, warehouse: DuckDBResource, record_files: RecordFiles) -> MaterializeResult:
+    def delivered(context: AssetExecutionContext, warehouse: DuckDBResource, record_files: RecordFiles):  # type: ignore[no-untyped-def]
         day = context.partition_key
+        findings = failed_blocking_checks(context.instance, blocking, day)
+        override = context.run.tags.get(OVERRIDE_TAG, "").strip()
+        if findings and not override:
+            raise DeliveryBlocked(day, findings)
+        if findings:
+            context.log.warning(f"delivering {day} despite: {'; '.join(f.describe() for f in findings)} "
+                                f"(override: {override})")
         valid = record_files.path(target.name, day, "valid")
         with warehouse.get_connection() as conn:
             summary = merge_partition(conn, target, valid, day)
-        return MaterializeResult(metadata={
+        yield MaterializeResult(metadata={
             "table": MetadataValue.text(summary.table),
             "day_rows": MetadataValue.int(summary.day_rows_after),
             "day_rows_before": MetadataValue.int(summary.day_rows_before),
             "table_rows": MetadataValue.int(summary.table_rows),
             "dagster/row_count": MetadataValue.int(summary.day_rows_after),
+            "delivery_guard": MetadataValue.text(f"overridden: {override}" if findings else "passed"),
+            "overridden_checks": MetadataValue.text("; ".join(f.describe() for f in findings) or "none"),
         })
+        yield rows_match_result(keys, pq.ParquetFile(valid).metadata.num_rows, summary.day_rows_after)
 
     return delivered

@@ -8,7 +8,13 @@ check stops delivery.
 from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from scrape_assets.defs.asset_keys import TargetKeys
-from scrape_assets.defs.checks import field_completeness_result, row_count_result, validation_check_specs
+from scrape_assets.defs.checks import (
+    completeness_drift_result,
+    field_completeness_result,
+    row_count_result,
+    validation_check_specs,
+)
+from scrape_assets.defs.completeness_history import COMPLETENESS_PREFIX, trailing_completeness
 from scrape_assets.defs.metadata import count_table
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.page_store import partition_prefix
@@ -35,6 +41,9 @@ def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) 
         quarantined = record_files.path(target.name, day, "quarantined")
         summary = validate_records(target, record_files.path(target.name, day, "parsed"), valid, quarantined)
         frontier = read_frontier(page_store.store(), partition_prefix(target.name, day))
+        completeness = summary.completeness(target)
+        history = trailing_completeness(context.instance, keys.validated_records, day,
+                                        target.record.completeness_drift.window)
         yield MaterializeResult(asset_key=keys.quarantined_records, metadata={
             "rows": MetadataValue.int(summary.quarantined),
             "failures": count_table("field: check", dict(summary.failures)),
@@ -44,8 +53,11 @@ def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) 
             "rows": MetadataValue.int(summary.valid),
             "quarantined_rows": MetadataValue.int(summary.quarantined),
             "path": MetadataValue.path(str(valid)),
+            **{f"{COMPLETENESS_PREFIX}{name}": MetadataValue.float(round(share, 6))
+               for name, share in completeness.items()},
         })
         yield field_completeness_result(target, keys, summary)
         yield row_count_result(target, keys, frontier.record_urls, summary)
+        yield completeness_drift_result(target, keys, completeness, history)
 
     return validate

@@ -1,7 +1,9 @@
-"""Resources for external systems: the crawl launcher, the page store, record files, the warehouse."""
+"""Resources for external systems: the crawl launcher, the page store, record files, the warehouse,
+the alert webhook."""
 
+from scrape_assets.defs.resources.alert_webhook import AlertDeliveryFailed, AlertWebhook
 from scrape_assets.defs.resources.crawl_launcher import CrawlLauncher, SubprocessCrawlLauncher
 from scrape_assets.defs.resources.page_store import LocalPageStoreResource, PageStoreResource
 from scrape_assets.defs.resources.record_files import RecordFiles
 
-__all__ = ["CrawlLauncher", "LocalPageStoreResource", "PageStoreResource", "RecordFiles", "SubprocessCrawlLauncher"]
+__all__ = ["AlertDeliveryFailed", "AlertWebhook", "CrawlLauncher", "LocalPageStoreResource", "PageStoreResource", "RecordFiles", "SubprocessCrawlLauncher"]

@@ -1,0 +1,83 @@
+"""Alerts for the on-call engineer: a run-failure sensor and a check-failure sensor, both sending
+through the `alert_webhook` resource. Both start RUNNING and, like Dagster's run status sensors,
+begin from "now" on their first tick."""
+
+from __future__ import annotations
+
+import json
+
+from dagster import (
+    AssetCheckKey,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    SensorEvaluationContext,
+    SkipReason,
+    run_failure_sensor,
+    sensor,
+)
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+
+from scrape_assets.defs.alert_messages import Alert
+from scrape_assets.defs.resources import AlertWebhook
+
+RECORDS_PER_CHECK_PER_TICK = 100
+
+
+def _error_text(error) -> str:  # type: ignore[no-untyped-def]
+    """The user's error behind Dagster's wrappers, with its class name."""
+    while error.cause is not None:
+        error = error.cause
+    return f"{error.cls_name}: {error.message}".strip() if error.cls_name else error.message
+
+
+@run_failure_sensor(name="alert_on_run_failure", default_status=DefaultSensorStatus.RUNNING,
+                    description="Posts every failed run (target, partition, failed step, error, link).")
+def alert_on_run_failure(context: RunFailureSensorContext, alert_webhook: AlertWebhook) -> None:
+    run = context.dagster_run
+    failures = context.get_step_failure_events()
+    if failures:
+        failed, error = failures[0].step_key, _error_text(failures[0].step_failure_data.error)
+    else:
+        failed, error = "run", context.failure_event.message or "the run failed before any step ran"
+    alert_webhook.send(Alert(
+        kind="run failed", target=run.tags.get("target", run.job_name),
+        partition=run.tags.get("dagster/partition", "unpartitioned"), failed=failed, error=error,
+        run_url=alert_webhook.run_url(run.run_id),
+    ), context.log)
+
+
+def _check_keys(context: SensorEvaluationContext) -> list[AssetCheckKey]:
+    return sorted(context.repository_def.asset_graph.asset_check_keys, key=lambda k: k.to_user_string())
+
+
+def _check_alert(key: AssetCheckKey, record, webhook: AlertWebhook) -> Alert:  # type: ignore[no-untyped-def]
+    metadata = record.evaluation.metadata if record.evaluation else {}
+    detail = ", ".join(f"{name}={getattr(metadata[name], 'value', metadata[name])}"
+                       for name in ("failing_fields", "share", "delivered_day_rows") if name in metadata)
+    return Alert(
+        kind="check failed", target=key.asset_key.path[0], partition=record.partition or "unpartitioned",
+        failed=f"{key.asset_key.to_user_string()}:{key.name}",
+        error=f"check {key.name} did not pass" + (f" ({detail})" if detail else ""),
+        run_url=webhook.run_url(record.run_id),
+    )
+
+
+@sensor(name="alert_on_check_failure", default_status=DefaultSensorStatus.RUNNING, minimum_interval_seconds=60,
+        description="Posts every failed asset check evaluation since the last tick.")
+def alert_on_check_failure(context: SensorEvaluationContext, alert_webhook: AlertWebhook):  # type: ignore[no-untyped-def]
+    storage = context.instance.event_log_storage
+    history = {key: storage.get_asset_check_execution_history(key, limit=RECORDS_PER_CHECK_PER_TICK)
+               for key in _check_keys(context)}
+    newest = max((record.id for records in history.values() for record in records), default=0)
+    if context.cursor is None:
+        context.update_cursor(json.dumps({"after_id": newest}))
+        return SkipReason(f"first tick: alerting on check evaluations after record {newest}")
+    after = json.loads(context.cursor)["after_id"]
+    sent = 0
+    for key, records in history.items():
+        for record in sorted(records, key=lambda r: r.id):
+            if record.id > after and record.status == AssetCheckExecutionRecordStatus.FAILED:
+                alert_webhook.send(_check_alert(key, record, alert_webhook), context.log)
+                sent += 1
+    context.update_cursor(json.dumps({"after_id": max(newest, after)}))
+    return SkipReason(f"{sent} failed check evaluation(s) alerted")

@@ -1,0 +1,60 @@
+"""The delivery guard: a day is delivered only if the latest evaluation of every blocking check on
+its upstream partition passed.
+
+Dagster's blocking checks stop delivery inside the run that evaluated them; a later run that selects
+only the delivered table would not see them. The guard reads the instance instead, so it holds across
+runs. A run tagged `OVERRIDE_TAG=<reason>` delivers anyway, and the reason and the checks it
+overrode are recorded on the delivered materialization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from dagster import AssetCheckKey, DagsterInstance
+from dagster._core.event_api import PartitionKeyFilter
+from dagster._core.storage.asset_check_execution_record import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+
+OVERRIDE_TAG = "scrape_assets/deliver_despite_failed_checks"
+
+
+@dataclass(frozen=True)
+class GuardFinding:
+    """A blocking check whose latest evaluation for the day did not pass (run_id None: never evaluated)."""
+
+    check: AssetCheckKey
+    run_id: str | None
+
+    def describe(self) -> str:
+        name = f"{self.check.asset_key.to_user_string()}:{self.check.name}"
+        if self.run_id is None:
+            return f"{name} has no evaluation for this day"
+        return f"{name} failed in run {self.run_id}"
+
+
+class DeliveryBlocked(Exception):
+    """Raised by the delivered asset when a blocking upstream check did not pass for the day."""
+
+    def __init__(self, day: str, findings: list[GuardFinding]):
+        self.findings = findings
+        reasons = "; ".join(finding.describe() for finding in findings)
+        super().__init__(
+            f"delivery of {day} refused: {reasons}. Fix the data and re-run the checks, or re-run with "
+            f"run tag {OVERRIDE_TAG}=<reason> to deliver anyway (recorded on the materialization).")
+
+
+def failed_blocking_checks(instance: DagsterInstance, checks: Iterable[AssetCheckKey], day: str) -> list[GuardFinding]:
+    """The blocking checks whose latest completed evaluation for `day` did not pass."""
+    findings = []
+    for check in checks:
+        latest = instance.event_log_storage.get_asset_check_execution_history(
+            check, limit=1, status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES),
+            partition_filter=PartitionKeyFilter(key=day))
+        if not latest:
+            findings.append(GuardFinding(check, None))
+            continue
+        evaluation = latest[0].evaluation
+        if evaluation is None or not evaluation.passed:
+            findings.append(GuardFinding(check, latest[0].run_id))
+    return findings

@@ -1,0 +1,67 @@
+"""Facts about the daily runs of a day, read from the Dagster instance's run, step and event records."""
+
+from __future__ import annotations
+
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+
+from scrape_assets.crawler.outcome import TARGET_OUTAGES
+from scrape_assets.metrics import RunFacts, StepFacts
+
+PARTITION_TAG = "dagster/partition"
+TARGET_TAG = "target"
+FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
+_OUTAGE_ERRORS = frozenset(cls.__name__ for cls in TARGET_OUTAGES)
+
+
+def finished_runs_of_day(instance: DagsterInstance, day: str) -> list[RunFacts]:
+    """Every finished run of a target's assets for `day` (runs tagged with a target), oldest first."""
+    records = instance.get_run_records(RunsFilter(tags={PARTITION_TAG: day}, statuses=FINISHED), ascending=True)
+    return [_facts(instance, record) for record in records if TARGET_TAG in record.dagster_run.tags]
+
+
+def _facts(instance: DagsterInstance, record) -> RunFacts:  # type: ignore[no-untyped-def]
+    run = record.dagster_run
+    steps = {
+        stats.step_key: StepFacts(start=stats.start_time, end=stats.end_time, attempts=stats.attempts or 1)
+        for stats in instance.get_run_step_stats(run.run_id)
+        if stats.start_time is not None and stats.end_time is not None
+    }
+    requests = retries = 0
+    for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
+        metadata = entry.dagster_event.event_specific_data.materialization.metadata
+        if "retries" in metadata and "requests" in metadata:  # raw_pages: a crawl's counters
+            requests += int(metadata["requests"].value)
+            retries += int(metadata["retries"].value)
+    return RunFacts(
+        run_id=run.run_id,
+        target=run.tags[TARGET_TAG],
+        status=run.status.value,
+        outage=run.status == DagsterRunStatus.FAILURE and _failed_by_outage(instance, run.run_id),
+        created=record.create_timestamp.timestamp(),
+        started=record.start_time,
+        steps=steps,
+        upstream=_upstream_steps(instance, run),
+        requests=requests,
+        request_retries=retries,
+    )
+
+
+def _failed_by_outage(instance: DagsterInstance, run_id: str) -> bool:
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
+        error = entry.dagster_event.step_failure_data.error
+        while error is not None:
+            if error.cls_name in _OUTAGE_ERRORS:
+                return True
+            error = error.cause
+    return False
+
+
+def _upstream_steps(instance: DagsterInstance, run) -> dict[str, frozenset[str]]:  # type: ignore[no-untyped-def]
+    if not run.execution_plan_snapshot_id:
+        return {}
+    plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+    return {
+        step.key: frozenset(handle.step_key for step_input in step.inputs
+                            for handle in step_input.upstream_output_handles)
+        for step in plan.steps
+    }
