@@ -65,7 +65,7 @@ def _history_table(rows: dict[str, dict[str, float | int | None]]) -> MetadataVa
                *(TableColumn(name, "float") for name in FIGURES)]
     return MetadataValue.table(
         records=[TableRecord({"day": day, **{k: (round(v, 4) if isinstance(v, float) else v)
-                                            for k, v in figures.items() if v is not None}})
+                                            for k, v in figures.items()}})
                  for day, figures in rows.items()],
         schema=TableSchema(columns=columns),
     )
@@ -85,7 +85,14 @@ def build_pipeline_metrics(targets: list[TargetConfig]) -> AssetsDefinition:
         runs = finished_runs_of_day(context.instance, day.isoformat())
         metadata = _numeric("", day_figures(runs))
         for target in targets:
-            metadata.update(_numeric(f"{target.name}/", day_figures([r for r in runs if r.target == target.name])))
+            of_target = [r for r in runs if r.target == target.name]
+            metadata.update(_numeric(f"{target.name}/", day_figures(of_target)))
+            succeeded = [r for r in of_target if r.status == "SUCCESS"]
+            path = critical_path(succeeded[-1]) if succeeded else None
+            if path is not None:
+                metadata[f"{target.name}/critical_path"] = MetadataValue.text(
+                    f"queue {path.queue_seconds:.2f}s + execution {path.execution_seconds:.2f}s + "
+                    f"waits {path.wait_seconds:.2f}s along {' -> '.join(path.steps)}")
         history = {}
         for back in range(TABLE_DAYS):
             earlier = (day - timedelta(days=back)).isoformat()
