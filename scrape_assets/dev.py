@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site-port", type=int, default=8765, help="demo site port")
     parser.add_argument("--products", type=int, default=2000, help="demo site catalog size")
     args = parser.parse_args(argv)
+    # Started in the background by a shell, we inherit SIGINT ignored, and so would `dagster dev`, which
+    # stops only on SIGINT. Restore it: a handled signal is reset to default in the child at exec.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     data = Path(os.environ.setdefault("SCRAPE_ASSETS_DATA_DIR", "data")).resolve()
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(data / "dagster_home"))).resolve()
     home.mkdir(parents=True, exist_ok=True)

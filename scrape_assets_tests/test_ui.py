@@ -1,0 +1,139 @@
+"""The Dagster UI as a user drives it: `make dev`'s command, Debian's Chromium, Playwright.
+
+Opens the demo target's asset graph, launches one partition from the job's "Materialize all" dialog,
+waits for the run to succeed on the Runs page, and reads the delivered table's check on its page.
+Screenshots go to `test-artifacts/ui/`.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from scrape_assets_tests.loopback import free_port
+
+pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts" / "ui"
+CHROMIUM = "/usr/bin/chromium"
+# Chromium flags for a closed network and no first-run chrome: no background connections, no sandbox as root.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                 "--disable-background-networking", "--disable-component-update"]
+DAY = "2026-11-20"
+ASSETS = ("url_frontier", "raw_pages", "parsed_records", "validated_records", "quarantined_records",
+          "delivered_demo_shop")
+
+
+def _wait_for_ui(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "make dev's command exited before the UI came up"
+        try:
+            with urllib.request.urlopen(f"{url}/server_info", timeout=5):
+                return
+        except OSError:
+            time.sleep(1)
+    raise AssertionError(f"the Dagster UI did not answer at {url} within {seconds}s")
+
+
+def _skip_community_modal(page: Page) -> None:
+    skip = page.get_by_role("button", name="Skip")
+    try:
+        skip.wait_for(timeout=5000)
+    except Exception:  # noqa: BLE001 (Playwright's timeout: the modal only shows on a fresh instance)
+        return
+    skip.click()
+
+
+@pytest.fixture
+def dagster_ui(tmp_path):  # type: ignore[no-untyped-def]
+    """`python -m scrape_assets.dev` on free loopback ports; stopped (only what it started) at teardown."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does it with apt)")
+    ui_port, site_port = free_port(), free_port()
+    env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path / "data")}
+    env.pop("DAGSTER_HOME", None)
+    # default signal handling, so SIGTERM (forwarded as SIGINT to dagster dev) stops it from any shell
+    dev = subprocess.Popen(
+        ["env", "--default-signal=INT,QUIT", sys.executable, "-m", "scrape_assets.dev", "--port", str(ui_port),
+         "--site-port", str(site_port), "--products", "40"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{ui_port}"
+    try:
+        _wait_for_ui(url, dev)
+        yield url, tmp_path / "data"
+    finally:
+        dev.send_signal(signal.SIGTERM)
+        try:
+            dev.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            os.killpg(dev.pid, signal.SIGKILL)
+            dev.wait()
+
+
+def test_graph_launch_a_partition_and_see_the_delivered_check_in_the_ui(dagster_ui):
+    url, data = dagster_ui
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.set_default_timeout(60_000)
+
+        # 1. the asset graph: the target's group expanded shows its assets and their lineage
+        page.goto(f"{url}/asset-groups?expanded=global%40global%3Ademo_shop")
+        _skip_community_modal(page)
+        nodes = page.locator("svg foreignObject")
+        nodes.filter(has_text="url_frontier").first.wait_for()
+        page.wait_for_timeout(2000)  # the graph animates to fit
+        texts = {(node.text_content() or "").strip() for node in nodes.all()}
+        for name in ("url_frontier", "raw_pages", "parsed_records", "validated_records"):
+            assert name in texts, texts
+        assert any(t.startswith("delivered_de") for t in texts) and any(t.startswith("quarantin") for t in texts)
+        assert page.locator("svg path").count() >= 5  # the edges between them
+        page.screenshot(path=str(ARTIFACTS / "asset_graph.png"))
+
+        # 2. launch one partition of the daily job from its "Materialize all" dialog
+        page.goto(f"{url}/locations/scrape_assets/jobs/daily_demo_shop")
+        _skip_community_modal(page)
+        page.get_by_role("button", name="Materialize all").click()
+        dialog = page.get_by_role("dialog")
+        partitions = dialog.locator("input[type=text]").first
+        partitions.click()
+        partitions.fill(DAY)
+        partitions.press("Enter")
+        page.screenshot(path=str(ARTIFACTS / "launch_dialog.png"))
+        dialog.get_by_role("button", name="Launch 1 run").click()
+        page.get_by_text("Launched run").wait_for()
+
+        # 3. the Runs page shows the run succeed
+        page.goto(f"{url}/runs")
+        deadline = time.monotonic() + 240
+        while not page.get_by_text("Success", exact=True).count():
+            assert not page.get_by_text("Failure", exact=True).count(), "the run failed"
+            assert time.monotonic() < deadline, "the run did not succeed within 240 s"
+            page.wait_for_timeout(2000)
+            page.reload()
+        assert page.get_by_text(f"partition: {DAY}").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "runs.png"))
+
+        # 4. the delivered table's page shows its check passed for that partition
+        page.goto(f"{url}/assets/demo_shop/delivered_demo_shop?view=checks")
+        page.get_by_text("rows_match_validated").first.wait_for()
+        page.get_by_text("Passed", exact=True).wait_for()
+        body = page.locator("body").inner_text()
+        assert DAY in body and "valid_records" in body
+        page.screenshot(path=str(ARTIFACTS / "delivered_checks.png"))
+        browser.close()
+
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM delivered_demo_shop WHERE partition_date = ?", [DAY]).fetchone() == (40,)
