@@ -33,7 +33,8 @@ def test_demo_delivers_the_day_and_ends_with_a_json_summary(tmp_path):
     assert code == 0, "\n".join(lines)
     assert summary["status"] == "SUCCESS" and summary["day"] == "2026-11-01" and summary["target"] == "demo_shop"
     assert summary["delivered_rows"] == 150 and summary["quarantined_rows"] == 0
-    assert summary["checks"] == {"field_completeness": True, "row_count_vs_frontier": True}
+    assert summary["checks"] == {"field_completeness": True, "row_count_vs_frontier": True,
+                                 "completeness_drift": True, "rows_match_validated": True}
     assert summary["site_requests"] > 150 and summary["run_id"]
     warehouse = tmp_path / "data" / "warehouse.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as conn:

@@ -1,7 +1,11 @@
 """The one place that reads the environment: which targets to load and which resources to use.
 
-Embedded defaults (no server): data under `./data` (override with `SCRAPE_ASSETS_DATA_DIR`), DuckDB
-file `data/warehouse.duckdb`, WARC files under `data/pages`, the crawler as a subprocess.
+`SCRAPE_ASSETS_ENV=local` (default) gives the embedded defaults, no server: data under `./data`
+(`SCRAPE_ASSETS_DATA_DIR`), DuckDB file `data/warehouse.duckdb`, WARC files under `data/pages`, the
+crawler as a subprocess. `SCRAPE_ASSETS_ENV=prod` switches to S3, Snowflake and Kubernetes pods. Each
+backend can also be chosen on its own: `SCRAPE_ASSETS_PAGE_STORE=local|s3`,
+`SCRAPE_ASSETS_WAREHOUSE=duckdb|snowflake`, `SCRAPE_ASSETS_CRAWL_LAUNCHER=subprocess|k8s`.
+The variables each backend reads are listed in README "Deploying to Kubernetes".
 Targets come from `scrape_assets/targets/` unless `SCRAPE_ASSETS_TARGETS_DIR` names another folder.
 `REDIS_URL`, when set, makes every crawler process of a target share one rate limit through Redis.
 `SCRAPE_ASSETS_ALERT_WEBHOOK_URL` (a secret), when set, is where alerts are posted (else they are
@@ -10,15 +14,49 @@ logged); `SCRAPE_ASSETS_UI_URL` is the Dagster UI's address used in their run li
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
 
 from dagster import EnvVar
-from dagster_duckdb import DuckDBResource
 
-from scrape_assets.defs.resources import AlertWebhook, LocalPageStoreResource, RecordFiles, SubprocessCrawlLauncher
+from scrape_assets.defs.resources import (
+    AlertWebhook,
+    CrawlLauncher,
+    DuckDBWarehouse,
+    LocalPageStoreResource,
+    PageStoreResource,
+    RecordFiles,
+    S3PageStoreResource,
+    SnowflakeWarehouse,
+    SubprocessCrawlLauncher,
+    Warehouse,
+)
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+
+PROFILES = {  # SCRAPE_ASSETS_ENV -> default backend of each resource
+    "local": {"page_store": "local", "warehouse": "duckdb", "crawl_launcher": "subprocess"},
+    "prod": {"page_store": "s3", "warehouse": "snowflake", "crawl_launcher": "k8s"},
+}
+CHOICES = {"page_store": ("local", "s3"), "warehouse": ("duckdb", "snowflake"),
+           "crawl_launcher": ("subprocess", "k8s")}
+
+
+class EnvironmentConfigError(ValueError):
+    """The environment names a backend that does not exist or lacks a variable it needs."""
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise EnvironmentConfigError(f"environment variable {name} is required by the configured backends and is not set")
+    return value
+
+
+def _secret(name: str) -> EnvVar:
+    _required(name)  # fail at load, naming the variable; the value itself is read by Dagster at use
+    return EnvVar(name)
 
 
 def data_dir() -> Path:
@@ -36,19 +74,73 @@ def warehouse_path() -> Path:
     return data_dir() / "warehouse.duckdb"
 
 
+def backend(resource: str) -> str:
+    """The backend chosen for `resource`: its own variable, else the profile's default."""
+    profile = os.environ.get("SCRAPE_ASSETS_ENV", "local")
+    if profile not in PROFILES:
+        raise EnvironmentConfigError(f"SCRAPE_ASSETS_ENV={profile!r}: expected one of {sorted(PROFILES)}")
+    variable = f"SCRAPE_ASSETS_{resource.upper()}"
+    choice = os.environ.get(variable) or PROFILES[profile][resource]
+    if choice not in CHOICES[resource]:
+        raise EnvironmentConfigError(f"{variable}={choice!r}: expected one of {list(CHOICES[resource])}")
+    return choice
+
+
+def page_store() -> PageStoreResource:
+    if backend("page_store") == "s3":
+        return S3PageStoreResource(
+            bucket=_required("SCRAPE_ASSETS_S3_BUCKET"),
+            prefix=os.environ.get("SCRAPE_ASSETS_S3_PREFIX", "pages"),
+            endpoint_url=os.environ.get("SCRAPE_ASSETS_S3_ENDPOINT_URL") or None,
+            region=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or None,
+        )
+    return LocalPageStoreResource(root=str(data_dir() / "pages"))
+
+
+def warehouse() -> Warehouse:
+    if backend("warehouse") == "snowflake":
+        connection_args: dict[str, Any] = {}
+        for name in ("host", "port", "protocol"):  # a Snowflake-compatible endpoint (or a private link)
+            value = os.environ.get(f"SNOWFLAKE_{name.upper()}")
+            if value:
+                connection_args[name] = int(value) if name == "port" else value
+        return SnowflakeWarehouse(
+            account=_secret("SNOWFLAKE_ACCOUNT"), user=_secret("SNOWFLAKE_USER"),
+            password=_secret("SNOWFLAKE_PASSWORD"), database=_required("SNOWFLAKE_DATABASE"),
+            schema_name=_required("SNOWFLAKE_SCHEMA"), warehouse=os.environ.get("SNOWFLAKE_WAREHOUSE") or None,
+            role=os.environ.get("SNOWFLAKE_ROLE") or None, connection_args=connection_args,
+        )
+    return DuckDBWarehouse(database=str(warehouse_path()))
+
+
+def crawl_launcher() -> CrawlLauncher:
+    common: dict[str, Any] = {
+        "progress_interval_seconds": float(os.environ.get("SCRAPE_ASSETS_PROGRESS_INTERVAL", "5")),
+    }
+    if backend("crawl_launcher") == "k8s":
+        from scrape_assets.defs.resources.k8s_crawl_launcher import K8sCrawlLauncher
+
+        return K8sCrawlLauncher(
+            **common,
+            image=_required("SCRAPE_ASSETS_CRAWLER_IMAGE"),
+            namespace=os.environ.get("SCRAPE_ASSETS_K8S_NAMESPACE", "scrape-assets"),
+            service_account=os.environ.get("SCRAPE_ASSETS_K8S_SERVICE_ACCOUNT", "scrape-assets-crawler"),
+            env_secret=os.environ.get("SCRAPE_ASSETS_K8S_ENV_SECRET", "scrape-assets-crawler"),
+            node_selector=json.loads(os.environ.get("SCRAPE_ASSETS_K8S_NODE_SELECTOR", "{}")),
+            tolerations=json.loads(os.environ.get("SCRAPE_ASSETS_K8S_TOLERATIONS", "[]")),
+        )
+    return SubprocessCrawlLauncher(**common, redis_url=EnvVar("REDIS_URL") if os.environ.get("REDIS_URL") else None)
+
+
 def resources_from_environment() -> dict[str, Any]:
     """Resource instances keyed by the names the assets ask for."""
-    root = data_dir()
     return {
-        "crawl_launcher": SubprocessCrawlLauncher(
-            progress_interval_seconds=float(os.environ.get("SCRAPE_ASSETS_PROGRESS_INTERVAL", "5")),
-            redis_url=EnvVar("REDIS_URL") if os.environ.get("REDIS_URL") else None,
-        ),
-        "page_store": LocalPageStoreResource(root=str(root / "pages")),
-        "record_files": RecordFiles(root=str(root / "records")),
-        "warehouse": DuckDBResource(database=str(warehouse_path())),
+        "crawl_launcher": crawl_launcher(),
+        "page_store": page_store(),
+        "record_files": RecordFiles(root=str(data_dir() / "records")),
+        "warehouse": warehouse(),
         "alert_webhook": AlertWebhook(
-            url=EnvVar("SCRAPE_ASSETS_ALERT_WEBHOOK_URL") if os.environ.get("SCRAPE_ASSETS_ALERT_WEBHOOK_URL") else None,
+            url=_secret("SCRAPE_ASSETS_ALERT_WEBHOOK_URL") if os.environ.get("SCRAPE_ASSETS_ALERT_WEBHOOK_URL") else None,
             ui_base_url=os.environ.get("SCRAPE_ASSETS_UI_URL", "http://127.0.0.1:3000"),
         ),
     }

@@ -87,10 +87,15 @@ class LocalPageStore:
         return {"kind": "local", "root": str(self.root.resolve())}
 
 
-def page_store_from_spec(spec: dict[str, str]) -> PageStore:
+def page_store_from_spec(spec: dict) -> PageStore:
     """Open the store a spec describes (the crawler receives the spec through Pipes extras)."""
     if spec.get("kind") == "local":
         return LocalPageStore(spec["root"])
+    if spec.get("kind") == "s3":
+        from scrape_assets.page_store.s3 import S3PageStore
+
+        return S3PageStore(spec["bucket"], spec.get("root", ""), spec.get("endpoint_url"), spec.get("region"),
+                           int(spec.get("part_size") or 8 * 1024 * 1024))
     raise ValueError(f"page store spec: unknown kind {spec.get('kind')!r} in {spec}")
 
 

@@ -8,13 +8,11 @@ from datetime import timedelta
 
 import pyarrow.parquet as pq
 from dagster import AssetExecutionContext, AssetsDefinition, FreshnessPolicy, MaterializeResult, MetadataValue, asset
-from dagster_duckdb import DuckDBResource
 
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.checks import delivered_check_specs, rows_match_result, validation_check_specs
 from scrape_assets.defs.delivery_guard import OVERRIDE_TAG, DeliveryBlocked, failed_blocking_checks
-from scrape_assets.defs.resources import RecordFiles
-from scrape_assets.delivery import merge_partition
+from scrape_assets.defs.resources import RecordFiles, Warehouse
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -37,7 +35,7 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         deps=[keys.validated_records],
         partitions_def=partitions,
         group_name=target.name,
-        kinds={"duckdb", "table"},
+        kinds={"table"},
         tags={"target": target.name},
         check_specs=delivered_check_specs(keys, partitions),
         freshness_policy=delivered_freshness(target),
@@ -45,7 +43,7 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
             f"Table {target.delivered_table}: valid records upserted on ({target.record.key}, partition_date)."
         ),
     )
-    def delivered(context: AssetExecutionContext, warehouse: DuckDBResource, record_files: RecordFiles):  # type: ignore[no-untyped-def]
+    def delivered(context: AssetExecutionContext, warehouse: Warehouse, record_files: RecordFiles):  # type: ignore[no-untyped-def]
         day = context.partition_key
         findings = failed_blocking_checks(context.instance, blocking, day)
         override = context.run.tags.get(OVERRIDE_TAG, "").strip()
@@ -55,8 +53,7 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
             context.log.warning(f"delivering {day} despite: {'; '.join(f.describe() for f in findings)} "
                                 f"(override: {override})")
         valid = record_files.path(target.name, day, "valid")
-        with warehouse.get_connection() as conn:
-            summary = merge_partition(conn, target, valid, day)
+        summary = warehouse.merge_partition(target, valid, day)
         yield MaterializeResult(metadata={
             "table": MetadataValue.text(summary.table),
             "day_rows": MetadataValue.int(summary.day_rows_after),

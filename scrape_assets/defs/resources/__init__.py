@@ -3,7 +3,8 @@ the alert webhook."""
 
 from scrape_assets.defs.resources.alert_webhook import AlertDeliveryFailed, AlertWebhook
 from scrape_assets.defs.resources.crawl_launcher import CrawlLauncher, SubprocessCrawlLauncher
-from scrape_assets.defs.resources.page_store import LocalPageStoreResource, PageStoreResource
+from scrape_assets.defs.resources.page_store import LocalPageStoreResource, PageStoreResource, S3PageStoreResource
 from scrape_assets.defs.resources.record_files import RecordFiles
+from scrape_assets.defs.resources.warehouse import DuckDBWarehouse, SnowflakeWarehouse, Warehouse
 
-__all__ = ["AlertDeliveryFailed", "AlertWebhook", "CrawlLauncher", "LocalPageStoreResource", "PageStoreResource", "RecordFiles", "SubprocessCrawlLauncher"]
+__all__ = ["S3PageStoreResource", "DuckDBWarehouse", "SnowflakeWarehouse", "Warehouse", "AlertDeliveryFailed", "AlertWebhook", "CrawlLauncher", "LocalPageStoreResource", "PageStoreResource", "RecordFiles", "SubprocessCrawlLauncher"]

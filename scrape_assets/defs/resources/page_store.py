@@ -32,3 +32,22 @@ class LocalPageStoreResource(PageStoreResource):
 
     def spec(self) -> dict[str, str]:
         return LocalPageStore(Path(self.root)).spec()
+
+
+class S3PageStoreResource(PageStoreResource):
+    """WARC segments on S3 or an S3-compatible store (`endpoint_url`), under `s3://bucket/prefix/`.
+    Credentials come from boto3's chain (environment, instance role), never from this config."""
+
+    bucket: str
+    prefix: str = "pages"
+    endpoint_url: str | None = None
+    region: str | None = None
+    part_size_bytes: int = 8 * 1024 * 1024
+
+    def store(self) -> PageStore:
+        from scrape_assets.page_store.s3 import S3PageStore
+
+        return S3PageStore(self.bucket, self.prefix, self.endpoint_url, self.region, self.part_size_bytes)
+
+    def spec(self) -> dict[str, str]:
+        return self.store().spec()

@@ -1,0 +1,62 @@
+"""Where delivered tables live: `Warehouse` is what the delivered asset asks for.
+
+`DuckDBWarehouse` (embedded default, through dagster-duckdb) and `SnowflakeWarehouse` (through
+dagster-snowflake's `SnowflakeResource`, imported only when a Snowflake delivery runs: it costs ~7 s).
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from pathlib import Path
+from typing import Any
+
+from dagster import ConfigurableResource
+from dagster_duckdb import DuckDBResource
+
+from scrape_assets.delivery import DeliverySummary, merge_partition
+from scrape_assets.target_config.models import TargetConfig
+
+
+class Warehouse(ConfigurableResource):
+    """Applies a day's valid records (Parquet) to the target's table, idempotently."""
+
+    @abstractmethod
+    def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
+        """MERGE the day and return the row counts."""
+
+
+class DuckDBWarehouse(Warehouse):
+    """An embedded DuckDB file."""
+
+    database: str
+
+    def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
+        with DuckDBResource(database=self.database).get_connection() as conn:
+            return merge_partition(conn, target, valid_path, day)
+
+
+class SnowflakeWarehouse(Warehouse):
+    """Snowflake: credentials come from `EnvVar`s; `connection_args` carries extra connector arguments
+    (e.g. host, port and protocol of a Snowflake-compatible endpoint)."""
+
+    account: str
+    user: str
+    password: str
+    database: str
+    schema_name: str
+    warehouse: str | None = None
+    role: str | None = None
+    connection_args: dict[str, Any] = {}
+
+    def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
+        from dagster_snowflake import SnowflakeResource  # ~7 s: only where Snowflake is configured
+
+        from scrape_assets.delivery.snowflake_merge import merge_partition_snowflake
+
+        resource = SnowflakeResource(
+            account=self.account, user=self.user, password=self.password, database=self.database,
+            schema=self.schema_name, warehouse=self.warehouse, role=self.role, paramstyle="qmark",
+            additional_snowflake_connection_args=self.connection_args or None,
+        )
+        with resource.get_connection() as conn:
+            return merge_partition_snowflake(conn, target, valid_path, day, self.database, self.schema_name)

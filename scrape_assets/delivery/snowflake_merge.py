@@ -1,0 +1,93 @@
+"""The day's valid records into Snowflake: staged in a transient table, applied with one MERGE.
+
+Dagster-free and connector-agnostic: takes an open DB-API connection (qmark paramstyle), as
+`dagster_snowflake.SnowflakeResource.get_connection()` gives. Staging binds whole Arrow batches per
+INSERT (the connector uploads large binds through a temporary stage by itself); the MERGE upserts on
+(record key, partition date), and the day's rows the new data no longer has are deleted in the same
+transaction, so the day's slice always equals the day's valid records.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from scrape_assets.delivery.duckdb_merge import PARTITION_COLUMN, DeliverySummary, delivered_columns
+from scrape_assets.target_config.models import TargetConfig
+
+SNOWFLAKE_TYPES = {"VARCHAR": "VARCHAR", "BIGINT": "NUMBER(38,0)", "DOUBLE": "FLOAT", "BOOLEAN": "BOOLEAN",
+                   "DATE": "DATE"}
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
+STAGE_BATCH_ROWS = 16_384
+
+
+class InvalidIdentifier(ValueError):
+    """A database, schema or table name from configuration that is not a plain Snowflake identifier."""
+
+
+def identifier(value: str, what: str) -> str:
+    """`value` upper-cased and double-quoted, after checking it is a plain identifier."""
+    if not IDENTIFIER.match(value or ""):
+        raise InvalidIdentifier(f"Snowflake {what} {value!r} is not a plain identifier ([A-Za-z_][A-Za-z0-9_$]*)")
+    return f'"{value.upper()}"'
+
+
+def _fetch_one(cursor, sql: str, params: list[Any] | None = None) -> Any:  # type: ignore[no-untyped-def]
+    cursor.execute(sql, params or [])
+    return cursor.fetchone()[0]
+
+
+def merge_partition_snowflake(conn, target: TargetConfig, valid_path: Path, day: str, database: str,  # type: ignore[no-untyped-def]
+                              schema: str) -> DeliverySummary:
+    """Create or extend the table, stage the day's Parquet, MERGE, delete what is gone; one transaction."""
+    where = f"{identifier(database, 'database')}.{identifier(schema, 'schema')}"
+    table = f"{where}.{identifier(target.delivered_table, 'table')}"
+    # one stage per day: deliveries of different days of a target may run at once
+    stage = f"{where}.{identifier(f'{target.delivered_table}__stage_{day.replace("-", "")}', 'table')}"
+    columns = delivered_columns(target)
+    names = [identifier(name, "column") for name in columns]
+    key, part = identifier(target.record.key, "column"), identifier(PARTITION_COLUMN, "column")
+    typed = ", ".join(f"{n} {SNOWFLAKE_TYPES[t]}" for n, t in zip(names, columns.values()))
+    cursor = conn.cursor()
+    cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} ({typed})")
+    cursor.execute(f"CREATE OR REPLACE TRANSIENT TABLE {stage} ({typed})")
+    existing = _existing_columns(cursor, database, schema, target.delivered_table)
+    for name, sql_type in zip(names, columns.values()):
+        if name.strip('"') not in existing:
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN {name} {SNOWFLAKE_TYPES[sql_type]}")
+
+    insert = f"INSERT INTO {stage} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+    source = pq.ParquetFile(valid_path)
+    for batch in source.iter_batches(batch_size=STAGE_BATCH_ROWS, columns=[c for c in columns if c != PARTITION_COLUMN]):
+        rows = batch.to_pylist()
+        cursor.executemany(insert, [[row.get(c) if c != PARTITION_COLUMN else day for c in columns] for row in rows])
+
+    updates = ", ".join(f"t.{n} = s.{n}" for n in names if n not in (key, part))
+    cursor.execute("BEGIN")
+    try:
+        before = _fetch_one(cursor, f"SELECT count(*) FROM {table} WHERE {part} = ?", [day])
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {part} = ? AND {key} NOT IN (SELECT {key} FROM {stage})", [day])
+        cursor.execute(
+            f"MERGE INTO {table} t USING {stage} s ON t.{key} = s.{key} AND t.{part} = s.{part} "
+            f"WHEN MATCHED THEN UPDATE SET {updates} "
+            f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join('s.' + n for n in names)})")
+        after = _fetch_one(cursor, f"SELECT count(*) FROM {table} WHERE {part} = ?", [day])
+        total = _fetch_one(cursor, f"SELECT count(*) FROM {table}")
+        cursor.execute("COMMIT")
+    except BaseException:
+        cursor.execute("ROLLBACK")
+        raise
+    finally:
+        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+    return DeliverySummary(table=table, day_rows_before=before, day_rows_after=after, table_rows=total)
+
+
+def _existing_columns(cursor, database: str, schema: str, table: str) -> set[str]:  # type: ignore[no-untyped-def]
+    cursor.execute(
+        f"SELECT column_name FROM {identifier(database, 'database')}.information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ?", [schema.upper(), table.upper()])
+    return {row[0].upper() for row in cursor.fetchall()}
