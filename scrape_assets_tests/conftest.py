@@ -128,3 +128,33 @@ class Pipeline:
 def pipeline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pipeline]:
     with instance_for_test() as instance:
         yield Pipeline(tmp_path, monkeypatch, instance)
+
+
+@pytest.fixture
+def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto's S3 API server on a free loopback port (real HTTP; crawler subprocesses reach it too),
+    with fake credentials in the environment. Yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    from scrape_assets_tests.loopback import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def snowflake_server() -> Iterator[dict]:
+    """fakesnow's Snowflake server on loopback (the real connector speaks HTTP to it), one per session:
+    `fakesnow.server()` imports its submodule `fakesnow.server`, which then shadows the function. Yields
+    the connection arguments."""
+    import fakesnow
+
+    with fakesnow.server() as arguments:
+        yield arguments

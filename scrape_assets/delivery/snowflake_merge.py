@@ -2,9 +2,9 @@
 
 Dagster-free and connector-agnostic: takes an open DB-API connection (qmark paramstyle), as
 `dagster_snowflake.SnowflakeResource.get_connection()` gives. Staging binds whole Arrow batches per
-INSERT (the connector uploads large binds through a temporary stage by itself); the MERGE upserts on
-(record key, partition date), and the day's rows the new data no longer has are deleted in the same
-transaction, so the day's slice always equals the day's valid records.
+INSERT (the connector uploads large binds through a temporary stage by itself); one MERGE upserts on
+(record key, partition date) and deletes the day's rows the new data no longer has, so the day's slice
+always equals the day's valid records.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ SNOWFLAKE_TYPES = {"VARCHAR": "VARCHAR", "BIGINT": "NUMBER(38,0)", "DOUBLE": "FL
                    "DATE": "DATE"}
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 STAGE_BATCH_ROWS = 16_384
+GONE = '"_SCRAPE_ASSETS_GONE"'
 
 
 class InvalidIdentifier(ValueError):
@@ -42,11 +43,12 @@ def _fetch_one(cursor, sql: str, params: list[Any] | None = None) -> Any:  # typ
 
 def merge_partition_snowflake(conn, target: TargetConfig, valid_path: Path, day: str, database: str,  # type: ignore[no-untyped-def]
                               schema: str) -> DeliverySummary:
-    """Create or extend the table, stage the day's Parquet, MERGE, delete what is gone; one transaction."""
+    """Create or extend the table, stage the day's Parquet, then one MERGE that upserts and deletes what is gone."""
     where = f"{identifier(database, 'database')}.{identifier(schema, 'schema')}"
     table = f"{where}.{identifier(target.delivered_table, 'table')}"
     # one stage per day: deliveries of different days of a target may run at once
-    stage = f"{where}.{identifier(f'{target.delivered_table}__stage_{day.replace("-", "")}', 'table')}"
+    stage_name = target.delivered_table + "__stage_" + day.replace("-", "")
+    stage = f"{where}.{identifier(stage_name, 'table')}"
     columns = delivered_columns(target)
     names = [identifier(name, "column") for name in columns]
     key, part = identifier(target.record.key, "column"), identifier(PARTITION_COLUMN, "column")
@@ -66,21 +68,20 @@ def merge_partition_snowflake(conn, target: TargetConfig, valid_path: Path, day:
         cursor.executemany(insert, [[row.get(c) if c != PARTITION_COLUMN else day for c in columns] for row in rows])
 
     updates = ", ".join(f"t.{n} = s.{n}" for n in names if n not in (key, part))
-    cursor.execute("BEGIN")
+    listed = ", ".join(names)
+    # one MERGE (atomic on its own) upserts the staged rows and deletes the day's rows that are gone:
+    # the source is the stage plus the day's vanished keys flagged for deletion
+    source = (f"SELECT {listed}, FALSE AS {GONE} FROM {stage} UNION ALL "
+              f"SELECT {listed}, TRUE FROM {table} WHERE {part} = ? AND {key} NOT IN (SELECT {key} FROM {stage})")
     try:
         before = _fetch_one(cursor, f"SELECT count(*) FROM {table} WHERE {part} = ?", [day])
         cursor.execute(
-            f"DELETE FROM {table} WHERE {part} = ? AND {key} NOT IN (SELECT {key} FROM {stage})", [day])
-        cursor.execute(
-            f"MERGE INTO {table} t USING {stage} s ON t.{key} = s.{key} AND t.{part} = s.{part} "
+            f"MERGE INTO {table} t USING ({source}) s ON t.{key} = s.{key} AND t.{part} = s.{part} "
+            f"WHEN MATCHED AND s.{GONE} THEN DELETE "
             f"WHEN MATCHED THEN UPDATE SET {updates} "
-            f"WHEN NOT MATCHED THEN INSERT ({', '.join(names)}) VALUES ({', '.join('s.' + n for n in names)})")
+            f"WHEN NOT MATCHED THEN INSERT ({listed}) VALUES ({', '.join('s.' + n for n in names)})", [day])
         after = _fetch_one(cursor, f"SELECT count(*) FROM {table} WHERE {part} = ?", [day])
         total = _fetch_one(cursor, f"SELECT count(*) FROM {table}")
-        cursor.execute("COMMIT")
-    except BaseException:
-        cursor.execute("ROLLBACK")
-        raise
     finally:
         cursor.execute(f"DROP TABLE IF EXISTS {stage}")
     return DeliverySummary(table=table, day_rows_before=before, day_rows_after=after, table_rows=total)

@@ -51,8 +51,14 @@ class SnowflakeWarehouse(Warehouse):
     def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
         from dagster_snowflake import SnowflakeResource  # ~7 s: only where Snowflake is configured
 
-        from scrape_assets.delivery.snowflake_merge import merge_partition_snowflake
+        from scrape_assets.delivery.snowflake_merge import identifier, merge_partition_snowflake
 
+        # names from configuration are checked before they reach the connector's login request
+        identifier(self.database, "database")
+        identifier(self.schema_name, "schema")
+        for value, what in ((self.warehouse, "warehouse"), (self.role, "role")):
+            if value is not None:
+                identifier(value, what)
         resource = SnowflakeResource(
             account=self.account, user=self.user, password=self.password, database=self.database,
             schema=self.schema_name, warehouse=self.warehouse, role=self.role, paramstyle="qmark",
