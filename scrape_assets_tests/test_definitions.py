@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
-from dagster import AssetCheckKey, AssetKey
+from dagster import AssetCheckKey, AssetKey, build_schedule_context
 
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 
@@ -48,6 +49,14 @@ def test_every_asset_check_job_and_schedule_exists_for_two_targets(pipeline):
         schedule = defs.resolve_schedule_def(f"daily_{target}_schedule")
         assert schedule.job_name == f"daily_{target}"
     assert defs.resolve_schedule_def("daily_book_shop_schedule").cron_schedule == "0 5 * * *"
+
+    # a schedule tick's run carries the tags the production run queue limits on (k8s/dagster.yaml)
+    context = build_schedule_context(instance=pipeline.instance, repository_def=defs.get_repository_def(),
+                                     scheduled_execution_time=datetime(2026, 11, 21, 6, tzinfo=timezone.utc))
+    [request] = defs.resolve_schedule_def("daily_book_shop_schedule").evaluate_tick(context).run_requests
+    assert request.partition_key == "2026-11-20"
+    assert request.tags["target"] == "book_shop"
+    assert request.tags["scrape_assets/target_day"] == "book_shop.2026-11-20"
     assert defs.resolve_assets_def(AssetKey(["demo_shop", "raw_pages"])).op.retry_policy.max_retries == 2
 
 

@@ -59,6 +59,18 @@ def _secret(name: str) -> EnvVar:
     return EnvVar(name)
 
 
+def _json_setting(name: str, default: str, kind: type) -> Any:
+    """A JSON-valued variable, parsed and checked for its type; errors name the variable."""
+    raw = os.environ.get(name) or default
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise EnvironmentConfigError(f"{name} is not valid JSON ({exc}): {raw!r}") from exc
+    if not isinstance(value, kind):
+        raise EnvironmentConfigError(f"{name} must be a JSON {kind.__name__}, got {type(value).__name__}: {raw!r}")
+    return value
+
+
 def data_dir() -> Path:
     """Root of everything the pipeline writes locally."""
     return Path(os.environ.get("SCRAPE_ASSETS_DATA_DIR", "data")).resolve()
@@ -118,16 +130,22 @@ def crawl_launcher() -> CrawlLauncher:
         "progress_interval_seconds": float(os.environ.get("SCRAPE_ASSETS_PROGRESS_INTERVAL", "5")),
     }
     if backend("crawl_launcher") == "k8s":
-        from scrape_assets.defs.resources.k8s_crawl_launcher import K8sCrawlLauncher
+        from scrape_assets.defs.resources.k8s_crawl_launcher import K8sCrawlLauncher, unknown_pod_fields
 
+        tolerations = _json_setting("SCRAPE_ASSETS_K8S_TOLERATIONS", "[]", list)
+        if not all(isinstance(item, dict) for item in tolerations):
+            raise EnvironmentConfigError("SCRAPE_ASSETS_K8S_TOLERATIONS must be a JSON list of objects")
+        unknown = unknown_pod_fields("V1Toleration", tolerations)
+        if unknown:
+            raise EnvironmentConfigError(f"SCRAPE_ASSETS_K8S_TOLERATIONS: unknown toleration field(s) {unknown}")
         return K8sCrawlLauncher(
             **common,
             image=_required("SCRAPE_ASSETS_CRAWLER_IMAGE"),
             namespace=os.environ.get("SCRAPE_ASSETS_K8S_NAMESPACE", "scrape-assets"),
             service_account=os.environ.get("SCRAPE_ASSETS_K8S_SERVICE_ACCOUNT", "scrape-assets-crawler"),
             env_secret=os.environ.get("SCRAPE_ASSETS_K8S_ENV_SECRET", "scrape-assets-crawler"),
-            node_selector=json.loads(os.environ.get("SCRAPE_ASSETS_K8S_NODE_SELECTOR", "{}")),
-            tolerations=json.loads(os.environ.get("SCRAPE_ASSETS_K8S_TOLERATIONS", "[]")),
+            node_selector=_json_setting("SCRAPE_ASSETS_K8S_NODE_SELECTOR", "{}", dict),
+            tolerations=tolerations,
         )
     return SubprocessCrawlLauncher(**common, redis_url=EnvVar("REDIS_URL") if os.environ.get("REDIS_URL") else None)
 

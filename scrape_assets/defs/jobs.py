@@ -1,17 +1,37 @@
-"""The `daily_<target>` job: every asset and check of the target for one day, tagged with the target."""
+"""The `daily_<target>` job: every asset and check of the target for one day.
+
+Every run of it carries two tags that the production run queue limits on (k8s/dagster.yaml):
+`target` (a limit per target) and `scrape_assets/target_day` (at most one run per target and day, so
+two launches of the same day never crawl or deliver at the same time). Runs get them whether they
+come from the schedule, the launchpad or a backfill of the job.
+"""
 
 from __future__ import annotations
 
-from dagster import AssetSelection, define_asset_job
+from dagster import AssetSelection, PartitionedConfig, define_asset_job
 
+from scrape_assets.defs.partitions import daily_partitions
 from scrape_assets.target_config.models import TargetConfig
+
+TARGET_TAG = "target"
+TARGET_DAY_TAG = "scrape_assets/target_day"
+
+
+def target_day(target: str, day: str) -> str:
+    """The value of the target+day tag (a valid Dagster tag value: no spaces, under 63 characters)."""
+    return f"{target}.{day}"
 
 
 def daily_job(target: TargetConfig):  # type: ignore[no-untyped-def]
-    """Partitioned like the assets it selects (daily)."""
+    """Partitioned like the assets it selects (daily); tags each run with its target and day."""
     return define_asset_job(
         name=f"daily_{target.name}",
         selection=AssetSelection.groups(target.name),
-        tags={"target": target.name},
+        tags={TARGET_TAG: target.name},
+        config=PartitionedConfig(
+            partitions_def=daily_partitions(target),
+            run_config_for_partition_key_fn=lambda _day: {},
+            tags_for_partition_key_fn=lambda day: {TARGET_DAY_TAG: target_day(target.name, day)},
+        ),
         description=f"Scrape, extract, validate and deliver {target.name} for one day.",
     )

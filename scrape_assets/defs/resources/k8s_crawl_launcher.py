@@ -21,6 +21,15 @@ CRAWLER_UID = 10001  # the image's non-root user (k8s/Dockerfile)
 _LABEL_VALUE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
+def unknown_pod_fields(model: str, items: list[dict[str, Any]]) -> list[str]:
+    """Keys of `items` that the Kubernetes model (e.g. "V1Toleration") does not have, camelCase as in
+    a manifest; empty when every item is well formed."""
+    import kubernetes.client  # only where pods are launched
+
+    known = set(getattr(kubernetes.client, model).attribute_map.values())
+    return sorted({key for item in items for key in item if key not in known})
+
+
 def label_value(value: str) -> str:
     """A string made safe as a Kubernetes label value (63 characters, alphanumerics, `-_.`)."""
     return _LABEL_VALUE.sub("_", value)[:63].strip("_.-") or "none"
