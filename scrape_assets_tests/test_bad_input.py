@@ -58,7 +58,7 @@ def test_each_bad_input_knob_ends_in_a_named_recorded_outcome(pipeline, start_si
         "robots_denied": len(expected["disallowed"]),
     }
     failures = json.loads((pipeline.data_dir / "pages" / "demo_shop" / DAY /
-                           f"{raw['segment'].rsplit('/', 1)[1]}.failures.json").read_text())
+                           f"{raw['segments'][-1]}.failures.json").read_text())
     assert {f["url"].rsplit("/", 1)[1] for f in failures if f["outcome"] == "oversized"} == {
         str(i) for i in expected["oversized"]}
     reasons = dict(raw["retries_by_reason"])
@@ -88,7 +88,7 @@ def test_slow_pages_time_out_as_a_named_outcome(pipeline, start_site):
 
     failure = result.get_step_failure_events()[0]
     cause = failure.step_failure_data.error.cause
-    assert failure.step_key == "demo_shop__raw_pages" and cause.cls_name == "TargetUnreachable"
+    assert failure.step_key == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]" and cause.cls_name == "TargetUnreachable"
     assert "no page answered" in cause.message and "took longer than 0.4 seconds" in cause.message
     folder = pipeline.data_dir / "pages" / "demo_shop" / DAY
     failures = json.loads(next(folder.glob("*-pages-*.failures.json")).read_text())

@@ -5,11 +5,13 @@ from __future__ import annotations
 from scrape_assets.page_store import (
     Generation,
     LocalPageStore,
-    begin_generation,
+    close_generation,
+    generation_segments,
     iter_latest_pages,
     latest_entries,
+    open_generation,
     read_generation,
-    write_generation,
+    shard_mark,
 )
 from scrape_assets.page_store.frontier import Frontier, read_frontier, write_frontier
 
@@ -79,10 +81,32 @@ def test_frontier_round_trip_and_missing_frontier_names_the_location(tmp_path):
     assert frontier.entries == entries and frontier.crawl_delay == 0.5 and frontier.record_urls == 1
 
 
+def _segment(store, name: str) -> None:  # type: ignore[no-untyped-def]
+    with store.segment_writer(PREFIX, name) as writer:
+        writer.write(f"http://x/{name}", 200, "OK", [], b"<html></html>")
+
+
 def test_crawl_after_a_completed_one_starts_a_fresh_snapshot_and_after_a_failed_one_resumes(tmp_path):
     store = LocalPageStore(tmp_path)
-    assert begin_generation(store, PREFIX, "a") == (Generation(["a"], complete=False), [])
-    assert begin_generation(store, PREFIX, "b") == (Generation(["a", "b"], complete=False), ["a"])
-    write_generation(store, PREFIX, Generation(["a", "b"], complete=True))
-    assert begin_generation(store, PREFIX, "c") == (Generation(["c"], complete=False), [])
-    assert read_generation(store, PREFIX) == Generation(["c"], complete=False)
+    first, earlier = open_generation(store, PREFIX, "20261120T010000000000")
+    assert (first, earlier) == (Generation([], complete=False, opened="20261120T010000000000"), [])
+    _segment(store, "20261120T005959000000-pages-s0of2-old-try0")  # before it opened: not its own
+    _segment(store, "20261120T010001000000-frontier-run-try0")  # a frontier crawl's segment: not pages
+    _segment(store, "20261120T010002000000-pages-s0of2-run-try0")
+    _segment(store, "20261120T010003000000-pages-s1of2-run-try0")
+    assert generation_segments(store, PREFIX, first) == [
+        "20261120T010002000000-pages-s0of2-run-try0", "20261120T010003000000-pages-s1of2-run-try0"]
+    assert generation_segments(store, PREFIX, first, shard_mark(1, 2)) == ["20261120T010003000000-pages-s1of2-run-try0"]
+
+    # the crawl failed: the next attempt carries both shards' segments over and resumes them
+    second, earlier = open_generation(store, PREFIX, "20261120T020000000000")
+    assert earlier == second.segments == [
+        "20261120T010002000000-pages-s0of2-run-try0", "20261120T010003000000-pages-s1of2-run-try0"]
+    _segment(store, "20261120T020001000000-pages-s0of1-run2-try0")
+    closed = close_generation(store, PREFIX, second)
+    assert closed.complete and closed.segments[-1] == "20261120T020001000000-pages-s0of1-run2-try0"
+    assert read_generation(store, PREFIX) == closed
+
+    # after a completed crawl, a re-scrape starts a fresh snapshot
+    third, earlier = open_generation(store, PREFIX, "20261120T030000000000")
+    assert earlier == [] and third.segments == []

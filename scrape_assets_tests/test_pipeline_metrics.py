@@ -39,16 +39,18 @@ def test_metrics_exclude_outages_count_retries_and_measure_the_critical_path(pip
     assert figures["runs"] == 3 and figures["outage_runs"] == 1
     assert figures["success_rate"] == 0.5  # 1 success / (3 runs - 1 outage)
     assert figures["demo_shop/success_rate"] == 0.5
-    # tries: url_frontier 3, raw_pages 2+1+1, parsed_records 2, validate 1, delivered 1 = 11 over 5 steps
-    assert figures["retry_overhead"] == pytest.approx(11 / 5 - 1)
+    # tries: url_frontier 3, raw_pages' plan_shards 3, crawl_shard[shard_0] 2+1+1, combine_shards 2,
+    # parsed_records 2, validate 1, delivered 1 = 16 over 7 steps
+    assert figures["retry_overhead"] == pytest.approx(16 / 7 - 1)
 
     steps = {s.step_key: s for s in pipeline.instance.get_run_step_stats(success.run_id)}
     executed = sum(s.end_time - s.start_time for s in steps.values())
     record = next(r for r in pipeline.instance.get_run_records() if r.dagster_run.run_id == success.run_id)
     assert executed <= figures["critical_path_seconds"] <= record.end_time - record.create_timestamp.timestamp()
     assert figures["demo_shop/critical_path"].endswith(
-        "along demo_shop__url_frontier -> demo_shop__raw_pages -> demo_shop__parsed_records -> "
-        "demo_shop__validate -> demo_shop__delivered_demo_shop")
+        "along demo_shop__url_frontier -> demo_shop__raw_pages.demo_shop__plan_shards -> "
+        "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0] -> demo_shop__raw_pages.demo_shop__combine_shards -> "
+        "demo_shop__parsed_records -> demo_shop__validate -> demo_shop__delivered_demo_shop")
 
     crawls = [materialization_metadata(run, "raw_pages") for run in (success, ours)]
     assert figures["request_retry_share"] == pytest.approx(

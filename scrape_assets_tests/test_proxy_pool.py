@@ -40,7 +40,7 @@ def test_all_proxies_dead_pauses_alerts_and_stored_pages_still_extract(pipeline,
 
     assert not result.success
     failure = result.get_step_failure_events()[0]
-    assert failure.step_key == "demo_shop__raw_pages"
+    assert failure.step_key == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]"
     assert failure.step_failure_data.error.cause.cls_name == "ProxyPoolExhausted"
     alerts = [e for e in pipeline.instance.all_logs(result.run_id)
               if "ALERT proxy pool exhausted" in (e.user_message or "")]

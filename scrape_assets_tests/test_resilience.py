@@ -74,7 +74,7 @@ def test_outage_past_the_limit_fails_as_target_outage_keeps_pages_and_resumes(pi
 
     assert not result.success
     step, cause = failure_cause(result)
-    assert step == "demo_shop__raw_pages" and cause.cls_name == "TargetOutage"
+    assert step == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]" and cause.cls_name == "TargetOutage"
     assert "circuit breaker open for over 3s" in cause.message and "kept" in cause.message
     stored = {path for _, kind, status, path in site.stats(with_times=True)["times"] if kind == "product" and status == 200}
     assert 0 < len(stored) < 150

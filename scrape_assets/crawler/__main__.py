@@ -2,7 +2,10 @@
 
 Launched through Dagster Pipes; reads its job from the Pipes extras:
 `mode` (`frontier` | `pages`), `target` (the target config as JSON), `page_store` (store spec),
-`prefix` (`<target>/<day>`), `segment` (a new segment name), `progress_interval` (seconds).
+`prefix` (`<target>/<day>`), `segment` (a new segment name), `progress_interval` (seconds), and for
+pages: `shard` (`{"index", "count"}`) and `resume_segments` (segments whose pages are not fetched again).
+The crawl's summary is reported as a custom message `{"crawl_result": {...}}` (the step that launched
+it may be one op of a graph-backed asset, so it reports no materialization of its own).
 The environment may set `SCRAPE_ASSETS_REDIS_URL` (a secret: never passed in extras) to share the
 target's rate limit with every other crawler process through Redis.
 A named crawl failure (target unreachable, incomplete frontier) is reported as a custom message and
@@ -24,20 +27,6 @@ from scrape_assets.target_config.models import TargetConfig
 RUNNERS = {"frontier": run_frontier, "pages": run_pages}
 
 
-def _metadata(summary: dict) -> dict:
-    typed = {}
-    for key, value in summary.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            typed[key] = {"raw_value": value, "type": "json"}
-        elif isinstance(value, int):
-            typed[key] = {"raw_value": value, "type": "int"}
-        elif isinstance(value, float):
-            typed[key] = {"raw_value": value, "type": "float"}
-        else:
-            typed[key] = {"raw_value": value, "type": "text"}
-    return typed
-
-
 def main() -> int:
     with open_dagster_pipes() as pipes:
         mode = pipes.get_extra("mode")
@@ -45,6 +34,11 @@ def main() -> int:
             raise ValueError(f"unknown crawl mode {mode!r}; expected one of {sorted(RUNNERS)}")
         target = TargetConfig.model_validate(pipes.get_extra("target"))
         store_spec = pipes.get_extra("page_store")
+        options = {}
+        if mode == "pages":
+            shard = pipes.get_extra("shard")
+            options = {"shard": (int(shard["index"]), int(shard["count"])),
+                       "resume_segments": list(pipes.get_extra("resume_segments"))}
         try:
             summary = RUNNERS[mode](
                 target,
@@ -54,12 +48,13 @@ def main() -> int:
                 pipes.get_extra("segment"),
                 float(pipes.get_extra("progress_interval")),
                 redis_url=os.environ.get("SCRAPE_ASSETS_REDIS_URL", ""),
+                **options,
             )
         except CrawlFailure as failure:
             pipes.log.error(f"{failure.kind}: {failure}")
             pipes.report_custom_message(failure.to_message())
             return 0
-        pipes.report_asset_materialization(metadata=_metadata(summary))
+        pipes.report_custom_message({"crawl_result": summary})
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import zlib
 from collections import Counter
 from typing import Any
 
@@ -17,7 +18,7 @@ from scrape_assets.crawler.outcome import FrontierIncomplete, ProxyPoolExhausted
 from scrape_assets.crawler.settings import scrapy_settings
 from scrape_assets.crawler.spiders.frontier import FrontierSpider
 from scrape_assets.crawler.spiders.pages import PageSpider
-from scrape_assets.page_store import Generation, PageStore, begin_generation, iter_pages, latest_entries, write_generation
+from scrape_assets.page_store import PageStore, iter_pages, latest_entries
 from scrape_assets.page_store.frontier import Frontier, read_frontier, write_frontier
 from scrape_assets.target_config.models import TargetConfig
 
@@ -78,11 +79,22 @@ def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefi
 DONE_STATUSES = frozenset({*range(200, 300), 404, 410})
 
 
-def _resume_state(target: TargetConfig, store: PageStore, prefix: str, earlier: list[str]) -> tuple[set[str], list[str]]:
+def shard_of(entry: dict[str, str], count: int) -> int:
+    """Which of `count` shards crawls a frontier entry: listings (and what they lead to beyond the
+    frontier) go to shard 0, record pages are spread by a stable hash of their URL."""
+    if entry["kind"] == "listing" or count == 1:
+        return 0
+    return zlib.crc32(entry["url"].encode()) % count
+
+
+def _resume_state(target: TargetConfig, store: PageStore, prefix: str, earlier: list[str],
+                  follow_listings: bool) -> tuple[set[str], list[str]]:
     """URLs an interrupted crawl already finished (from the segment indexes alone), and the links
-    found on its stored listing pages (the only bodies read)."""
+    found on its stored listing pages (the only bodies read; only for the shard that follows links)."""
     latest = latest_entries(store, prefix, earlier)
     done = {url for url, (_, entry) in latest.items() if entry.status in DONE_STATUSES}
+    if not follow_listings:
+        return done, []
     listings = [latest[url] for url in sorted(done) if not target.is_record_url(url)]
     links: list[str] = []
     for page in iter_pages(store, prefix, listings):
@@ -93,25 +105,34 @@ def _resume_state(target: TargetConfig, store: PageStore, prefix: str, earlier: 
 
 
 def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: str, segment: str,
-              progress_interval: float = 5.0, redis_url: str = "") -> dict[str, Any]:
-    """Fetch the frontier's URLs (and followed listings) into a new segment of the page store.
+              progress_interval: float = 5.0, redis_url: str = "", shard: tuple[int, int] = (0, 1),
+              resume_segments: list[str] | None = None) -> dict[str, Any]:
+    """Fetch one shard of the frontier (and, for shard 0, followed listings) into a new segment.
 
-    Resumes an interrupted crawl of the day: URLs it already fetched are not requested again.
+    `shard` is (index, count). Resumes an interrupted crawl of the day: URLs found in
+    `resume_segments` are not requested again. The orchestrator opens and closes the day's generation;
+    this never writes it. The target's politeness budget is shared by the shards: without Redis each
+    process takes 1/count of the rate limit, and concurrency is always divided among them.
     """
+    index, count = shard
     frontier = read_frontier(store, prefix)
-    generation, earlier = begin_generation(store, prefix, segment)
-    done, resume_links = _resume_state(target, store, prefix, earlier)
-    todo = [e for e in frontier.entries if e["url"] not in done]
-    todo += [{"url": url, "kind": "listing"} for url in resume_links if url not in done]
-    settings = scrapy_settings(target, crawl_delay=frontier.crawl_delay, redis_url=redis_url,
+    earlier = list(resume_segments or [])
+    done, resume_links = _resume_state(target, store, prefix, earlier, follow_listings=index == 0)
+    mine = [e for e in frontier.entries if shard_of(e, count) == index]
+    # record pages another shard owns are never fetched here, even when a listing links to them
+    theirs = {e["url"] for e in frontier.entries if shard_of(e, count) != index}
+    todo = [e for e in mine if e["url"] not in done]
+    todo += [{"url": url, "kind": "listing"} for url in resume_links if url not in done and url not in theirs]
+    settings = scrapy_settings(target, crawl_delay=frontier.crawl_delay, redis_url=redis_url, processes=count,
                                **_store_settings(store_spec, prefix, segment, progress_interval))
-    spider, stats, seconds = _crawl(PageSpider, settings, target=target, frontier=todo, already_done=done)
+    spider, stats, seconds = _crawl(PageSpider, settings, target=target, frontier=todo, already_done=done | theirs)
     responses = stats.get("page_store/responses", 0)
     failures = [f.to_dict() for f in spider.failures]
     store.put_artifact(prefix, f"{segment}.failures.json", json.dumps(failures).encode())
     summary = crawl_summary(stats, failures, seconds)
     summary.update({
         "segment": f"{store.location(prefix)}/{segment}",
+        "shard": f"{index + 1}/{count}",
         "resumed_segments": len(earlier),
         "skipped_already_stored": len(done),
         "rate_limit_per_second": settings["SCRAPE_ASSETS_RATE_LIMIT"],
@@ -136,7 +157,6 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
             f"target {target.name!r}: no page answered; first failure: {failures[0]['url']} ({failures[0]['error']})",
             {"failures": failures[:50]},
         )
-    write_generation(store, prefix, Generation(segments=generation.segments, complete=True))
     return summary
 
 

@@ -20,16 +20,23 @@ def effective_rate_limit(target: TargetConfig, crawl_delay: float) -> float:
     return min(limits, default=0.0)
 
 
-def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: str = "", **overrides: Any) -> dict[str, Any]:
+def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: str = "", processes: int = 1,
+                    **overrides: Any) -> dict[str, Any]:
     """Settings for one crawl of `target`. `crawl_delay` is robots.txt's Crawl-delay; it becomes a
-    rate limit shared by every crawler process of the target (through Redis when `redis_url`)."""
+    rate limit shared by every crawler process of the target (through Redis when `redis_url`).
+    `processes` crawl the target at once (its shards): the YAML's concurrency is divided among them,
+    and so is the rate limit when there is no Redis to share it."""
     polite, breaker, proxies = target.politeness, target.breaker, target.proxies
+    concurrency = max(1, polite.concurrency // processes)
+    rate_limit = effective_rate_limit(target, crawl_delay)
+    if not redis_url:
+        rate_limit /= processes
     settings: dict[str, Any] = {
         "BOT_NAME": "scrape_assets",
         "USER_AGENT": polite.user_agent,
         "ROBOTSTXT_OBEY": polite.obey_robots,
-        "CONCURRENT_REQUESTS": polite.concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrency,
+        "CONCURRENT_REQUESTS": concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
         "DOWNLOAD_DELAY": polite.download_delay_seconds,
         "DOWNLOAD_TIMEOUT": polite.timeout_seconds,
         "DOWNLOAD_MAXSIZE": polite.max_page_bytes,
@@ -44,7 +51,7 @@ def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: s
         "SCRAPE_ASSETS_BACKOFF_BASE": polite.backoff_base_seconds,
         "SCRAPE_ASSETS_BACKOFF_MAX": polite.backoff_max_seconds,
         "SCRAPE_ASSETS_RETRY_AFTER_MAX": polite.retry_after_max_seconds,
-        "SCRAPE_ASSETS_RATE_LIMIT": effective_rate_limit(target, crawl_delay),
+        "SCRAPE_ASSETS_RATE_LIMIT": rate_limit,
         "SCRAPE_ASSETS_RATE_LIMIT_BURST": polite.rate_limit_burst,
         "SCRAPE_ASSETS_RATE_LIMIT_KEY": f"scrape_assets:rate:{target.name}",
         "SCRAPE_ASSETS_REDIS_URL": redis_url,
@@ -59,7 +66,7 @@ def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: s
         "SCRAPE_ASSETS_PROXY_BENCH_SECONDS": proxies.bench_seconds,
         "SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT": proxies.exhausted_timeout_seconds,
         "AUTOTHROTTLE_ENABLED": polite.adaptive,
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.adaptive_target_concurrency,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.adaptive_target_concurrency / processes,
         "AUTOTHROTTLE_START_DELAY": polite.download_delay_seconds,
         "AUTOTHROTTLE_MAX_DELAY": polite.adaptive_max_delay_seconds,
         "DOWNLOADER_MIDDLEWARES": {

@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dagster import EnvVar
+from dagster import EnvVar, FilesystemIOManager
 
 from scrape_assets.defs.resources import (
     AlertWebhook,
@@ -159,6 +159,9 @@ def resources_from_environment() -> dict[str, Any]:
         "crawl_launcher": crawl_launcher(),
         "page_store": page_store(),
         "record_files": RecordFiles(root=str(data_dir() / "records")),
+        # step outputs (the crawl's shard plan and shard summaries) beside the records, so that a
+        # re-execution from failure (a new process, or a new run pod on the shared volume) loads them
+        "io_manager": FilesystemIOManager(base_dir=str(data_dir() / "step_outputs")),
         "warehouse": warehouse(),
         "alert_webhook": AlertWebhook(
             url=_secret("SCRAPE_ASSETS_ALERT_WEBHOOK_URL") if os.environ.get("SCRAPE_ASSETS_ALERT_WEBHOOK_URL") else None,

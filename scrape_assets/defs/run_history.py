@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from scrape_assets.crawler.outcome import TARGET_OUTAGES
@@ -11,6 +13,7 @@ PARTITION_TAG = "dagster/partition"
 TARGET_TAG = "target"
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 _OUTAGE_ERRORS = frozenset(cls.__name__ for cls in TARGET_OUTAGES)
+_MAPPING_KEY = re.compile(r"\[[^\]]+\]$")
 
 
 def finished_runs_of_day(instance: DagsterInstance, day: str) -> list[RunFacts]:
@@ -40,7 +43,7 @@ def _facts(instance: DagsterInstance, record) -> RunFacts:  # type: ignore[no-un
         created=record.create_timestamp.timestamp(),
         started=record.start_time,
         steps=steps,
-        upstream=_upstream_steps(instance, run),
+        upstream=_upstream_steps(instance, run, set(steps)),
         requests=requests,
         request_retries=retries,
     )
@@ -56,12 +59,29 @@ def _failed_by_outage(instance: DagsterInstance, run_id: str) -> bool:
     return False
 
 
-def _upstream_steps(instance: DagsterInstance, run) -> dict[str, frozenset[str]]:  # type: ignore[no-untyped-def]
+def _unresolved(step_key: str) -> str:
+    """A mapped step's key as the execution plan snapshot has it: `op[shard_0]` -> `op[?]`."""
+    return _MAPPING_KEY.sub("[?]", step_key)
+
+
+def _upstream_steps(instance: DagsterInstance, run, executed: set[str]) -> dict[str, frozenset[str]]:  # type: ignore[no-untyped-def]
+    """Direct upstream steps of each executed step. Dynamic steps are resolved: a mapped step
+    depends on the mapped steps of its own mapping key, a collecting step on every mapped one."""
     if not run.execution_plan_snapshot_id:
         return {}
     plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
-    return {
-        step.key: frozenset(handle.step_key for step_input in step.inputs
-                            for handle in step_input.upstream_output_handles)
-        for step in plan.steps
-    }
+    planned = {step.key: [handle.step_key for step_input in step.inputs
+                          for handle in step_input.upstream_output_handles] for step in plan.steps}
+    upstream = {}
+    for step in executed:
+        mapping = _MAPPING_KEY.search(step)
+        resolved: set[str] = set()
+        for parent in planned.get(_unresolved(step), []):
+            if not parent.endswith("[?]"):
+                resolved.add(parent)
+            elif mapping:
+                resolved.add(parent[:-3] + mapping.group(0))
+            else:
+                resolved.update(key for key in executed if _unresolved(key) == parent)
+        upstream[step] = frozenset(resolved)
+    return upstream

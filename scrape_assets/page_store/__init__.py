@@ -10,10 +10,19 @@ from scrape_assets.page_store.store import (
     page_store_from_spec,
     partition_prefix,
 )
-from scrape_assets.page_store.generation import Generation, begin_generation, read_generation, write_generation
+from scrape_assets.page_store.generation import (
+    Generation,
+    close_generation,
+    generation_segments,
+    open_generation,
+    read_generation,
+    shard_mark,
+    write_generation,
+)
 from scrape_assets.page_store.warc import IndexEntry, SegmentWriter, StoredPage
 
 __all__ = [
-    "Generation", "IndexEntry", "LocalPageStore", "begin_generation", "read_generation", "write_generation", "PageStore", "SegmentWriter", "StoredPage",
+    "Generation", "IndexEntry", "LocalPageStore", "PageStore", "SegmentWriter", "StoredPage", "close_generation",
+    "generation_segments", "open_generation", "read_generation", "shard_mark", "write_generation",
     "iter_latest_pages", "iter_pages", "latest_entries", "page_store_from_spec", "partition_prefix",
 ]

@@ -1,9 +1,11 @@
 """Crawl generations: which segments make up a partition's current snapshot of the target.
 
-A crawl that completes closes its generation; the next crawl of the day starts a new one (a
-re-scrape replaces the snapshot). A crawl that fails leaves its generation open; the next crawl
-resumes it, adding a segment and fetching only what is missing. Extraction reads the latest
-generation's segments only.
+The orchestrator opens a generation before a day's page crawl (its shards write their segments
+without touching this file) and closes it once every shard has finished: a re-scrape after a
+completed crawl replaces the snapshot. A crawl that fails leaves its generation open; the next crawl
+of the day resumes it, carrying its segments over and fetching only what is missing. Segments belong
+to a generation when it carries them or when they are page segments named (time-stamped) at or after
+it opened. Extraction reads the latest generation's segments only.
 """
 
 from __future__ import annotations
@@ -14,14 +16,22 @@ from dataclasses import asdict, dataclass, field
 from scrape_assets.page_store.store import PageStore
 
 GENERATION_FILE = "generation.json"
+PAGES_MARK = "-pages-"
 
 
 @dataclass(frozen=True)
 class Generation:
-    """Segments of one snapshot, oldest first, and whether its crawl completed."""
+    """Segments carried from earlier attempts (oldest first), whether the crawl completed, and the
+    time stamp (segment-name format) the current attempt opened at."""
 
     segments: list[str] = field(default_factory=list)
     complete: bool = False
+    opened: str = ""
+
+
+def shard_mark(index: int, count: int) -> str:
+    """The part of a page segment's name that says which shard wrote it."""
+    return f"{PAGES_MARK}s{index}of{count}-"
 
 
 def read_generation(store: PageStore, prefix: str) -> Generation | None:
@@ -34,11 +44,27 @@ def write_generation(store: PageStore, prefix: str, generation: Generation) -> N
     store.put_artifact(prefix, GENERATION_FILE, json.dumps(asdict(generation)).encode())
 
 
-def begin_generation(store: PageStore, prefix: str, segment: str) -> tuple[Generation, list[str]]:
-    """Open the generation a new crawl writes `segment` into. Returns it and the earlier segments
-    it resumes (empty for a fresh snapshot)."""
+def generation_segments(store: PageStore, prefix: str, generation: Generation, mark: str = PAGES_MARK) -> list[str]:
+    """The generation's segments: those it carries, then page segments written since it opened
+    (only those whose name holds `mark`, e.g. one shard's `shard_mark`)."""
+    since = [name for name in store.segments(prefix)
+             if generation.opened and name >= generation.opened and mark in name and name not in generation.segments]
+    return [*generation.segments, *sorted(since)]
+
+
+def open_generation(store: PageStore, prefix: str, opened: str) -> tuple[Generation, list[str]]:
+    """Open the generation a day's page crawl writes into. Returns it and the earlier segments it
+    resumes (empty for a fresh snapshot)."""
     current = read_generation(store, prefix)
-    earlier = [] if current is None or current.complete else list(current.segments)
-    generation = Generation(segments=[*earlier, segment], complete=False)
+    earlier = [] if current is None or current.complete else generation_segments(store, prefix, current)
+    generation = Generation(segments=earlier, complete=False, opened=opened)
     write_generation(store, prefix, generation)
     return generation, earlier
+
+
+def close_generation(store: PageStore, prefix: str, generation: Generation) -> Generation:
+    """Mark the crawl complete, listing every segment it wrote."""
+    closed = Generation(segments=generation_segments(store, prefix, generation), complete=True,
+                        opened=generation.opened)
+    write_generation(store, prefix, closed)
+    return closed

@@ -6,6 +6,7 @@ Both sides use it: the orchestrator builds assets and schemas from it, and the c
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Literal
@@ -173,6 +174,18 @@ class RunPolicySpec(_Strict):
     crawl_step_retry_delay_seconds: float = Field(default=30.0, ge=0.0)
 
 
+class ShardingSpec(_Strict):
+    """Fan-out of the page crawl: the frontier's record URLs are split into shards, each crawled by
+    its own process or pod and retried on its own. Shards = record URLs / `urls_per_shard`, rounded
+    up, between 1 and `max_shards`. The politeness settings stay the target's total."""
+
+    max_shards: int = Field(default=1, ge=1, le=64)
+    urls_per_shard: int = Field(default=5000, ge=1)
+
+    def shard_count(self, record_urls: int) -> int:
+        return max(1, min(self.max_shards, math.ceil(record_urls / self.urls_per_shard)))
+
+
 class TargetConfig(_Strict):
     """A target site and everything needed to scrape, validate and deliver it."""
 
@@ -189,6 +202,7 @@ class TargetConfig(_Strict):
     proxies: ProxySpec = ProxySpec()
     schedule: ScheduleSpec = ScheduleSpec()
     run_policy: RunPolicySpec = RunPolicySpec()
+    sharding: ShardingSpec = ShardingSpec()
 
     @field_validator("base_url")
     @classmethod

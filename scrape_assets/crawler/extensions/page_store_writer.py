@@ -4,7 +4,10 @@ Settings:
 - `SCRAPE_ASSETS_PAGE_STORE` (dict, required): the store spec (`{"kind": "local", "root": ...}`).
 - `SCRAPE_ASSETS_PAGE_PREFIX` (str, required): the partition prefix, `<target>/<day>`.
 - `SCRAPE_ASSETS_SEGMENT` (str, required): the segment name this crawl writes (never reused).
-- `SCRAPE_ASSETS_FLUSH_EVERY` (int, default 100): flush files every N responses.
+- `SCRAPE_ASSETS_FLUSH_EVERY` (int, default 100): flush files every N responses...
+- `SCRAPE_ASSETS_FLUSH_SECONDS` (float, default 1.0): ...or when this long has passed since the last
+  flush, so that a crawler killed outright (SIGKILL, OOM, a lost node) loses at most about a second of
+  responses on a slow or polite crawl; what was flushed is resumed, not fetched again.
 
 Every response is kept, retried errors included, so the partition is an audit trail as well as the
 input of extraction. Stats: `page_store/responses`, `page_store/bytes`.
@@ -12,6 +15,7 @@ input of extraction. Stats: `page_store/responses`, `page_store/bytes`.
 
 from __future__ import annotations
 
+import time
 from http import HTTPStatus
 
 from scrapy import signals
@@ -38,6 +42,8 @@ class PageStoreWriter:
         if not spec or not self.prefix or not self.segment:
             raise NotConfigured("page store writer needs SCRAPE_ASSETS_PAGE_STORE, _PAGE_PREFIX and _SEGMENT")
         self.flush_every = settings.getint("SCRAPE_ASSETS_FLUSH_EVERY", 100)
+        self.flush_seconds = settings.getfloat("SCRAPE_ASSETS_FLUSH_SECONDS", 1.0)
+        self._flushed_at = time.monotonic()
         self.stats = crawler.stats
         self._context = page_store_from_spec(spec).segment_writer(self.prefix, self.segment)
         self._writer = None
@@ -61,8 +67,9 @@ class PageStoreWriter:
         self._writer.write(response.url, response.status, _reason(response.status), headers, response.body)
         self.stats.inc_value("page_store/responses")
         self.stats.inc_value("page_store/bytes", len(response.body))
-        if self._writer.records % self.flush_every == 0:
+        if self._writer.records % self.flush_every == 0 or time.monotonic() - self._flushed_at >= self.flush_seconds:
             self._writer.flush()
+            self._flushed_at = time.monotonic()
 
     def spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
         self._context.__exit__(None, None, None)

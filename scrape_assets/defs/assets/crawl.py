@@ -1,29 +1,39 @@
-"""Shared by the two crawl assets: the Pipes extras of a crawl job for one target and day."""
+"""Shared by the crawl assets: segment names and the Pipes extras of a crawl job for one target and day."""
 
 
 from datetime import datetime, timezone
 from typing import Any
 
-from dagster import AssetExecutionContext
+from dagster import AssetExecutionContext, OpExecutionContext
 
 from scrape_assets.defs.resources import PageStoreResource
-from scrape_assets.page_store import partition_prefix
+from scrape_assets.page_store import partition_prefix, shard_mark
 from scrape_assets.target_config.models import TargetConfig
 
-
-def segment_name(context: AssetExecutionContext, mode: str) -> str:
-    """A new, chronologically sortable segment name: time, mode, run and try."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-    return f"{stamp}-{mode}-{context.run.run_id[:8]}-try{context.retry_number}"
+STAMP_FORMAT = "%Y%m%dT%H%M%S%f"
 
 
-def crawl_extras(context: AssetExecutionContext, target: TargetConfig, page_store: PageStoreResource,
-                 mode: str) -> dict[str, Any]:
-    """What the crawler process needs to know, sent through Pipes."""
+def stamp_now() -> str:
+    """The current time in segment-name format (segment names sort chronologically)."""
+    return datetime.now(timezone.utc).strftime(STAMP_FORMAT)
+
+
+def segment_name(context: AssetExecutionContext | OpExecutionContext, mode: str,
+                 shard: dict[str, int] | None = None) -> str:
+    """A new, chronologically sortable segment name: time, mode (and shard), run and try."""
+    kind = shard_mark(shard["index"], shard["count"]).strip("-") if shard else mode
+    return f"{stamp_now()}-{kind}-{context.run.run_id[:8]}-try{context.retry_number}"
+
+
+def crawl_extras(context: AssetExecutionContext | OpExecutionContext, target: TargetConfig,
+                 page_store: PageStoreResource, mode: str, **job: Any) -> dict[str, Any]:
+    """What the crawler process needs to know, sent through Pipes (`job`: mode-specific extras,
+    e.g. `shard` and `resume_segments` for pages)."""
     return {
         "mode": mode,
         "target": target.model_dump(mode="json"),
         "page_store": page_store.spec(),
         "prefix": partition_prefix(target.name, context.partition_key),
-        "segment": segment_name(context, mode),
+        "segment": segment_name(context, mode, job.get("shard")),
+        **job,
     }

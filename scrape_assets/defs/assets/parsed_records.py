@@ -7,7 +7,7 @@ from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.metadata import count_table, share_table
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.extraction import extract_records
-from scrape_assets.page_store import iter_latest_pages, partition_prefix, read_generation
+from scrape_assets.page_store import generation_segments, iter_latest_pages, partition_prefix, read_generation
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -30,7 +30,9 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> 
         generation = read_generation(store, prefix)
         if generation is None:
             raise FileNotFoundError(f"no crawl stored under {store.location(prefix)}: materialize raw_pages first")
-        summary = extract_records(target, iter_latest_pages(store, prefix, generation.segments), out)
+        # an interrupted crawl's generation is still open: read what its shards stored so far too
+        segments = generation.segments if generation.complete else generation_segments(store, prefix, generation)
+        summary = extract_records(target, iter_latest_pages(store, prefix, segments), out)
         return MaterializeResult(metadata={
             "records": MetadataValue.int(summary.records),
             "pages_read": MetadataValue.int(summary.pages_read),
@@ -38,7 +40,7 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> 
             "charset_fallbacks": MetadataValue.int(summary.charset_fallbacks),
             "field_presence": share_table("field", summary.completeness(target)),
             "crawl_complete": MetadataValue.bool(generation.complete),
-            "segments": MetadataValue.int(len(generation.segments)),
+            "segments": MetadataValue.int(len(segments)),
             "path": MetadataValue.path(str(out)),
         })
 

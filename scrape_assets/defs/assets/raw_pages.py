@@ -1,24 +1,65 @@
-"""`<target>/raw_pages`: the crawl, in a Scrapy worker launched through Pipes; pages go to the page store."""
+"""`<target>/raw_pages`: the day's page crawl, fanned out to shards (Dagster dynamic mapping).
 
+A graph-backed asset of three ops:
+- `plan_shards` opens the day's page-store generation and splits the frontier into N shards
+  (`sharding` in the target YAML, scaled by the number of record URLs);
+- `crawl_shard`, mapped over the shards: one Scrapy worker (a subprocess or a pod) per shard, each
+  with its own retry policy, so a failed shard is retried alone, and a re-execution from failure
+  reruns only the shards that failed;
+- `combine_shards` closes the generation and materializes the asset with the summed counters and a
+  table of per-shard results.
+"""
+
+
+from collections import Counter
+from typing import Any
 
 from dagster import (
-    AssetExecutionContext,
+    AssetIn,
     AssetsDefinition,
     Backoff,
+    DynamicOut,
+    DynamicOutput,
+    In,
     Jitter,
-    MaterializeResult,
+    MetadataValue,
+    Nothing,
+    OpExecutionContext,
+    Out,
+    Output,
     RetryPolicy,
-    asset,
+    TableColumn,
+    TableRecord,
+    TableSchema,
+    graph_asset,
+    op,
 )
 
 from scrape_assets.defs.asset_keys import TargetKeys
-from scrape_assets.defs.assets.crawl import crawl_extras
+from scrape_assets.defs.assets.crawl import crawl_extras, stamp_now
 from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
+from scrape_assets.page_store import (
+    close_generation,
+    generation_segments,
+    open_generation,
+    partition_prefix,
+    read_generation,
+    shard_mark,
+)
+from scrape_assets.page_store.frontier import read_frontier
 from scrape_assets.target_config.models import TargetConfig
+
+SHARD_COLUMNS = ("shard", "pages", "requests", "retries", "failed_requests", "duration_seconds", "pages_per_second")
+# counters that add up across shards; the rest of a shard's summary is kept per shard or merged below
+SUMMED = ("pages", "requests", "bytes", "retries", "responses_429", "retry_after_honoured", "breaker_opened",
+          "breaker_closed", "breaker_requeued", "robots_denied", "proxy_banned", "proxy_dead",
+          "proxy_exhausted_alerts", "rate_limit_waits", "throttle_429_stepdowns", "failed_requests",
+          "resumed_segments", "skipped_already_stored")
+MERGED_COUNTS = ("status_counts", "retries_by_status", "retries_by_reason", "outcomes")
 
 
 def crawl_retry_policy(target: TargetConfig) -> RetryPolicy:
-    """Whole-step retries of the crawl, with exponential backoff and jitter (Scrapy retries requests)."""
+    """Retries of one shard's crawl, with exponential backoff and jitter (Scrapy retries requests)."""
     return RetryPolicy(
         max_retries=target.run_policy.crawl_step_retries,
         delay=target.run_policy.crawl_step_retry_delay_seconds,
@@ -27,21 +68,92 @@ def crawl_retry_policy(target: TargetConfig) -> RetryPolicy:
     )
 
 
+def combine_summaries(shards: list[dict[str, Any]]) -> dict[str, Any]:
+    """One crawl summary from the shards' (counters summed, counts merged, the slowest shard's time)."""
+    combined: dict[str, Any] = {name: sum(int(s.get(name, 0)) for s in shards) for name in SUMMED}
+    for name in MERGED_COUNTS:
+        merged: Counter = Counter()
+        for shard in shards:
+            merged.update(shard.get(name, {}))
+        combined[name] = dict(sorted(merged.items()))
+    combined["backoff_seconds"] = round(sum(float(s.get("backoff_seconds", 0.0)) for s in shards), 3)
+    combined["failures"] = [f for s in shards for f in s.get("failures", [])][:20]
+    combined["duration_seconds"] = max((float(s.get("duration_seconds", 0.0)) for s in shards), default=0.0)
+    seconds = combined["duration_seconds"]
+    combined["pages_per_second"] = round(combined["pages"] / seconds, 1) if seconds > 0 else 0.0
+    for name in ("rate_limit_per_second", "rate_limit_backend", "proxy_pool", "breaker_transitions",
+                 "throttle_timeline"):
+        if shards and name in shards[0]:
+            combined[name] = shards[0][name] if len(shards) == 1 else [s.get(name) for s in shards]
+    return combined
+
+
 def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
-    @asset(
+    @op(name=f"{target.name}__plan_shards", ins={"frontier": In(Nothing)}, out=DynamicOut(dict),
+        description="Open the day's page-store generation and split the frontier into shards.")
+    def plan_shards(context: OpExecutionContext, page_store: PageStoreResource):  # type: ignore[no-untyped-def]
+        store = page_store.store()
+        prefix = partition_prefix(target.name, context.partition_key)
+        frontier = read_frontier(store, prefix)
+        count = target.sharding.shard_count(frontier.record_urls)
+        generation, earlier = open_generation(store, prefix, stamp_now())
+        context.log.info(f"{frontier.record_urls} record URLs -> {count} shard(s); "
+                         f"resuming {len(earlier)} earlier segment(s)" if earlier else
+                         f"{frontier.record_urls} record URLs -> {count} shard(s); a fresh snapshot")
+        for index in range(count):
+            yield DynamicOutput({"index": index, "count": count, "opened": generation.opened},
+                                mapping_key=f"shard_{index}")
+
+    @op(name=f"{target.name}__crawl_shard", retry_policy=crawl_retry_policy(target), tags={"kind": "scrapy"},
+        description="Crawl one shard of the frontier in a Scrapy worker launched through Pipes.")
+    def crawl_shard(context: OpExecutionContext, shard: dict, crawl_launcher: CrawlLauncher,
+                    page_store: PageStoreResource) -> Output[dict]:
+        store = page_store.store()
+        prefix = partition_prefix(target.name, context.partition_key)
+        generation = read_generation(store, prefix)
+        assert generation is not None and generation.opened == shard["opened"], (
+            f"the generation of {prefix} changed while its shards crawled (another crawl of the same day?)")
+        # what this shard's failed tries stored is not fetched again (other shards' open segments are not read)
+        resume = generation_segments(store, prefix, generation, shard_mark(shard["index"], shard["count"]))
+        summary = crawl_launcher.launch(context, crawl_extras(
+            context, target, page_store, "pages", shard={"index": shard["index"], "count": shard["count"]},
+            resume_segments=resume))
+        context.log.info(f"shard {summary['shard']}: {summary['pages']} pages, {summary['requests']} requests, "
+                         f"{summary['failed_requests']} failed, {summary['duration_seconds']}s")
+        # wrapped in Output: a Pipes session makes the op's event stream typed
+        return Output(summary, metadata={name: summary[name] for name in SHARD_COLUMNS})
+
+    @op(name=f"{target.name}__combine_shards", out=Out(Nothing),
+        description="Close the day's generation and report the crawl across shards.")
+    def combine_shards(context: OpExecutionContext, shards: list[dict], page_store: PageStoreResource) -> None:
+        store = page_store.store()
+        prefix = partition_prefix(target.name, context.partition_key)
+        generation = read_generation(store, prefix)
+        assert generation is not None, f"no generation open under {store.location(prefix)}"
+        closed = close_generation(store, prefix, generation)
+        ordered = sorted(shards, key=lambda s: s["shard"])
+        rows = [TableRecord({name: s[name] for name in SHARD_COLUMNS}) for s in ordered]
+        schema = TableSchema(columns=[TableColumn(name, "string" if name == "shard" else "float")
+                                      for name in SHARD_COLUMNS])
+        context.add_output_metadata({
+            **combine_summaries(ordered),
+            "shards": MetadataValue.int(len(ordered)),
+            "per_shard": MetadataValue.table(rows, schema=schema),
+            "segments": MetadataValue.json(closed.segments),
+            "location": MetadataValue.path(store.location(prefix)),
+        })
+
+    @graph_asset(
         key=keys.raw_pages,
-        deps=[keys.url_frontier],
+        ins={"frontier": AssetIn(key=keys.url_frontier, dagster_type=Nothing)},
         partitions_def=partitions,
         group_name=target.name,
         kinds={"scrapy"},
         tags={"target": target.name},
-        retry_policy=crawl_retry_policy(target),
-        description=f"Every response of {target.name}'s crawl for the day, kept as WARC in the page store.",
+        description=f"Every response of {target.name}'s crawl for the day, kept as WARC in the page store; "
+                    "crawled in shards, each retried on its own.",
     )
-    def raw_pages(
-        context: AssetExecutionContext, crawl_launcher: CrawlLauncher, page_store: PageStoreResource
-    ) -> MaterializeResult:
-        metadata = crawl_launcher.launch(context, crawl_extras(context, target, page_store, "pages"))
-        return MaterializeResult(metadata=metadata)
+    def raw_pages(frontier):  # type: ignore[no-untyped-def]
+        return combine_shards(plan_shards(frontier).map(crawl_shard).collect())
 
     return raw_pages

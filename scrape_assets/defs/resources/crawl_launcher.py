@@ -10,7 +10,13 @@ import sys
 from abc import abstractmethod
 from typing import Any
 
-from dagster import AssetExecutionContext, ConfigurableResource, PipesClientCompletedInvocation, PipesSubprocessClient
+from dagster import (
+    AssetExecutionContext,
+    ConfigurableResource,
+    OpExecutionContext,
+    PipesClientCompletedInvocation,
+    PipesSubprocessClient,
+)
 
 from scrape_assets.crawler.outcome import failure_from_message
 
@@ -34,19 +40,21 @@ class CrawlLauncher(ConfigurableResource):
         return {"SCRAPE_ASSETS_REDIS_URL": self.redis_url} if self.redis_url else {}
 
     @abstractmethod
-    def _run(self, context: AssetExecutionContext, extras: dict[str, Any]) -> PipesClientCompletedInvocation:
+    def _run(self, context: AssetExecutionContext | OpExecutionContext,
+             extras: dict[str, Any]) -> PipesClientCompletedInvocation:
         """Start the crawler with these extras and wait for it."""
 
-    def launch(self, context: AssetExecutionContext, extras: dict[str, Any]) -> dict[str, Any]:
+    def launch(self, context: AssetExecutionContext | OpExecutionContext, extras: dict[str, Any]) -> dict[str, Any]:
+        """Run the crawl and return its summary (plain JSON values)."""
         extras = {**extras, "progress_interval": self.progress_interval_seconds}
         invocation = self._run(context, extras)
         for message in invocation.get_custom_messages():
             if isinstance(message, dict) and "crawl_failure" in message:
                 raise failure_from_message(message)
-        results = invocation.get_results(implicit_materializations=False)
-        if not results:
-            raise RuntimeError(f"the crawler ({extras['mode']}) exited without reporting a result or a failure")
-        return dict(results[-1].metadata or {})
+        for message in reversed(invocation.get_custom_messages()):
+            if isinstance(message, dict) and "crawl_result" in message:
+                return dict(message["crawl_result"])
+        raise RuntimeError(f"the crawler ({extras['mode']}) exited without reporting a result or a failure")
 
 
 class SubprocessCrawlLauncher(CrawlLauncher):
@@ -54,7 +62,8 @@ class SubprocessCrawlLauncher(CrawlLauncher):
 
     python_executable: str = sys.executable
 
-    def _run(self, context: AssetExecutionContext, extras: dict[str, Any]) -> PipesClientCompletedInvocation:
+    def _run(self, context: AssetExecutionContext | OpExecutionContext,
+             extras: dict[str, Any]) -> PipesClientCompletedInvocation:
         client = PipesSubprocessClient()
         return client.run(
             context=context,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dagster import AssetExecutionContext, PipesClientCompletedInvocation
+from dagster import AssetExecutionContext, OpExecutionContext, PipesClientCompletedInvocation
 
 from scrape_assets.defs.resources.crawl_launcher import CRAWLER_MODULE, CrawlLauncher
 
@@ -28,6 +28,12 @@ def unknown_pod_fields(model: str, items: list[dict[str, Any]]) -> list[str]:
 
     known = set(getattr(kubernetes.client, model).attribute_map.values())
     return sorted({key for item in items for key in item if key not in known})
+
+
+def shard_label(extras: dict[str, Any]) -> str:
+    """`2of4` for the second of four shards; `all` for a crawl that is not sharded (the frontier)."""
+    shard = extras.get("shard")
+    return f"{shard['index'] + 1}of{shard['count']}" if shard else "all"
 
 
 def label_value(value: str) -> str:
@@ -98,7 +104,8 @@ class K8sCrawlLauncher(CrawlLauncher):
     def worker_env(self) -> dict[str, str]:
         return {}  # secrets come from the Secret in envFrom, never as plain values in the pod spec
 
-    def _run(self, context: AssetExecutionContext, extras: dict[str, Any]) -> PipesClientCompletedInvocation:
+    def _run(self, context: AssetExecutionContext | OpExecutionContext,
+             extras: dict[str, Any]) -> PipesClientCompletedInvocation:
         from dagster_k8s import PipesK8sClient  # only where pods are launched
 
         client = PipesK8sClient(load_incluster_config=self.load_incluster_config, kubeconfig_file=self.kubeconfig_file)
@@ -106,6 +113,6 @@ class K8sCrawlLauncher(CrawlLauncher):
         return client.run(
             context=context, extras=extras, command=CRAWLER_COMMAND, namespace=self.namespace,
             env=self.worker_env(),
-            base_pod_meta=self.pod_meta(target, context.partition_key, str(extras.get("shard", "all"))),
+            base_pod_meta=self.pod_meta(target, context.partition_key, shard_label(extras)),
             base_pod_spec=self.pod_spec(),
         )

@@ -1,0 +1,163 @@
+"""The page crawl fans out to shards (`sharding` in the target YAML): Dagster maps one crawl step
+per shard, runs them in parallel, retries a shard on its own, and a re-execution from failure reruns
+only the shards that failed. Faults are real: a shard's crawler process is killed with SIGKILL, as
+the kernel's OOM killer or a node loss would."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import threading
+import time
+import zlib
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from dagster import ReexecutionOptions, execute_job
+
+from scrape_assets.crawler.run import shard_of
+from scrape_assets.page_store import LocalPageStore
+from scrape_assets.page_store.frontier import read_frontier
+from scrape_assets_tests.reconstructable_jobs import reconstructable_daily_demo_shop
+from scrape_assets_tests.results import materialization_metadata
+
+pytestmark = pytest.mark.e2e
+DAY = "2026-11-20"
+PRODUCTS = 60
+CRAWL = "demo_shop__raw_pages.demo_shop__crawl_shard"
+THREE_SHARDS = {"max_shards": 3, "urls_per_shard": 20}
+PACED = {"concurrency": 6, "backoff_base_seconds": 0.1, "backoff_max_seconds": 0.5}
+
+
+def _shard_of_process(pid: int) -> int | None:
+    """The shard a crawler process crawls, from its Pipes bootstrap (None if not a page crawl)."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    encoded = next((e.split(b"=", 1)[1] for e in environ if e.startswith(b"DAGSTER_PIPES_CONTEXT=")), None)
+    if encoded is None:
+        return None
+    params = json.loads(zlib.decompress(base64.b64decode(encoded)))
+    try:
+        context = json.loads(Path(params["path"]).read_text()) if "path" in params else params["data"]
+    except (OSError, ValueError):
+        return None
+    shard = (context.get("extras") or {}).get("shard")
+    return None if shard is None else shard["index"]
+
+
+class ShardKiller(threading.Thread):
+    """Kills the first crawler process of shard `index` once it has run for `after` seconds."""
+
+    def __init__(self, index: int, after: float = 0.8):
+        super().__init__(daemon=True)
+        self.index, self.after, self.killed, self._halt = index, after, False, threading.Event()
+
+    def run(self) -> None:
+        seen: dict[int, float] = {}
+        while not self._halt.is_set() and not self.killed:
+            for entry in Path("/proc").iterdir():
+                if not entry.name.isdigit():
+                    continue
+                pid = int(entry.name)
+                try:
+                    cmdline = (entry / "cmdline").read_bytes()
+                except OSError:
+                    continue
+                if b"scrape_assets.crawler" not in cmdline or _shard_of_process(pid) != self.index:
+                    continue
+                first_seen = seen.setdefault(pid, time.monotonic())
+                if time.monotonic() - first_seen >= self.after:
+                    os.kill(pid, signal.SIGKILL)
+                    self.killed = True
+                    break
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=5)
+
+
+def _steps(instance, run_id: str) -> dict:  # type: ignore[no-untyped-def]
+    return {s.step_key: s for s in instance.get_run_step_stats(run_id)}
+
+
+def _product_owners(pipeline) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Product path -> the shard that owns it, from the day's stored frontier."""
+    frontier = read_frontier(LocalPageStore(pipeline.data_dir / "pages"), f"demo_shop/{DAY}")
+    return {urlparse(e["url"]).path: shard_of(e, 3) for e in frontier.entries if e["kind"] == "record"}
+
+
+def test_shards_crawl_in_parallel_and_a_killed_shard_is_retried_alone(pipeline, start_site):
+    pipeline.configure(sharding=THREE_SHARDS, politeness=PACED,
+                       run_policy={"crawl_step_retries": 1, "crawl_step_retry_delay_seconds": 0})
+    site = start_site(PRODUCTS, "--latency-ms", "150")
+    pipeline.definitions(site)  # points the YAML at this site
+    killer = ShardKiller(index=1)
+    killer.start()
+    try:
+        with execute_job(reconstructable_daily_demo_shop(), pipeline.instance, tags={"dagster/partition": DAY}) as run:
+            assert run.success
+            metadata = materialization_metadata(run, "raw_pages")
+    finally:
+        killer.stop()
+    assert killer.killed
+
+    steps = _steps(pipeline.instance, run.run_id)
+    shards = {key: steps[key] for key in steps if key.startswith(CRAWL)}
+    assert sorted(shards) == [f"{CRAWL}[shard_{i}]" for i in range(3)]
+    # the killed shard was retried by its own RetryPolicy; the others ran once
+    assert {key: s.attempts for key, s in shards.items()} == {
+        f"{CRAWL}[shard_0]": 1, f"{CRAWL}[shard_1]": 2, f"{CRAWL}[shard_2]": 1}
+    windows = sorted((s.start_time, s.end_time) for s in shards.values())
+    assert any(later[0] < earlier[1] for earlier, later in zip(windows, windows[1:])), windows  # in parallel
+
+    assert metadata["shards"] == 3 and len(metadata["per_shard"].records) == 3
+    assert sorted(row.data["shard"] for row in metadata["per_shard"].records) == ["1/3", "2/3", "3/3"]
+    owners = _product_owners(pipeline)
+    assert set(owners.values()) == {0, 1, 2}
+    requests = site.stats(with_paths=True)["by_path"]
+    # pages of the shards that were not killed were fetched exactly once
+    assert all(requests[path] == 1 for path, shard in owners.items() if shard != 1)
+    assert pipeline.query("SELECT count(*), count(DISTINCT sku) FROM delivered_demo_shop") == [(PRODUCTS, PRODUCTS)]
+
+
+def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_site):
+    pipeline.configure(sharding=THREE_SHARDS, politeness=PACED, run_policy={"crawl_step_retries": 0})
+    site = start_site(PRODUCTS, "--latency-ms", "300")
+    pipeline.definitions(site)
+    job = reconstructable_daily_demo_shop()
+    killer = ShardKiller(index=2, after=2.5)  # about half-way through its crawl
+    killer.start()
+    try:
+        with execute_job(job, pipeline.instance, tags={"dagster/partition": DAY}) as first:
+            assert not first.success
+    finally:
+        killer.stop()
+    statuses = {key: s.status.value for key, s in _steps(pipeline.instance, first.run_id).items()}
+    assert {key: statuses[key] for key in statuses if key.startswith(CRAWL)} == {
+        f"{CRAWL}[shard_0]": "SUCCESS", f"{CRAWL}[shard_1]": "SUCCESS", f"{CRAWL}[shard_2]": "FAILURE"}
+    assert "demo_shop__raw_pages.demo_shop__combine_shards" not in statuses  # the asset was not materialized
+
+    site.reset_stats()
+    options = ReexecutionOptions.from_failure(first.run_id, pipeline.instance)
+    parent_tags = pipeline.instance.get_run_by_id(first.run_id).tags
+    with execute_job(job, pipeline.instance, reexecution_options=options, tags=parent_tags) as second:
+        assert second.success
+        metadata = materialization_metadata(second, "raw_pages")
+    rerun = set(_steps(pipeline.instance, second.run_id))
+    assert {key for key in rerun if key.startswith("demo_shop__raw_pages")} == {
+        f"{CRAWL}[shard_2]", "demo_shop__raw_pages.demo_shop__combine_shards"}
+    assert "demo_shop__url_frontier" not in rerun
+
+    # only shard 2's pages were requested again, and only those its killed try had not stored
+    owners = _product_owners(pipeline)
+    requested = {path for path in site.stats(with_paths=True)["by_path"] if path.startswith("/product/")}
+    assert requested and all(owners[path] == 2 for path in requested)
+    assert len(requested) < sum(1 for shard in owners.values() if shard == 2)
+    assert metadata["shards"] == 3  # the report combines the rerun shard with the two loaded from the first run
+    assert pipeline.query("SELECT count(*), count(DISTINCT sku) FROM delivered_demo_shop") == [(PRODUCTS, PRODUCTS)]
