@@ -6,6 +6,8 @@ the README's Performance section quotes these lines. Figures:
   validation  N records through the pandera schema (pandas backend)
   delivery    N-row set-based MERGE into DuckDB vs a row-by-row upsert of 10,000 rows, scaled
   load        loading the code location's Definitions, and whether dagster_snowflake got imported
+  orchestration, scale   see bench/pipeline_figures.py (the crawl bare vs through Dagster; a day at
+              three catalog sizes, time and peak RSS per step)
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from scrape_assets.page_store import LocalPageStore, iter_latest_pages  # noqa: 
 from scrape_assets.target_config import load_target  # noqa: E402
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR  # noqa: E402
 from scrape_assets.validation import arrow_schema, validate_records  # noqa: E402
+from bench.pipeline_figures import bench_orchestration, bench_scale  # noqa: E402
 
 TARGET = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
 BASE = TARGET.base_url.rstrip("/")
@@ -130,13 +133,24 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (under two minutes)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated figures to run (default: all)")
     args = parser.parse_args()
     pages, rows = (2_000, 100_000) if args.quick else (10_000, 1_000_000)
+    products, sizes = (2_000, (1_000, 2_000, 5_000)) if args.quick else (20_000, (5_000, 20_000, 50_000))
+    wanted = set(filter(None, args.only.split(",")))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        for result in (bench_extraction(work, pages, args.repeat), bench_validation(work, rows, args.repeat),
-                       bench_delivery(work, rows, args.repeat), bench_load(args.repeat)):
-            print(json.dumps(result), flush=True)
+        figures = {
+            "extraction": lambda: bench_extraction(work, pages, args.repeat),
+            "validation": lambda: bench_validation(work, rows, args.repeat),
+            "delivery": lambda: bench_delivery(work, rows, args.repeat),
+            "load": lambda: bench_load(args.repeat),
+            "orchestration": lambda: bench_orchestration(products, args.repeat),
+            "scale": lambda: bench_scale(sizes),
+        }
+        for name, figure in figures.items():
+            if not wanted or name in wanted:
+                print(json.dumps(figure()), flush=True)
     return 0
 
 

@@ -29,7 +29,7 @@ DAY = "2026-11-20"
 PRODUCTS = 60
 CRAWL = "demo_shop__raw_pages.demo_shop__crawl_shard"
 THREE_SHARDS = {"max_shards": 3, "urls_per_shard": 20}
-PACED = {"concurrency": 6, "backoff_base_seconds": 0.1, "backoff_max_seconds": 0.5}
+PACED = {"concurrency": 2, "backoff_base_seconds": 0.1, "backoff_max_seconds": 0.5}
 
 
 def _shard_of_process(pid: int) -> int | None:

@@ -73,6 +73,7 @@ def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefi
         "sitemaps_parsed": spider.sitemaps_parsed,
         "requests": stats.get("downloader/request_count", 0),
         "duration_seconds": round(seconds, 3),
+        "peak_rss_mib": peak_rss_mib(),
     }
 
 
@@ -111,8 +112,8 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
 
     `shard` is (index, count). Resumes an interrupted crawl of the day: URLs found in
     `resume_segments` are not requested again. The orchestrator opens and closes the day's generation;
-    this never writes it. The target's politeness budget is shared by the shards: without Redis each
-    process takes 1/count of the rate limit, and concurrency is always divided among them.
+    this never writes it. The target's rate limit is shared by the shards: through Redis, or without it
+    each process takes 1/count of it.
     """
     index, count = shard
     frontier = read_frontier(store, prefix)
@@ -160,6 +161,19 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
     return summary
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory in MiB since it started (`VmHWM`: unlike `ru_maxrss`, not
+    inflated by the parent's pages before exec); 0.0 where /proc is missing."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
 def _prefixed(stats: dict, prefix: str) -> dict[str, Any]:
     return {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}
 
@@ -195,4 +209,5 @@ def crawl_summary(stats: dict, failures: list[dict], seconds: float) -> dict[str
         "failures": failures[:20],
         "duration_seconds": round(seconds, 3),
         "pages_per_second": round(responses / seconds, 1) if seconds > 0 else 0.0,
+        "peak_rss_mib": peak_rss_mib(),
     }

@@ -24,10 +24,11 @@ def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: s
                     **overrides: Any) -> dict[str, Any]:
     """Settings for one crawl of `target`. `crawl_delay` is robots.txt's Crawl-delay; it becomes a
     rate limit shared by every crawler process of the target (through Redis when `redis_url`).
-    `processes` crawl the target at once (its shards): the YAML's concurrency is divided among them,
-    and so is the rate limit when there is no Redis to share it."""
+    `processes` may crawl the target at once (its shards): without Redis to share the rate limit,
+    each takes 1/processes of it. Concurrency, as in Scrapy, is per process: shards may run one after
+    the other (Dagster's in-process executor), and dividing it would slow them down for nothing."""
     polite, breaker, proxies = target.politeness, target.breaker, target.proxies
-    concurrency = max(1, polite.concurrency // processes)
+    concurrency = polite.concurrency
     rate_limit = effective_rate_limit(target, crawl_delay)
     if not redis_url:
         rate_limit /= processes
@@ -66,7 +67,7 @@ def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: s
         "SCRAPE_ASSETS_PROXY_BENCH_SECONDS": proxies.bench_seconds,
         "SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT": proxies.exhausted_timeout_seconds,
         "AUTOTHROTTLE_ENABLED": polite.adaptive,
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.adaptive_target_concurrency / processes,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.adaptive_target_concurrency,
         "AUTOTHROTTLE_START_DELAY": polite.download_delay_seconds,
         "AUTOTHROTTLE_MAX_DELAY": polite.adaptive_max_delay_seconds,
         "DOWNLOADER_MIDDLEWARES": {

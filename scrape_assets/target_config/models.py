@@ -177,7 +177,8 @@ class RunPolicySpec(_Strict):
 class ShardingSpec(_Strict):
     """Fan-out of the page crawl: the frontier's record URLs are split into shards, each crawled by
     its own process or pod and retried on its own. Shards = record URLs / `urls_per_shard`, rounded
-    up, between 1 and `max_shards`. The politeness settings stay the target's total."""
+    up, between 1 and `max_shards`. The rate limit stays the target's total (shared through Redis, or
+    divided among the shards); concurrency is per process, as in Scrapy."""
 
     max_shards: int = Field(default=1, ge=1, le=64)
     urls_per_shard: int = Field(default=5000, ge=1)

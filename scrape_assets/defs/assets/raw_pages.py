@@ -49,7 +49,8 @@ from scrape_assets.page_store import (
 from scrape_assets.page_store.frontier import read_frontier
 from scrape_assets.target_config.models import TargetConfig
 
-SHARD_COLUMNS = ("shard", "pages", "requests", "retries", "failed_requests", "duration_seconds", "pages_per_second")
+SHARD_COLUMNS = ("shard", "pages", "requests", "retries", "failed_requests", "duration_seconds", "pages_per_second",
+                 "peak_rss_mib")
 # counters that add up across shards; the rest of a shard's summary is kept per shard or merged below
 SUMMED = ("pages", "requests", "bytes", "retries", "responses_429", "retry_after_honoured", "breaker_opened",
           "breaker_closed", "breaker_requeued", "robots_denied", "proxy_banned", "proxy_dead",
@@ -79,6 +80,7 @@ def combine_summaries(shards: list[dict[str, Any]]) -> dict[str, Any]:
     combined["backoff_seconds"] = round(sum(float(s.get("backoff_seconds", 0.0)) for s in shards), 3)
     combined["failures"] = [f for s in shards for f in s.get("failures", [])][:20]
     combined["duration_seconds"] = max((float(s.get("duration_seconds", 0.0)) for s in shards), default=0.0)
+    combined["peak_rss_mib"] = max((float(s.get("peak_rss_mib", 0.0)) for s in shards), default=0.0)
     seconds = combined["duration_seconds"]
     combined["pages_per_second"] = round(combined["pages"] / seconds, 1) if seconds > 0 else 0.0
     for name in ("rate_limit_per_second", "rate_limit_backend", "proxy_pool", "breaker_transitions",
