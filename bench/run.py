@@ -136,7 +136,7 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated figures to run (default: all)")
     args = parser.parse_args()
     pages, rows = (2_000, 100_000) if args.quick else (10_000, 1_000_000)
-    products, sizes = (2_000, (1_000, 2_000, 5_000)) if args.quick else (20_000, (5_000, 20_000, 50_000))
+    products, sizes = (1_000, (500, 1_000, 2_000)) if args.quick else (20_000, (5_000, 20_000, 50_000))
     wanted = set(filter(None, args.only.split(",")))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
