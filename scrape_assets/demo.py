@@ -110,7 +110,8 @@ def _delivered_rows(path: Path, day: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     data = Path(os.environ.setdefault("SCRAPE_ASSETS_DATA_DIR", "data")).resolve()
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(data / "dagster_home"))).resolve()
+    # an empty DAGSTER_HOME counts as unset (it would put the instance in the current folder)
+    home = Path(os.environ.get("DAGSTER_HOME") or str(data / "dagster_home")).resolve()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
     summary: dict[str, Any] = {

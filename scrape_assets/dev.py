@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     # stops only on SIGINT. Restore it: a handled signal is reset to default in the child at exec.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     data = Path(os.environ.setdefault("SCRAPE_ASSETS_DATA_DIR", "data")).resolve()
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(data / "dagster_home"))).resolve()
+    # an empty DAGSTER_HOME counts as unset (it would put the instance in the current folder)
+    home = Path(os.environ.get("DAGSTER_HOME") or str(data / "dagster_home")).resolve()
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
     with DemoSite(products=args.products, port=args.site_port) as site:
