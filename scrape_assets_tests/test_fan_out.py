@@ -5,18 +5,17 @@ the kernel's OOM killer or a node loss would."""
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import signal
 import threading
 import time
-import zlib
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from dagster import ReexecutionOptions, execute_job
+from dagster_pipes import decode_param
 
 from scrape_assets.crawler.run import shard_of
 from scrape_assets.page_store import LocalPageStore
@@ -41,7 +40,7 @@ def _shard_of_process(pid: int) -> int | None:
     encoded = next((e.split(b"=", 1)[1] for e in environ if e.startswith(b"DAGSTER_PIPES_CONTEXT=")), None)
     if encoded is None:
         return None
-    params = json.loads(zlib.decompress(base64.b64decode(encoded)))
+    params = decode_param(encoded.decode())
     try:
         context = json.loads(Path(params["path"]).read_text()) if "path" in params else params["data"]
     except (OSError, ValueError):

@@ -5,12 +5,11 @@ stream into S3 (moto's server), and the day is extracted, validated and delivere
 
 from __future__ import annotations
 
-import base64
 import json
-import zlib
 
 import boto3
 import pytest
+from dagster_pipes import decode_param
 
 from scrape_assets_tests.fake_kubernetes import FakeKubernetes
 from scrape_assets_tests.results import failure_cause, materialization_metadata
@@ -35,11 +34,10 @@ def kubernetes(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
 
 
 def _pipes_extras(pod) -> dict:  # type: ignore[no-untyped-def]
-    """The Pipes context the pod was started with (DAGSTER_PIPES_CONTEXT: zlib+base64 JSON)."""
+    """The Pipes context the pod was started with (DAGSTER_PIPES_CONTEXT, inline in the pod's env)."""
     [container] = pod.manifest["spec"]["containers"]
     env = {item["name"]: item["value"] for item in container["env"]}
-    bootstrap = json.loads(zlib.decompress(base64.b64decode(env["DAGSTER_PIPES_CONTEXT"])))
-    return bootstrap["data"]["extras"]
+    return decode_param(env["DAGSTER_PIPES_CONTEXT"])["data"]["extras"]
 
 
 def test_a_day_crawled_in_kubernetes_pods_into_s3_is_delivered(pipeline, start_site, s3_server, kubernetes,

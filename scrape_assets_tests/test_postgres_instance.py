@@ -136,7 +136,6 @@ class Deployment:
 def deployment(tmp_path, postgres_database, start_site, monkeypatch) -> Iterator[Deployment]:
     site = start_site(PRODUCTS)
     deployed = Deployment(tmp_path, postgres_database, site.url, monkeypatch)
-    deployed.site = site  # type: ignore[attr-defined]
     deployed.start_daemon()
     try:
         yield deployed

@@ -28,7 +28,6 @@ def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: s
     each takes 1/processes of it. Concurrency, as in Scrapy, is per process: shards may run one after
     the other (Dagster's in-process executor), and dividing it would slow them down for nothing."""
     polite, breaker, proxies = target.politeness, target.breaker, target.proxies
-    concurrency = polite.concurrency
     rate_limit = effective_rate_limit(target, crawl_delay)
     if not redis_url:
         rate_limit /= processes
@@ -36,8 +35,8 @@ def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: s
         "BOT_NAME": "scrape_assets",
         "USER_AGENT": polite.user_agent,
         "ROBOTSTXT_OBEY": polite.obey_robots,
-        "CONCURRENT_REQUESTS": concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+        "CONCURRENT_REQUESTS": polite.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": polite.concurrency,
         "DOWNLOAD_DELAY": polite.download_delay_seconds,
         "DOWNLOAD_TIMEOUT": polite.timeout_seconds,
         "DOWNLOAD_MAXSIZE": polite.max_page_bytes,

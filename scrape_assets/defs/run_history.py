@@ -7,10 +7,10 @@ import re
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from scrape_assets.crawler.outcome import TARGET_OUTAGES
+from scrape_assets.defs.jobs import TARGET_TAG
 from scrape_assets.metrics import RunFacts, StepFacts
 
 PARTITION_TAG = "dagster/partition"
-TARGET_TAG = "target"
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 _OUTAGE_ERRORS = frozenset(cls.__name__ for cls in TARGET_OUTAGES)
 _MAPPING_KEY = re.compile(r"\[[^\]]+\]$")

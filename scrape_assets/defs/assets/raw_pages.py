@@ -99,9 +99,8 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         frontier = read_frontier(store, prefix)
         count = target.sharding.shard_count(frontier.record_urls)
         generation, earlier = open_generation(store, prefix, stamp_now())
-        context.log.info(f"{frontier.record_urls} record URLs -> {count} shard(s); "
-                         f"resuming {len(earlier)} earlier segment(s)" if earlier else
-                         f"{frontier.record_urls} record URLs -> {count} shard(s); a fresh snapshot")
+        resumed = f"resuming {len(earlier)} earlier segment(s)" if earlier else "a fresh snapshot"
+        context.log.info(f"{frontier.record_urls} record URLs -> {count} shard(s); {resumed}")
         for index in range(count):
             yield DynamicOutput({"index": index, "count": count, "opened": generation.opened},
                                 mapping_key=f"shard_{index}")
