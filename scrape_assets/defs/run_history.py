@@ -65,8 +65,8 @@ def _unresolved(step_key: str) -> str:
 
 
 def _upstream_steps(instance: DagsterInstance, run, executed: set[str]) -> dict[str, frozenset[str]]:  # type: ignore[no-untyped-def]
-    """Direct upstream steps of each executed step. Dynamic steps are resolved: a mapped step
-    depends on the mapped steps of its own mapping key, a collecting step on every mapped one."""
+    """Direct upstream steps of each executed step. The plan names mapped steps `op[?]`: a step that
+    collects them (raw_pages' `combine_shards`) depends on every instance that ran."""
     if not run.execution_plan_snapshot_id:
         return {}
     plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
@@ -74,14 +74,8 @@ def _upstream_steps(instance: DagsterInstance, run, executed: set[str]) -> dict[
                           for handle in step_input.upstream_output_handles] for step in plan.steps}
     upstream = {}
     for step in executed:
-        mapping = _MAPPING_KEY.search(step)
         resolved: set[str] = set()
         for parent in planned.get(_unresolved(step), []):
-            if not parent.endswith("[?]"):
-                resolved.add(parent)
-            elif mapping:
-                resolved.add(parent[:-3] + mapping.group(0))
-            else:
-                resolved.update(key for key in executed if _unresolved(key) == parent)
+            resolved.update(key for key in executed if _unresolved(key) == parent)
         upstream[step] = frozenset(resolved)
     return upstream
