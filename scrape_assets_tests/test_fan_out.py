@@ -88,7 +88,7 @@ def _steps(instance, run_id: str) -> dict:  # type: ignore[no-untyped-def]
 def _product_owners(pipeline) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Product path -> the shard that owns it, from the day's stored frontier."""
     frontier = read_frontier(LocalPageStore(pipeline.data_dir / "pages"), f"demo_shop/{DAY}")
-    return {urlparse(e["url"]).path: shard_of(e, 3) for e in frontier.entries if e["kind"] == "record"}
+    return {urlparse(url).path: shard_of(url, 3) for url in frontier.records}
 
 
 def test_shards_crawl_in_parallel_and_a_killed_shard_is_retried_alone(pipeline, start_site):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scrape_assets.page_store import (
     Generation,
     LocalPageStore,
@@ -75,10 +77,20 @@ def test_frontier_round_trip_and_missing_frontier_names_the_location(tmp_path):
         assert str(tmp_path / PREFIX) in str(exc) and "url_frontier" in str(exc)
     else:
         raise AssertionError("reading a missing frontier must fail")
-    entries = [{"url": "http://x/c", "kind": "listing"}, {"url": "http://x/p/1", "kind": "record"}]
-    write_frontier(store, PREFIX, Frontier(entries, 0.5, 3))
+    write_frontier(store, PREFIX, Frontier(["http://x/c"], ["http://x/p/1", "http://x/p/2"], 0.5, 3))
     frontier = read_frontier(store, PREFIX)
-    assert frontier.entries == entries and frontier.crawl_delay == 0.5 and frontier.record_urls == 1
+    assert frontier.listings == ["http://x/c"] and frontier.records == ["http://x/p/1", "http://x/p/2"]
+    assert frontier.crawl_delay == 0.5 and frontier.record_urls == 2
+    assert list(frontier.entries)[0] == {"url": "http://x/c", "kind": "listing"}
+
+
+def test_a_damaged_frontier_line_is_named_with_its_file_and_line(tmp_path):
+    store = LocalPageStore(tmp_path)
+    write_frontier(store, PREFIX, Frontier([], ["http://x/p/1"], 0.0, 0))
+    path = tmp_path / PREFIX / "frontier.jsonl"
+    path.write_bytes(path.read_bytes() + b'{"url": "http://x/p/2", "kind": "produc')
+    with pytest.raises(ValueError, match=r"frontier\.jsonl line 2: not a frontier entry"):
+        read_frontier(store, PREFIX)
 
 
 def _segment(store, name: str) -> None:  # type: ignore[no-untyped-def]

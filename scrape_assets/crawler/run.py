@@ -62,9 +62,8 @@ def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefi
         )
     if not spider.records and not spider.listings:
         raise FrontierIncomplete(f"target {target.name!r}: the sitemaps and start_urls list no URL to crawl")
-    entries = [{"url": u, "kind": "listing"} for u in sorted(spider.listings)]
-    entries += [{"url": u, "kind": "record"} for u in sorted(spider.records)]
-    write_frontier(store, prefix, Frontier(entries, spider.crawl_delay, len(spider.disallowed)))
+    write_frontier(store, prefix, Frontier(sorted(spider.listings), sorted(spider.records), spider.crawl_delay,
+                                           len(spider.disallowed)))
     return {
         "record_urls": len(spider.records),
         "listing_urls": len(spider.listings),
@@ -80,12 +79,12 @@ def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefi
 DONE_STATUSES = frozenset({*range(200, 300), 404, 410})
 
 
-def shard_of(entry: dict[str, str], count: int) -> int:
-    """Which of `count` shards crawls a frontier entry: listings (and what they lead to beyond the
-    frontier) go to shard 0, record pages are spread by a stable hash of their URL."""
-    if entry["kind"] == "listing" or count == 1:
+def shard_of(record_url: str, count: int) -> int:
+    """Which of `count` shards crawls a frontier record page: spread by a stable hash of its URL.
+    Listing pages, and what they lead to beyond the frontier, all go to shard 0."""
+    if count == 1:
         return 0
-    return zlib.crc32(entry["url"].encode()) % count
+    return zlib.crc32(record_url.encode()) % count
 
 
 def _resume_state(target: TargetConfig, store: PageStore, prefix: str, earlier: list[str],
@@ -119,14 +118,17 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
     frontier = read_frontier(store, prefix)
     earlier = list(resume_segments or [])
     done, resume_links = _resume_state(target, store, prefix, earlier, follow_listings=index == 0)
-    mine = [e for e in frontier.entries if shard_of(e, count) == index]
-    # record pages another shard owns are never fetched here, even when a listing links to them
-    theirs = {e["url"] for e in frontier.entries if shard_of(e, count) != index}
-    todo = [e for e in mine if e["url"] not in done]
-    todo += [{"url": url, "kind": "listing"} for url in resume_links if url not in done and url not in theirs]
+    # Record pages another shard owns are never fetched here, even when a listing links to them;
+    # only shard 0 crawls listings, so only it needs to know them.
+    theirs = {url for url in frontier.records if shard_of(url, count) != index} if index == 0 and count > 1 else set()
+    listings = [url for url in frontier.listings if url not in done] if index == 0 else []
+    listings += [url for url in resume_links if url not in done and url not in theirs]
+    records = frontier.records if count == 1 and not done else [
+        url for url in frontier.records if shard_of(url, count) == index and url not in done]
     settings = scrapy_settings(target, crawl_delay=frontier.crawl_delay, redis_url=redis_url, processes=count,
                                **_store_settings(store_spec, prefix, segment, progress_interval))
-    spider, stats, seconds = _crawl(PageSpider, settings, target=target, frontier=todo, already_done=done | theirs)
+    spider, stats, seconds = _crawl(PageSpider, settings, target=target, listings=listings, records=records,
+                                    already_done=done | theirs if theirs else done)
     responses = stats.get("page_store/responses", 0)
     failures = [f.to_dict() for f in spider.failures]
     store.put_artifact(prefix, f"{segment}.failures.json", json.dumps(failures).encode())

@@ -1,9 +1,10 @@
-"""PageSpider: fetch the frontier's URLs and follow listing pagination. Pages are kept by the
+"""PageSpider: fetch the frontier's URLs (listings first) and follow listing pagination. Pages are kept by the
 page store extension as they arrive; this spider yields no items. URLs in `already_done` (fetched
 by an interrupted crawl of the same day) are not requested again."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import scrapy
@@ -20,12 +21,13 @@ class PageSpider(scrapy.Spider):
 
     name = "pages"
 
-    def __init__(self, target: TargetConfig, frontier: list[dict[str, str]], already_done: set[str] = frozenset(),
-                 **kwargs: Any):
+    def __init__(self, target: TargetConfig, listings: list[str], records: list[str],
+                 already_done: set[str] = frozenset(), **kwargs: Any):
         super().__init__(**kwargs)
         self.target = target
         self.allowed_domains = list(target.allowed_domains)
-        self.frontier = frontier
+        self.listings = listings
+        self.records = records
         self.already_done = already_done
         self.failures: list[FailedRequest] = []
 
@@ -49,8 +51,13 @@ class PageSpider(scrapy.Spider):
 
     async def start(self):  # type: ignore[no-untyped-def]
         # Listings first: they discover record pages that the sitemap may have missed.
-        for entry in sorted(self.frontier, key=lambda e: e["kind"] != "listing"):
-            yield scrapy.Request(entry["url"], callback=self.parse, errback=self.on_error)
+        for url in itertools.chain(self.listings, self.records):
+            # Lazy start (Scrapy's documented idiom): while the downloader is full, wait for the
+            # scheduler to drain instead of queueing the whole frontier as Request objects, so that
+            # memory does not grow with the size of the day.
+            if self.crawler.engine.needs_backout():
+                await self.crawler.signals.wait_for(signals.scheduler_empty)
+            yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
 
     def parse(self, response):  # type: ignore[no-untyped-def]
         if not isinstance(response, TextResponse) or self.target.is_record_url(response.url):
