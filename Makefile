@@ -35,9 +35,15 @@ clean:
 	rm -rf data test-artifacts
 
 .PHONY: bench bench-quick
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
 ## make bench / bench-quick: figures and ratios (bench/run.py); no timing asserts anywhere.
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(PY) bench/run.py
 
-bench-quick: $(STAMP)
+bench-quick: $(BENCH_STAMP)
 	$(PY) bench/run.py --quick --repeat 1

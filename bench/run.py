@@ -3,11 +3,13 @@
 Prints one line per figure with its anchor and the ratio, medians of `--repeat` runs. No assertions:
 the README's Performance section quotes these lines. Figures:
   extraction  stored WARC pages -> records (our code) vs a bare parsel loop over the same bodies
-  validation  N records through the pandera schema (pandas backend)
+  validation  N records through our validation step (pandas, with the quarantine split), and the
+              same pandera schema alone on pandas and on polars (bench/validation_backends.py)
   delivery    N-row set-based MERGE into DuckDB vs a row-by-row upsert of 10,000 rows, scaled
   load        loading the code location's Definitions, and whether dagster_snowflake got imported
-  orchestration, scale   see bench/pipeline_figures.py (the crawl bare vs through Dagster; a day at
-              three catalog sizes, time and peak RSS per step)
+  orchestration, crawl_ceiling, scale   see bench/pipeline_figures.py (the crawl bare vs through
+              Dagster; `scrapy bench` and a plain Scrapy spider vs our crawl with politeness off, with a
+              profile; a day at three catalog sizes, time and peak RSS per step)
 """
 
 from __future__ import annotations
@@ -38,7 +40,8 @@ from scrape_assets.page_store import LocalPageStore, iter_latest_pages  # noqa: 
 from scrape_assets.target_config import load_target  # noqa: E402
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR  # noqa: E402
 from scrape_assets.validation import arrow_schema, validate_records  # noqa: E402
-from bench.pipeline_figures import bench_orchestration, bench_scale  # noqa: E402
+from bench.validation_backends import validate_pandas, validate_polars  # noqa: E402
+from bench.pipeline_figures import bench_crawl_ceiling, bench_orchestration, bench_scale  # noqa: E402
 
 TARGET = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
 BASE = TARGET.base_url.rstrip("/")
@@ -92,7 +95,11 @@ def _parsed_file(work: Path, rows: int) -> Path:
 def bench_validation(work: Path, rows: int, repeat: int) -> dict:
     parsed = _parsed_file(work, rows)
     seconds = _median(lambda: validate_records(TARGET, parsed, work / "valid.parquet", work / "q.parquet"), repeat)
-    return {"figure": "validation", "rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds)}
+    pandas_s = _median(lambda: validate_pandas(TARGET, parsed), repeat)
+    polars_s = _median(lambda: validate_polars(TARGET, parsed), repeat)
+    return {"figure": "validation", "rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
+            "schema_only_pandas_seconds": round(pandas_s, 2), "schema_only_polars_seconds": round(polars_s, 2),
+            "ratio_pandas_to_polars": round(pandas_s / polars_s, 2)}
 
 
 def bench_delivery(work: Path, rows: int, repeat: int) -> dict:
@@ -134,6 +141,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (under two minutes)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated figures to run (default: all)")
+    parser.add_argument("--profile-raw", default=str(Path(tempfile.gettempdir()) / "scrape_assets_crawl.pyspy.txt"),
+                        help="where crawl_ceiling writes py-spy's collapsed stacks of our crawl")
     args = parser.parse_args()
     pages, rows = (2_000, 100_000) if args.quick else (10_000, 1_000_000)
     products, sizes = (1_000, (500, 1_000, 2_000)) if args.quick else (20_000, (5_000, 20_000, 50_000))
@@ -146,6 +155,7 @@ def main() -> int:
             "delivery": lambda: bench_delivery(work, rows, args.repeat),
             "load": lambda: bench_load(args.repeat),
             "orchestration": lambda: bench_orchestration(products, args.repeat),
+            "crawl_ceiling": lambda: bench_crawl_ceiling(products // 2, args.repeat, Path(args.profile_raw)),
             "scale": lambda: bench_scale(sizes),
         }
         for name, figure in figures.items():

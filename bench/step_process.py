@@ -3,6 +3,8 @@
   python bench/step_process.py dagster DAY STEP   materialize one step of daily_demo_shop for DAY
   python bench/step_process.py bare DAY           the same page crawl without Dagster or Pipes:
                                                   the crawler's own entry (`run_pages`) in this process
+  python bench/step_process.py unthrottled DAY    `bare` with politeness off (no robots.txt, no
+                                                  adaptive delay, no Crawl-delay, 16 concurrent)
 
 The environment says where (SCRAPE_ASSETS_DATA_DIR, DAGSTER_HOME, DEMO_SHOP_URL). Prints one JSON
 line: seconds spent in the work itself, pages (crawls), and the peak resident memory (VmHWM) of this
@@ -28,8 +30,6 @@ STEPS = {  # step -> asset keys it materializes
 }
 
 
-
-
 def dagster_step(day: str, step: str) -> dict:
     from dagster import AssetKey, DagsterInstance
 
@@ -49,7 +49,7 @@ def dagster_step(day: str, step: str) -> dict:
     return figures
 
 
-def bare_crawl(day: str) -> dict:
+def bare_crawl(day: str, politeness_off: bool = False) -> dict:
     import os
 
     from scrape_assets.crawler.run import run_pages
@@ -58,16 +58,25 @@ def bare_crawl(day: str) -> dict:
     from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 
     target = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
+    if politeness_off:
+        target = target.model_copy(update={"politeness": target.politeness.model_copy(update={
+            "obey_robots": False, "respect_crawl_delay": False, "adaptive": False, "download_delay_seconds": 0.0,
+            "rate_limit_per_second": 0.0, "concurrency": 16})})
     store = LocalPageStore(Path(os.environ["SCRAPE_ASSETS_DATA_DIR"]) / "pages")  # no Dagster import here
     started = time.perf_counter()
     summary = run_pages(target, store, store.spec(), partition_prefix(target.name, day),
-                        f"{time.strftime('%Y%m%dT%H%M%S')}000000-pages-s0of1-bare-try0")
-    return {"seconds": time.perf_counter() - started, "pages": summary["pages"], "crawler_peak_rss_mib": 0.0}
+                        f"{time.strftime('%Y%m%dT%H%M%S')}{time.perf_counter_ns() % 1_000_000:06d}-pages-s0of1-bare-try0")
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "crawl_seconds": summary["duration_seconds"], "pages": summary["pages"],
+            "crawler_peak_rss_mib": 0.0}
 
 
 def main() -> int:
     mode, day = sys.argv[1], sys.argv[2]
-    figures = dagster_step(day, sys.argv[3]) if mode == "dagster" else bare_crawl(day)
+    if mode == "dagster":
+        figures = dagster_step(day, sys.argv[3])
+    else:
+        figures = bare_crawl(day, politeness_off=mode == "unthrottled")
     from scrape_assets.crawler.run import peak_rss_mib
 
     figures["peak_self_mib"] = peak_rss_mib()

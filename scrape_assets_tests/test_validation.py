@@ -22,6 +22,7 @@ def _row(n: int, **overrides) -> dict:
 
 
 def _split(tmp_path, rows):
+    tmp_path.mkdir(parents=True, exist_ok=True)
     parsed = tmp_path / "parsed.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=record_schema(TARGET)), parsed)
     summary = validate_records(TARGET, parsed, tmp_path / "valid.parquet", tmp_path / "quarantined.parquet")
@@ -67,3 +68,18 @@ def test_duplicate_key_across_batches_is_quarantined(tmp_path, monkeypatch):
     rows = [_row(1), _row(2), _row(1, source_url="http://shop/product/9")]
     summary, valid, reasons = _split(tmp_path, rows)
     assert valid.num_rows == 2 and "duplicate key from an earlier batch" in reasons["9"]
+
+
+def test_the_split_does_not_depend_on_where_batches_begin(tmp_path, monkeypatch):
+    # row 1's first occurrence is invalid; its later twins are duplicates all the same, in its batch or a later one
+    rows = [_row(1, price="-1"), _row(2), _row(1, source_url="http://shop/product/3"), _row(4),
+            _row(2, source_url="http://shop/product/5"), _row(6, sku=None), _row(7, sku=None), _row(8)]
+    whole = _split(tmp_path / "whole", rows)
+    monkeypatch.setattr("scrape_assets.validation.split.BATCH_ROWS", 2)
+    batched = _split(tmp_path / "batched", rows)
+    for summary, valid, reasons in (whole, batched):
+        assert valid.column("source_url").to_pylist() == [f"http://shop/product/{n}" for n in (2, 4, 8)]
+        assert sorted(reasons) == ["1", "3", "5", "6", "7"] and summary.quarantined == 5
+    assert batched[2]["5"] == "sku: duplicate key from an earlier batch (got 'SKU-007-000002')"
+    assert whole[2]["5"].startswith("sku: field_uniqueness")
+    assert batched[2]["6"].startswith("sku: not_nullable") and batched[2]["7"].startswith("sku: not_nullable")

@@ -14,7 +14,8 @@ ARROW_TYPES = {
 }
 
 
-def _checks(spec: FieldSpec) -> list[pa.Check]:
+def field_checks(spec: FieldSpec) -> list[pa.Check]:
+    """The value checks of a field (pandera's built-in checks, which every pandera backend runs)."""
     rules = spec.checks
     checks = []
     for name, value in (("gt", rules.gt), ("ge", rules.ge), ("lt", rules.lt), ("le", rules.le)):
@@ -34,7 +35,7 @@ def build_schema(target: TargetConfig) -> pa.DataFrameSchema:
     columns = {
         name: pa.Column(
             PANDAS_DTYPES[spec.type],
-            checks=_checks(spec),
+            checks=field_checks(spec),
             nullable=not spec.required,
             coerce=True,
             unique=name == target.record.key,
