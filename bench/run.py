@@ -6,7 +6,7 @@ the README's Performance section quotes these lines. Figures:
   validation  N records through our validation step (pandas, with the quarantine split), and the
               same pandera schema alone on pandas and on polars (bench/validation_backends.py)
   delivery    N-row set-based MERGE into DuckDB vs a row-by-row upsert of 10,000 rows, scaled
-  load        loading the code location's Definitions, and whether dagster_snowflake got imported
+  load        loading the code location's Definitions, and whether dagster_snowflake or pandera got imported
   orchestration, crawl_ceiling, scale   see bench/pipeline_figures.py (the crawl bare vs through
               Dagster; `scrapy bench` and a plain Scrapy spider vs our crawl with politeness off, with a
               profile; a day at three catalog sizes, time and peak RSS per step)
@@ -39,7 +39,8 @@ from scrape_assets.extraction.extract import META_COLUMNS, record_schema  # noqa
 from scrape_assets.page_store import LocalPageStore, iter_latest_pages  # noqa: E402
 from scrape_assets.target_config import load_target  # noqa: E402
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR  # noqa: E402
-from scrape_assets.validation import arrow_schema, validate_records  # noqa: E402
+from scrape_assets.validation.schema import arrow_schema  # noqa: E402
+from scrape_assets.validation.split import validate_records  # noqa: E402
 from bench.validation_backends import validate_pandas, validate_polars  # noqa: E402
 from bench.pipeline_figures import bench_crawl_ceiling, bench_orchestration, bench_scale  # noqa: E402
 
@@ -129,11 +130,11 @@ def bench_delivery(work: Path, rows: int, repeat: int) -> dict:
 
 def bench_load(repeat: int) -> dict:
     code = ("import sys, time; t=time.perf_counter(); import scrape_assets.definitions as d; "
-            "print(time.perf_counter()-t, 'dagster_snowflake' in sys.modules)")
+            "print(time.perf_counter()-t, 'dagster_snowflake' in sys.modules, 'pandera' in sys.modules)")
     outputs = [subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
                for _ in range(repeat)]
     return {"figure": "load", "definitions_seconds": round(statistics.median(float(o[0]) for o in outputs), 2),
-            "imports_dagster_snowflake": outputs[0][1] == "True"}
+            "imports_dagster_snowflake": outputs[0][1] == "True", "imports_pandera": outputs[0][2] == "True"}
 
 
 def main() -> int:

@@ -82,3 +82,11 @@ def test_bad_target_file_stops_the_code_location_naming_file_and_field(pipeline)
         assert "broken_shop.yaml: field 'record.fields.price.type'" in str(exc)
     else:
         raise AssertionError("a bad target file must stop the code location from loading")
+
+
+def test_loading_the_code_location_does_not_import_pandera():
+    # pandera costs about 0.3 s to import; every run and step process loads the code location
+    probe = ("import sys, scrape_assets.definitions as d; d.defs.get_repository_def(); "
+             "print('pandera' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"], out.stdout

@@ -10,7 +10,7 @@ from scrape_assets.delivery import merge_partition
 from scrape_assets.extraction.extract import META_COLUMNS
 from scrape_assets.target_config import load_target
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
-from scrape_assets.validation import arrow_schema
+from scrape_assets.validation.schema import arrow_schema
 
 TARGET = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
 

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 from scrape_assets.extraction.extract import record_schema
 from scrape_assets.target_config import load_target
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
-from scrape_assets.validation import validate_records
+from scrape_assets.validation.split import validate_records
 
 TARGET = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
 

@@ -20,7 +20,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Metada
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.metadata import share_table
 from scrape_assets.target_config.models import TargetConfig
-from scrape_assets.validation import ValidationSummary
+from scrape_assets.validation.summary import ValidationSummary
 
 FIELD_COMPLETENESS = "field_completeness"
 ROW_COUNT_VS_FRONTIER = "row_count_vs_frontier"

@@ -1,7 +1,10 @@
 """Validation: a pandera schema built from the target YAML splits parsed records into valid rows and
-quarantined rows (with the failing check). Dagster-free."""
+quarantined rows (with the failing check). Dagster-free.
 
-from scrape_assets.validation.schema import arrow_schema, build_schema
-from scrape_assets.validation.split import ValidationSummary, validate_records
+- `schema`: the pandera schema and the typed Arrow schema, from the YAML.
+- `split`: `validate_records`, the batched valid/quarantine split.
+- `summary`: `ValidationSummary`, what a split found (importing it does not import pandera).
 
-__all__ = ["ValidationSummary", "arrow_schema", "build_schema", "validate_records"]
+Nothing is imported here, so that `summary` can be imported without loading pandera (0.3 s): the
+code location loads with the asset checks, and only the validation step needs pandera.
+"""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,25 +14,11 @@ import pyarrow.parquet as pq
 from scrape_assets.extraction.extract import META_COLUMNS
 from scrape_assets.target_config.models import TargetConfig
 from scrape_assets.validation.schema import arrow_schema, build_schema
+from scrape_assets.validation.summary import ValidationSummary
 
 BATCH_ROWS = 25_000
 REASON_COLUMN = "quarantine_reason"
 _BOOL_WORDS = {"true": "True", "yes": "True", "1": "True", "false": "False", "no": "False", "0": "False"}
-
-
-@dataclass
-class ValidationSummary:
-    """Rows in, valid, quarantined; failures by `field: check`; non-null counts per field over all rows."""
-
-    rows: int = 0
-    valid: int = 0
-    quarantined: int = 0
-    failures: Counter = field(default_factory=Counter)
-    present: Counter = field(default_factory=Counter)
-
-    def completeness(self, target: TargetConfig) -> dict[str, float]:
-        """Share of all parsed rows (valid and quarantined) in which each field was present."""
-        return {name: (self.present[name] / self.rows if self.rows else 0.0) for name in target.record.fields}
 
 
 def _prepare(frame: pd.DataFrame, target: TargetConfig) -> pd.DataFrame:

@@ -20,7 +20,6 @@ from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.page_store import partition_prefix
 from scrape_assets.page_store.frontier import read_frontier
 from scrape_assets.target_config.models import TargetConfig
-from scrape_assets.validation import validate_records
 
 
 def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
@@ -36,6 +35,9 @@ def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) 
         check_specs=validation_check_specs(target, keys, partitions),
     )
     def validate(context: AssetExecutionContext, page_store: PageStoreResource, record_files: RecordFiles):  # type: ignore[no-untyped-def]
+        # pandera costs 0.3 s to import: only this step pays it, not every load of the code location
+        from scrape_assets.validation.split import validate_records
+
         day = context.partition_key
         valid = record_files.path(target.name, day, "valid")
         quarantined = record_files.path(target.name, day, "quarantined")
