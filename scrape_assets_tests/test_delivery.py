@@ -1,12 +1,13 @@
-"""The DuckDB MERGE: upsert on (key, day), rows that disappeared deleted, other days untouched."""
+"""DuckDB delivery: the day replaced on (key, day), rows that disappeared deleted, other days untouched."""
 
 from __future__ import annotations
 
 import duckdb
+import pytest
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scrape_assets.delivery import merge_partition
+from scrape_assets.delivery import DuplicateKeys, merge_partition
 from scrape_assets.extraction.extract import META_COLUMNS
 from scrape_assets.target_config import load_target
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
@@ -39,11 +40,28 @@ def test_merge_updates_in_place_deletes_gone_rows_and_leaves_other_days(tmp_path
     assert (summary.day_rows_before, summary.day_rows_after, summary.table_rows) == (2, 2, 3)
 
 
-def test_new_yaml_field_adds_a_column(tmp_path):
+def test_table_of_an_earlier_version_gains_new_columns_and_loses_its_primary_key_keeping_rows(tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
     conn.execute("CREATE TABLE delivered_demo_shop (sku VARCHAR, partition_date DATE, source_url VARCHAR, "
                  "PRIMARY KEY (sku, partition_date))")
+    conn.execute("INSERT INTO delivered_demo_shop VALUES ('SKU-007-000009', DATE '2025-12-31', 'u9')")
     merge_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0}), "2026-01-01")
     columns = [row[0] for row in conn.execute("DESCRIBE delivered_demo_shop").fetchall()]
     assert set(TARGET.record.fields) <= set(columns)
-    assert conn.execute("SELECT price FROM delivered_demo_shop").fetchall() == [(1.0,)]
+    rows = conn.execute("SELECT sku, partition_date::VARCHAR, price FROM delivered_demo_shop ORDER BY 2").fetchall()
+    assert rows == [("SKU-007-000009", "2025-12-31", None), ("SKU-007-000001", "2026-01-01", 1.0)]
+    assert conn.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'delivered_demo_shop' "
+                        "AND constraint_type = 'PRIMARY KEY'").fetchone() == (0,)
+
+
+def test_repeated_key_in_the_valid_file_is_refused_naming_the_file_and_leaves_the_day(tmp_path):
+    conn = duckdb.connect(str(tmp_path / "w.duckdb"))
+    merge_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0, 2: 2.0}), "2026-01-01")
+    doubled = tmp_path / "doubled.parquet"
+    once = pq.read_table(_valid(tmp_path, "b", {1: 5.0, 3: 3.0}))
+    pq.write_table(pa.concat_tables([once, once.slice(0, 1)]), doubled)
+
+    with pytest.raises(DuplicateKeys, match=r"doubled\.parquet: key repeated .* 2026-01-01 .*SKU-007-000001"):
+        merge_partition(conn, TARGET, doubled, "2026-01-01")
+    rows = conn.execute("SELECT sku, price FROM delivered_demo_shop ORDER BY 1").fetchall()
+    assert rows == [("SKU-007-000001", 1.0), ("SKU-007-000002", 2.0)]

@@ -1,7 +1,13 @@
-"""One set-based MERGE per partition into DuckDB, keyed on (record key, partition date).
+"""Delivery into DuckDB: the day's slice of the table replaced by its valid records, in one transaction.
 
-Rows of the day that the new data no longer has are deleted, so the day's slice always equals the
-day's valid records: running the same day any number of times leaves the same table.
+The upsert on (record key, partition date) is done as DELETE of the day + INSERT of its valid records
+(dlt calls this merge strategy "delete-insert"): the day's slice always equals the day's valid records,
+so running the same day any number of times leaves the same table, and readers never see half a day.
+Not a MERGE statement: DuckDB keeps a transaction's updated rows in memory it cannot spill, so a MERGE
+of a day needs memory in proportion to the day (a 1,000,000-row day fails under a 256 MB limit), while
+a delete and an insert spill to disk and stay within the connection's `memory_limit` at any size.
+The table has no PRIMARY KEY for the same reason (the index of a deleted and re-inserted key is held
+in memory too); uniqueness of (key, day) is checked inside the transaction instead.
 """
 
 from __future__ import annotations
@@ -15,6 +21,15 @@ from scrape_assets.target_config.models import TargetConfig
 
 SQL_TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "date": "DATE"}
 PARTITION_COLUMN = "partition_date"
+
+
+class DuplicateKeys(ValueError):
+    """The valid records of a day hold a key more than once; nothing was delivered."""
+
+    def __init__(self, table: str, day: str, valid_path: Path, keys: list[str]):
+        super().__init__(f"{valid_path}: key repeated in the valid records of {day} for table {table} "
+                         f"(e.g. {', '.join(keys)}); the table was left as it was")
+        self.keys = keys
 
 
 @dataclass(frozen=True)
@@ -40,14 +55,17 @@ def delivered_columns(target: TargetConfig) -> dict[str, str]:
 
 
 def ensure_table(conn: duckdb.DuckDBPyConnection, target: TargetConfig) -> None:
-    """Create the table, or add columns that new fields in the YAML introduced."""
+    """Create the table, add columns that new fields in the YAML introduced, and drop the PRIMARY KEY
+    that tables made by earlier versions carry (rebuilt once, rows kept)."""
     table = target.delivered_table
     columns = delivered_columns(target)
-    key = target.record.key
     column_sql = ", ".join(f"{_q(n)} {t}" for n, t in columns.items())
-    conn.execute(
-        f"CREATE TABLE IF NOT EXISTS {_q(table)} ({column_sql}, PRIMARY KEY ({_q(key)}, {_q(PARTITION_COLUMN)}))"
-    )
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(table)} ({column_sql})")
+    if conn.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'",
+                    [table]).fetchone()[0]:
+        conn.execute(f"CREATE TABLE {_q(table + '__rebuild')} AS SELECT * FROM {_q(table)}")
+        conn.execute(f"DROP TABLE {_q(table)}")
+        conn.execute(f"ALTER TABLE {_q(table + '__rebuild')} RENAME TO {_q(table)}")
     existing = {row[0] for row in conn.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
     ).fetchall()}
@@ -61,28 +79,26 @@ def _count_day(conn: duckdb.DuckDBPyConnection, table: str, day: str) -> int:
 
 
 def merge_partition(conn: duckdb.DuckDBPyConnection, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
-    """Upsert the day's valid records from Parquet and delete the day's rows that are gone, in one transaction."""
+    """Replace the day's rows with its valid records from Parquet, in one transaction."""
     table = target.delivered_table
     key = target.record.key
     columns = list(delivered_columns(target))
     source_columns = ", ".join(
         f"CAST(? AS DATE) AS {_q(c)}" if c == PARTITION_COLUMN else _q(c) for c in columns
     )
-    updates = ", ".join(f"{_q(c)} = s.{_q(c)}" for c in columns if c not in (key, PARTITION_COLUMN))
-    merge_sql = (
-        f"MERGE INTO {_q(table)} AS t "
-        f"USING (SELECT {source_columns} FROM read_parquet(?)) AS s "
-        f"ON t.{_q(key)} = s.{_q(key)} AND t.{_q(PARTITION_COLUMN)} = s.{_q(PARTITION_COLUMN)} "
-        f"WHEN MATCHED THEN UPDATE SET {updates} "
-        f"WHEN NOT MATCHED THEN INSERT ({', '.join(_q(c) for c in columns)}) "
-        f"VALUES ({', '.join('s.' + _q(c) for c in columns)}) "
-        f"WHEN NOT MATCHED BY SOURCE AND t.{_q(PARTITION_COLUMN)} = CAST(? AS DATE) THEN DELETE"
-    )
+    in_day = f"{_q(PARTITION_COLUMN)} = CAST(? AS DATE)"
     conn.execute("BEGIN TRANSACTION")
     try:
         ensure_table(conn, target)
         before = _count_day(conn, table, day)
-        conn.execute(merge_sql, [day, str(valid_path), day])
+        conn.execute(f"DELETE FROM {_q(table)} WHERE {in_day}", [day])
+        conn.execute(f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in columns)}) "
+                     f"SELECT {source_columns} FROM read_parquet(?)", [day, str(valid_path)])
+        repeated = [row[0] for row in conn.execute(
+            f"SELECT {_q(key)} FROM {_q(table)} WHERE {in_day} GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 5",
+            [day]).fetchall()]
+        if repeated:
+            raise DuplicateKeys(table, day, valid_path, repeated)
         after = _count_day(conn, table, day)
         total = conn.execute(f"SELECT count(*) FROM {_q(table)}").fetchone()[0]
         conn.execute("COMMIT")

@@ -62,7 +62,7 @@ def merge_partition_snowflake(conn, target: TargetConfig, valid_path: Path, day:
             cursor.execute(f"ALTER TABLE {table} ADD COLUMN {name} {SNOWFLAKE_TYPES[sql_type]}")
 
     insert = f"INSERT INTO {stage} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-    source = pq.ParquetFile(valid_path)
+    source = pq.ParquetFile(valid_path, pre_buffer=False)  # pre-buffered reads would hold the whole file
     for batch in source.iter_batches(batch_size=STAGE_BATCH_ROWS, columns=[c for c in columns if c != PARTITION_COLUMN]):
         rows = batch.to_pylist()
         cursor.executemany(insert, [[row.get(c) if c != PARTITION_COLUMN else day for c in columns] for row in rows])

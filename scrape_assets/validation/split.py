@@ -93,7 +93,8 @@ def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
     with pq.ParquetWriter(partials[Path(valid_path)], valid_schema) as valid_out, pq.ParquetWriter(
         partials[Path(quarantine_path)], quarantine_schema
     ) as quarantine_out:
-        for batch in pq.ParquetFile(parsed_path).iter_batches(batch_size=BATCH_ROWS):
+        # pre_buffer=False: pre-buffered reads keep every row group's bytes until the file is closed
+        for batch in pq.ParquetFile(parsed_path, pre_buffer=False).iter_batches(batch_size=BATCH_ROWS):
             frame = batch.to_pandas()
             summary.rows += len(frame)
             for name in target.record.fields:

@@ -16,6 +16,8 @@ from dagster_duckdb import DuckDBResource
 from scrape_assets.delivery import DeliverySummary, merge_partition
 from scrape_assets.target_config.models import TargetConfig
 
+DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
+
 
 class Warehouse(ConfigurableResource):
     """Applies a day's valid records (Parquet) to the target's table, idempotently."""
@@ -26,12 +28,18 @@ class Warehouse(ConfigurableResource):
 
 
 class DuckDBWarehouse(Warehouse):
-    """An embedded DuckDB file."""
+    """An embedded DuckDB file. `memory_limit` is DuckDB's own setting for the delivering connection:
+    beyond it the day's rows spill to a temporary folder beside the file, so the step's memory does
+    not grow with the size of the day."""
 
     database: str
+    memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
-        with DuckDBResource(database=self.database).get_connection() as conn:
+        # row order in the table means nothing (readers ORDER BY); without it DuckDB inserts in parallel
+        resource = DuckDBResource(database=self.database, connection_config={
+            "memory_limit": self.memory_limit, "preserve_insertion_order": False})
+        with resource.get_connection() as conn:
             return merge_partition(conn, target, valid_path, day)
 
 
