@@ -8,7 +8,7 @@ Both are blocking: when one fails, the delivered table is not materialized in th
   its median over the last materialized days, even when the fixed threshold still passes.
 
 And one on the delivered table, evaluated in the delivery step:
-- `rows_match_validated`: the table holds exactly the day's valid records after the MERGE.
+- `rows_match_validated`: the table holds exactly the day's valid records after delivery.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def delivered_check_specs(keys: TargetKeys, partitions) -> list[AssetCheckSpec]:
     """The check declared on the delivered table."""
     return [AssetCheckSpec(
         ROWS_MATCH_VALIDATED, asset=keys.delivered, partitions_def=partitions,
-        description="After the MERGE, the table's rows for the day are exactly the day's valid records.",
+        description="After delivery, the table's rows for the day are exactly the day's valid records.",
     )]
 
 

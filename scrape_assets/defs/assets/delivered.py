@@ -1,4 +1,4 @@
-"""`<target>/delivered_<target>`: the table users query, one idempotent MERGE per day.
+"""`<target>/delivered_<target>`: the table users query, the day replaced idempotently (Warehouse.merge_partition).
 
 Guarded across runs (`delivery_guard.py`): the day is refused unless the latest evaluation of every
 blocking check on `validated_records` for that day passed, or the run carries the override tag.

@@ -24,7 +24,7 @@ class Warehouse(ConfigurableResource):
 
     @abstractmethod
     def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
-        """MERGE the day and return the row counts."""
+        """Make the day's rows equal its valid records, atomically, and return the row counts."""
 
 
 class DuckDBWarehouse(Warehouse):
