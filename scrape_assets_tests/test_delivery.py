@@ -25,7 +25,7 @@ def _valid(tmp_path, name: str, prices: dict[int, float]):
     return path
 
 
-def test_merge_updates_in_place_deletes_gone_rows_and_leaves_other_days(tmp_path):
+def test_delivery_replaces_the_day_deleting_gone_rows_and_leaves_other_days(tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
     merge_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0, 2: 2.0}), "2026-01-01")
     merge_partition(conn, TARGET, _valid(tmp_path, "b", {1: 9.0}), "2026-01-02")

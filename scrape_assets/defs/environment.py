@@ -2,9 +2,9 @@
 
 `SCRAPE_ASSETS_ENV=local` (default) gives the embedded defaults, no server: data under `./data`
 (`SCRAPE_ASSETS_DATA_DIR`), DuckDB file `data/warehouse.duckdb` (delivering within
-`SCRAPE_ASSETS_DUCKDB_MEMORY_LIMIT`, DuckDB's `memory_limit`, default 128MB), WARC files under `data/pages`, the
-crawler as a subprocess. `SCRAPE_ASSETS_ENV=prod` switches to S3, Snowflake and Kubernetes pods. Each
-backend can also be chosen on its own: `SCRAPE_ASSETS_PAGE_STORE=local|s3`,
+`SCRAPE_ASSETS_DUCKDB_MEMORY_LIMIT`, DuckDB's `memory_limit`, default 128MB), WARC files under
+`data/pages`, the crawler as a subprocess. `SCRAPE_ASSETS_ENV=prod` switches to S3, Snowflake and
+Kubernetes pods. Each backend can also be chosen on its own: `SCRAPE_ASSETS_PAGE_STORE=local|s3`,
 `SCRAPE_ASSETS_WAREHOUSE=duckdb|snowflake`, `SCRAPE_ASSETS_CRAWL_LAUNCHER=subprocess|k8s`.
 The variables each backend reads are listed in README "Deploying to Kubernetes".
 Targets come from `scrape_assets/targets/` unless `SCRAPE_ASSETS_TARGETS_DIR` names another folder.
@@ -124,8 +124,8 @@ def warehouse() -> Warehouse:
             schema_name=_required("SNOWFLAKE_SCHEMA"), warehouse=os.environ.get("SNOWFLAKE_WAREHOUSE") or None,
             role=os.environ.get("SNOWFLAKE_ROLE") or None, connection_args=connection_args,
         )
-    return DuckDBWarehouse(database=str(warehouse_path()),
-                           memory_limit=os.environ.get("SCRAPE_ASSETS_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT)
+    memory_limit = os.environ.get("SCRAPE_ASSETS_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
+    return DuckDBWarehouse(database=str(warehouse_path()), memory_limit=memory_limit)
 
 
 def crawl_launcher() -> CrawlLauncher:

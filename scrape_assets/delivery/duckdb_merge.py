@@ -61,8 +61,9 @@ def ensure_table(conn: duckdb.DuckDBPyConnection, target: TargetConfig) -> None:
     columns = delivered_columns(target)
     column_sql = ", ".join(f"{_q(n)} {t}" for n, t in columns.items())
     conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(table)} ({column_sql})")
-    if conn.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'",
-                    [table]).fetchone()[0]:
+    primary_keys = conn.execute("SELECT count(*) FROM duckdb_constraints() "
+                                "WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'", [table]).fetchone()[0]
+    if primary_keys:
         conn.execute(f"CREATE TABLE {_q(table + '__rebuild')} AS SELECT * FROM {_q(table)}")
         conn.execute(f"DROP TABLE {_q(table)}")
         conn.execute(f"ALTER TABLE {_q(table + '__rebuild')} RENAME TO {_q(table)}")

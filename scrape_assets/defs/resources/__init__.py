@@ -5,6 +5,11 @@ from scrape_assets.defs.resources.alert_webhook import AlertDeliveryFailed, Aler
 from scrape_assets.defs.resources.crawl_launcher import CrawlLauncher, SubprocessCrawlLauncher
 from scrape_assets.defs.resources.page_store import LocalPageStoreResource, PageStoreResource, S3PageStoreResource
 from scrape_assets.defs.resources.record_files import RecordFiles
-from scrape_assets.defs.resources.warehouse import DEFAULT_DUCKDB_MEMORY_LIMIT, DuckDBWarehouse, SnowflakeWarehouse, Warehouse
+from scrape_assets.defs.resources.warehouse import (
+    DEFAULT_DUCKDB_MEMORY_LIMIT,
+    DuckDBWarehouse,
+    SnowflakeWarehouse,
+    Warehouse,
+)
 
 __all__ = ["DEFAULT_DUCKDB_MEMORY_LIMIT", "S3PageStoreResource", "DuckDBWarehouse", "SnowflakeWarehouse", "Warehouse", "AlertDeliveryFailed", "AlertWebhook", "CrawlLauncher", "LocalPageStoreResource", "PageStoreResource", "RecordFiles", "SubprocessCrawlLauncher"]
