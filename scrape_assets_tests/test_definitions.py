@@ -39,10 +39,13 @@ def test_every_asset_check_job_and_schedule_exists_for_two_targets(pipeline):
         assert graph.get(AssetKey([target, "raw_pages"])).parent_keys == {AssetKey([target, "url_frontier"])}
         assert graph.get(AssetKey([target, f"delivered_{target}"])).parent_keys == {
             AssetKey([target, "validated_records"])}
-        for check in ("field_completeness", "row_count_vs_frontier"):
+        for check in ("valid_share", "field_completeness", "row_count_vs_frontier", "row_count_drift",
+                      "completeness_drift"):
             check_key = AssetCheckKey(AssetKey([target, "validated_records"]), check)
             assert check_key in graph.asset_check_keys
             assert graph.get_check_spec(check_key).blocking
+        crawl_complete = AssetCheckKey(AssetKey([target, "raw_pages"]), "crawl_complete")
+        assert crawl_complete in graph.asset_check_keys and not graph.get_check_spec(crawl_complete).blocking
         job = defs.resolve_job_def(f"daily_{target}")
         assert job.tags["target"] == target
         assert job.partitions_def is not None
@@ -70,6 +73,35 @@ def test_code_location_validates_with_the_dagster_cli(tmp_path):
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Validation successful for code location scrape_assets" in completed.stdout + completed.stderr
+
+
+def _validate_with_cli(tmp_path: Path, targets_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path), "DAGSTER_HOME": str(tmp_path),
+           "SCRAPE_ASSETS_TARGETS_DIR": str(targets_dir)}
+    dagster = Path(sys.executable).with_name("dagster")
+    return subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_bad_selectors_fail_the_load_naming_file_field_and_parser_message(tmp_path):
+    body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
+    targets = tmp_path / "targets"
+    targets.mkdir()
+    for field, selector, message in (
+        ("title", {"css": "h1.product-title[::text"}, "Expected"),
+        ("category", {"xpath": "//nav[@class='breadcrumb'/a"}, "Invalid predicate"),
+        ("sku", {"css": "span.sku::text()"}, "pseudo-element ::text() is unknown"),
+    ):
+        broken = yaml.safe_load(yaml.safe_dump(body))
+        broken["record"]["fields"][field] = {**{k: v for k, v in broken["record"]["fields"][field].items()
+                                              if k not in ("css", "xpath")}, **selector}
+        (targets / "broken_shop.yaml").write_text(yaml.safe_dump(broken))
+        completed = _validate_with_cli(tmp_path, targets)
+        output = completed.stdout + completed.stderr
+        kind = next(iter(selector))
+        assert completed.returncode != 0, output
+        assert f"broken_shop.yaml: field 'record.fields.{field}.{kind}'" in output, output
+        assert f"{kind} selector {selector[kind]!r} does not compile" in output and message in output, output
 
 
 def test_bad_target_file_stops_the_code_location_naming_file_and_field(pipeline):

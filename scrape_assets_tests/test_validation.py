@@ -56,11 +56,42 @@ def test_valid_rows_are_typed_and_invalid_rows_quarantined_with_the_failing_chec
     assert reasons["8"].startswith("sku: field_uniqueness")
 
 
-def test_completeness_counts_valid_and_quarantined_rows(tmp_path):
-    rows = [_row(1), _row(2, price=None), _row(3, price=None), _row(4, rating=None)]
+def test_completeness_counts_only_values_that_survived_validation(tmp_path):
+    # rating is optional: "ten" fails its type, so that row is quarantined and its rating counts nowhere
+    rows = [_row(1), _row(2, price=None), _row(3, rating="ten"), _row(4, rating=None), _row(5, rating=None)]
     summary, _, _ = _split(tmp_path, rows)
     completeness = summary.completeness(TARGET)
-    assert completeness["price"] == 0.5 and completeness["rating"] == 0.75 and completeness["sku"] == 1.0
+    assert summary.valid == 3 and summary.valid_share == 3 / 5
+    assert completeness["price"] == 1.0 and completeness["rating"] == 1 / 3 and completeness["sku"] == 1.0
+    reasons = dict(summary.top_reasons())
+    assert reasons["price: not_nullable"] == 1 and reasons["rating: coerce_dtype('float64')"] == 1
+
+
+def test_a_day_without_valid_rows_has_no_completeness(tmp_path):
+    summary, valid, _ = _split(tmp_path, [_row(1, price="n/a"), _row(2, price="n/a")])
+    assert valid.num_rows == 0 and summary.valid_share == 0.0
+    assert set(summary.completeness(TARGET).values()) == {0.0}
+
+
+def _bool_target(**words):
+    body = TARGET.model_dump()
+    body["record"]["fields"]["in_stock"] = {"css": "p::text", "type": "bool", "required": True, **words}
+    return type(TARGET).model_validate(body)
+
+
+def test_bool_reads_common_words_in_any_case_and_the_yaml_words(tmp_path):
+    target = _bool_target(true_values=["In stock"], false_values=["Sold out"])
+    texts = ["true", "False", "TRUE", "yes", "No", "1", "0", "on", "OFF", " In Stock ", "sold out", "maybe"]
+    rows = [{**_row(n), "in_stock": text} for n, text in enumerate(texts, start=1)]
+    parsed = tmp_path / "parsed.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=record_schema(target)), parsed)
+    summary = validate_records(target, parsed, tmp_path / "valid.parquet", tmp_path / "quarantined.parquet")
+    valid = pq.read_table(tmp_path / "valid.parquet")
+    assert valid.column("in_stock").to_pylist() == [
+        True, False, True, True, False, True, False, True, False, True, False]
+    quarantined = pq.read_table(tmp_path / "quarantined.parquet").to_pylist()
+    assert summary.quarantined == 1 and quarantined[0]["in_stock"] == "maybe"
+    assert quarantined[0]["quarantine_reason"] == "in_stock: coerce_dtype('boolean') (got 'maybe')"
 
 
 def test_duplicate_key_across_batches_is_quarantined(tmp_path, monkeypatch):

@@ -2,6 +2,8 @@
 
 CLOSED: results go into a sliding window; when at least `min_samples` results are in it and more
 than `error_share` of them are failures (5xx or no response), the breaker OPENs for `open_seconds`.
+It also OPENs on `consecutive_failures` failures in a row, however many good answers the window
+holds: an outage after a long healthy stretch would otherwise take as many failures to show.
 OPEN: nothing is sent until the pause ends; then one probe request is let through (HALF_OPEN).
 HALF_OPEN: the probe succeeding CLOSEs the breaker (window cleared); failing re-OPENs it with the
 pause doubled, up to `max_open_seconds`. Staying out of CLOSED for `outage_after` seconds in a row
@@ -25,6 +27,7 @@ class BreakerSettings:
     max_open_seconds: float = 300.0
     outage_after: float = 900.0
     probe_timeout: float = 60.0
+    consecutive_failures: int = 30
 
 
 @dataclass
@@ -35,6 +38,7 @@ class Breaker:
     state: str = CLOSED
     window: deque = field(default_factory=deque)
     window_failures: int = 0  # failures in `window`, kept as results enter and leave it
+    failure_run: int = 0  # failures in a row since the last good answer
     open_until: float = 0.0
     pause: float = 0.0
     down_since: float | None = None
@@ -61,6 +65,7 @@ class Breaker:
             else:
                 self.window.clear()
                 self.window_failures = 0
+                self.failure_run = 0
                 self.down_since = None
                 self.probe_sent_at = None
                 self._move(CLOSED, now)
@@ -69,10 +74,13 @@ class Breaker:
             return  # answers to requests sent before the breaker opened
         self.window.append((now, failed))
         self.window_failures += failed
+        self.failure_run = self.failure_run + 1 if failed else 0
         while self.window and self.window[0][0] < now - self.settings.window_seconds:
             self.window_failures -= self.window.popleft()[1]
         samples = len(self.window)
-        if samples >= self.settings.min_samples and self.window_failures / samples > self.settings.error_share:
+        too_many = samples >= self.settings.min_samples and self.window_failures / samples > self.settings.error_share
+        if too_many or self.failure_run >= self.settings.consecutive_failures:
+            self.failure_run = 0
             self._open(now, self.settings.open_seconds)
 
     def allow(self, now: float) -> tuple[bool, float, bool]:

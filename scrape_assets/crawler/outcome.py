@@ -41,8 +41,31 @@ class ProxyPoolExhausted(CrawlFailure):
     kind = "proxy_pool_exhausted"
 
 
+class OurSideFailure(CrawlFailure):
+    """Our own infrastructure failed (Redis, the page store, disk), not the target: the crawl stops at
+    once, and the run counts against the success rate. Never reported as a target failure."""
+
+    kind = "our_side_failure"
+
+
+class RateLimiterUnavailable(OurSideFailure):
+    """The shared rate limiter (Redis) did not answer: no request may go without its token."""
+
+    kind = "rate_limiter_unavailable"
+
+
+class PageStoreUnavailable(OurSideFailure):
+    """A response could not be written to the page store: nothing more is fetched that cannot be kept."""
+
+    kind = "page_store_unavailable"
+
+
 FAILURE_KINDS: dict[str, type[CrawlFailure]] = {
-    cls.kind: cls for cls in (CrawlFailure, TargetUnreachable, FrontierIncomplete, TargetOutage, ProxyPoolExhausted)
+    cls.kind: cls for cls in (CrawlFailure, TargetUnreachable, FrontierIncomplete, TargetOutage, ProxyPoolExhausted,
+                              OurSideFailure, RateLimiterUnavailable, PageStoreUnavailable)
+}
+OUR_SIDE_KINDS: dict[str, type[OurSideFailure]] = {
+    cls.kind: cls for cls in (OurSideFailure, RateLimiterUnavailable, PageStoreUnavailable)
 }
 
 
@@ -53,3 +76,5 @@ def failure_from_message(payload: dict) -> CrawlFailure:
 
 # Failures that are the target's, not the pipeline's: the success rate leaves runs that end in them out.
 TARGET_OUTAGES: tuple[type[CrawlFailure], ...] = (TargetUnreachable, TargetOutage)
+# A crawl stopped by one of these keeps what it stored, and extraction goes on with it (the day is partial).
+STOPS_WITH_PAGES_KEPT: tuple[type[CrawlFailure], ...] = (TargetOutage, ProxyPoolExhausted)

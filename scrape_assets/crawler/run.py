@@ -14,11 +14,19 @@ from scrapy.crawler import CrawlerProcess
 from w3lib.encoding import html_to_unicode
 
 from scrape_assets.crawler.links import links_to_follow
-from scrape_assets.crawler.outcome import FrontierIncomplete, ProxyPoolExhausted, TargetOutage, TargetUnreachable
+from scrape_assets.crawler.our_side import STAT as OUR_SIDE_STAT
+from scrape_assets.crawler.outcome import (
+    OUR_SIDE_KINDS,
+    FrontierIncomplete,
+    ProxyPoolExhausted,
+    TargetOutage,
+    TargetUnreachable,
+)
 from scrape_assets.crawler.settings import scrapy_settings
 from scrape_assets.crawler.spiders.frontier import FrontierSpider
 from scrape_assets.crawler.spiders.pages import PageSpider
 from scrape_assets.page_store import PageStore, iter_pages, latest_entries
+from scrape_assets.page_store.day_urls import FAILURES_SUFFIX
 from scrape_assets.page_store.frontier import Frontier, read_frontier, write_frontier
 from scrape_assets.target_config.models import TargetConfig
 
@@ -47,6 +55,7 @@ def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefi
     settings = scrapy_settings(target, redis_url=redis_url, ROBOTSTXT_OBEY=False,
                                **_store_settings(store_spec, prefix, segment, progress_interval))
     spider, stats, seconds = _crawl(FrontierSpider, settings, target=target)
+    _raise_for_our_side(target, stats, {"requests": stats.get("downloader/request_count", 0)})
     robots_url = target.absolute("/robots.txt")
     if not spider.robots_fetched:
         reasons = "; ".join(f.error for f in spider.failures) or "no response"
@@ -131,7 +140,7 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
                                     already_done=done | theirs if theirs else done)
     responses = stats.get("page_store/responses", 0)
     failures = [f.to_dict() for f in spider.failures]
-    store.put_artifact(prefix, f"{segment}.failures.json", json.dumps(failures).encode())
+    store.put_artifact(prefix, segment + FAILURES_SUFFIX, json.dumps(failures).encode())
     summary = crawl_summary(stats, failures, seconds)
     summary.update({
         "segment": f"{store.location(prefix)}/{segment}",
@@ -141,6 +150,7 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
         "rate_limit_per_second": settings["SCRAPE_ASSETS_RATE_LIMIT"],
         "rate_limit_backend": "redis" if redis_url else "local",
     })
+    _raise_for_our_side(target, stats, summary)
     reason = stats.get("finish_reason")
     if reason == TargetOutage.kind:
         raise TargetOutage(
@@ -161,6 +171,15 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
             {"failures": failures[:50]},
         )
     return summary
+
+
+def _raise_for_our_side(target: TargetConfig, stats: dict, details: dict[str, Any]) -> None:
+    """Raise the named failure of our own side that stopped the crawl, if one did: it comes before any
+    verdict on the target, whose requests may have failed only because of it."""
+    failure = stats.get(OUR_SIDE_STAT)
+    if failure:
+        raise OUR_SIDE_KINDS[failure["kind"]](f"target {target.name!r}: {failure['message']}; "
+                                              "the target is not at fault", details)
 
 
 def peak_rss_mib() -> float:

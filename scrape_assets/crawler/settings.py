@@ -65,6 +65,7 @@ def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: s
         "SCRAPE_ASSETS_BREAKER_OPEN_SECONDS": breaker.open_seconds,
         "SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS": breaker.max_open_seconds,
         "SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER": breaker.outage_after_seconds,
+        "SCRAPE_ASSETS_BREAKER_CONSECUTIVE_FAILURES": breaker.consecutive_failures,
         "SCRAPE_ASSETS_PROXY_URLS": proxies.urls,
         "SCRAPE_ASSETS_PROXY_BAN_STATUSES": proxies.ban_statuses,
         "SCRAPE_ASSETS_PROXY_BENCH_SECONDS": proxies.bench_seconds,

@@ -1,7 +1,7 @@
-"""Per-field completeness of earlier days, read back from `validated_records` materializations.
+"""Figures of earlier days, read back from `validated_records` materializations.
 
-The validation step records `completeness/<field>` on every materialization; the drift check compares
-today with the median of the last materialized days before it.
+The validation step records `rows` (valid records) and `completeness/<field>` on every
+materialization; the drift checks compare today with the median of the last materialized days.
 """
 
 from __future__ import annotations
@@ -9,21 +9,35 @@ from __future__ import annotations
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 COMPLETENESS_PREFIX = "completeness/"
+VALID_ROWS = "rows"
 
 
-def trailing_completeness(instance: DagsterInstance, key: AssetKey, day: str, window: int) -> dict[str, dict[str, float]]:
-    """{day: {field: share}} for the latest `window` materialized partitions before `day` (the
-    latest materialization of each)."""
+def _trailing_metadata(instance: DagsterInstance, key: AssetKey, day: str, window: int) -> dict[str, dict]:
+    """{day: metadata} of the latest materialization of each of the last `window` materialized
+    partitions before `day`."""
     earlier = sorted(p for p in instance.get_materialized_partitions(key) if p < day)[-window:]
-    history: dict[str, dict[str, float]] = {}
+    history = {}
     for partition in earlier:
         records = instance.fetch_materializations(
             AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1).records
-        if not records:
-            continue
-        metadata = records[0].asset_materialization.metadata
+        if records:
+            history[partition] = records[0].asset_materialization.metadata
+    return history
+
+
+def trailing_completeness(instance: DagsterInstance, key: AssetKey, day: str, window: int) -> dict[str, dict[str, float]]:
+    """{day: {field: share}} for the latest `window` materialized partitions before `day`."""
+    history: dict[str, dict[str, float]] = {}
+    for partition, metadata in _trailing_metadata(instance, key, day, window).items():
         shares = {name[len(COMPLETENESS_PREFIX):]: float(value.value) for name, value in metadata.items()
                   if name.startswith(COMPLETENESS_PREFIX)}
         if shares:
             history[partition] = shares
     return history
+
+
+def trailing_valid_rows(instance: DagsterInstance, key: AssetKey, day: str, window: int) -> dict[str, int]:
+    """{day: valid rows} for the latest `window` materialized partitions before `day`."""
+    return {partition: int(metadata[VALID_ROWS].value)
+            for partition, metadata in _trailing_metadata(instance, key, day, window).items()
+            if VALID_ROWS in metadata}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions
 
 from scrape_assets.defs.asset_keys import target_keys
+from scrape_assets.defs.assets.crawl_complete import build_crawl_complete
 from scrape_assets.defs.assets.delivered import build_delivered
 from scrape_assets.defs.assets.parsed_records import build_parsed_records
 from scrape_assets.defs.assets.raw_pages import build_raw_pages
@@ -28,6 +29,7 @@ def target_definitions(target: TargetConfig) -> Definitions:
     gated = bool(target.proxies.urls)
     return Definitions(
         assets=[build(target, keys, partitions) for build in BUILDERS],
+        asset_checks=[build_crawl_complete(target, keys, partitions)],
         jobs=[job],
         schedules=[] if gated else [daily_schedule(target, job)],
         sensors=[proxy_gate_sensor(target, job, partitions)] if gated else [],

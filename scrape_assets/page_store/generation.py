@@ -52,6 +52,12 @@ def generation_segments(store: PageStore, prefix: str, generation: Generation, m
     return [*generation.segments, *sorted(since)]
 
 
+def readable_segments(store: PageStore, prefix: str, generation: Generation) -> list[str]:
+    """The segments extraction reads: a closed generation's list, or, for a crawl that stopped or was
+    interrupted, what its shards stored so far."""
+    return generation.segments if generation.complete else generation_segments(store, prefix, generation)
+
+
 def open_generation(store: PageStore, prefix: str, opened: str) -> tuple[Generation, list[str]]:
     """Open the generation a day's page crawl writes into. Returns it and the earlier segments it
     resumes (empty for a fresh snapshot)."""

@@ -12,11 +12,27 @@ from datetime import date
 from typing import Literal
 from urllib.parse import urljoin, urlparse
 
+from cssselect import SelectorError
+from parsel import Selector
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FIELD_TYPES = ("string", "int", "float", "bool", "date")
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 RESERVED_COLUMNS = ("partition_date", "source_url", "page_ref", "fetched_at", "quarantine_reason")
+# Words `type: bool` reads as true / false, in any case; `true_values` / `false_values` add more.
+TRUE_WORDS = ("true", "yes", "1", "on", "y", "t")
+FALSE_WORDS = ("false", "no", "0", "off", "n", "f")
+_EMPTY_PAGE = Selector(text="<html><body></body></html>")
+
+
+def _compiled(kind: str, expression: str) -> str:
+    """The selector, once parsel (the engine extraction uses) has compiled and run it on an empty page:
+    a syntax error or an unknown function is found when the YAML loads, not after a crawl."""
+    try:
+        _EMPTY_PAGE.css(expression) if kind == "css" else _EMPTY_PAGE.xpath(expression)
+    except (SelectorError, ValueError) as exc:
+        raise ValueError(f"{kind} selector {expression!r} does not compile: {exc}") from exc
+    return expression
 
 
 class _Strict(BaseModel):
@@ -51,12 +67,30 @@ class FieldSpec(_Strict):
     required: bool = False
     min_completeness: float = Field(default=0.0, ge=0.0, le=1.0)
     checks: FieldChecks = FieldChecks()
+    # `type: bool` only: page texts read as true / false beyond TRUE_WORDS / FALSE_WORDS (any case)
+    true_values: list[str] = []
+    false_values: list[str] = []
+
+    @field_validator("css", "xpath")
+    @classmethod
+    def _selector_compiles(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
+        return None if value is None else _compiled(info.field_name, value)
 
     @model_validator(mode="after")
     def _exactly_one_selector(self) -> FieldSpec:
         if (self.css is None) == (self.xpath is None):
             raise ValueError("give exactly one of 'css' or 'xpath'")
+        if (self.true_values or self.false_values) and self.type != "bool":
+            raise ValueError("true_values / false_values apply to type: bool only")
+        both = {v.lower() for v in self.true_values} & {v.lower() for v in self.false_values}
+        if both:
+            raise ValueError(f"{sorted(both)} listed in both true_values and false_values")
         return self
+
+    def bool_words(self) -> dict[str, bool]:
+        """Lower-cased page text -> value, for `type: bool`."""
+        words = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
+        return words | {w.lower(): True for w in self.true_values} | {w.lower(): False for w in self.false_values}
 
     @property
     def selector(self) -> str:
@@ -87,8 +121,14 @@ class RecordSpec(_Strict):
     # Fail extraction (SelectorNotFound) when a required field's selector matches nothing on more than
     # this share of record pages: a layout change, not a data-quality dip.
     selector_missing_max_share: float = Field(default=0.5, ge=0.0, le=1.0)
-    # The row-count check passes when extracted records reach this share of the frontier's record URLs.
+    # The row-count check passes when extracted records reach this share of the day's record URLs
+    # (the frontier's and those found by following links).
     min_row_share: float = Field(default=0.99, ge=0.0, le=1.0)
+    # The valid-share check passes when valid records reach this share of parsed records.
+    min_valid_share: float = Field(default=0.95, ge=0.0, le=1.0)
+    # The row-count drift check fails when valid rows fell more than this share below their median over
+    # the last materialized days (the same days as completeness_drift: its window and min_history).
+    max_row_drop: float = Field(default=0.2, gt=0.0, le=1.0)
     completeness_drift: DriftSpec = DriftSpec()
 
     @field_validator("fields")
@@ -135,7 +175,8 @@ class PolitenessSpec(_Strict):
 
 
 class BreakerSpec(_Strict):
-    """The per-target circuit breaker: trips on a high share of 5xx in a sliding window."""
+    """The per-target circuit breaker: trips on a high share of 5xx in a sliding window, or on
+    `consecutive_failures` failures in a row (an outage after a long healthy stretch)."""
 
     window_seconds: float = Field(default=120.0, gt=0.0)
     error_share: float = Field(default=0.5, gt=0.0, le=1.0)
@@ -143,6 +184,7 @@ class BreakerSpec(_Strict):
     open_seconds: float = Field(default=10.0, gt=0.0)
     max_open_seconds: float = Field(default=300.0, gt=0.0)
     outage_after_seconds: float = Field(default=900.0, gt=0.0)
+    consecutive_failures: int = Field(default=30, ge=1)
 
 
 class ProxySpec(_Strict):

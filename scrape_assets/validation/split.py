@@ -18,13 +18,15 @@ from scrape_assets.validation.summary import ValidationSummary
 
 BATCH_ROWS = 25_000
 REASON_COLUMN = "quarantine_reason"
-_BOOL_WORDS = {"true": "True", "yes": "True", "1": "True", "false": "False", "no": "False", "0": "False"}
 
 
 def _prepare(frame: pd.DataFrame, target: TargetConfig) -> pd.DataFrame:
+    """Page text of `type: bool` fields read as Python booleans by the field's words; any other text
+    is left as it is, so that the schema's coercion fails on it and names it."""
     for name, spec in target.record.fields.items():
         if spec.type == "bool":
-            frame[name] = frame[name].map(lambda v: _BOOL_WORDS.get(str(v).lower(), v) if v is not None else v)
+            words = spec.bool_words()
+            frame[name] = frame[name].map(lambda v: words.get(v.strip().lower(), v) if isinstance(v, str) else v)
     return frame
 
 
@@ -40,7 +42,14 @@ def _row_failures(error: pandera.errors.SchemaErrors) -> dict[int, list[str]]:
         by_row.setdefault(int(row.index), []).append(f"{row.column}: {row.check} (got {row.failure_case!r})")
     if whole_column and not by_row:
         raise ValueError(f"schema checks failed without naming rows: {'; '.join(whole_column)}")
-    return by_row
+    return {index: _without_echoes(found) for index, found in by_row.items()}
+
+
+def _without_echoes(reasons: list[str]) -> list[str]:
+    """A value that could not be coerced also fails the column's dtype: name it once, as the coercion."""
+    coerced = {reason.split(": ", 1)[0] for reason in reasons if ": coerce_dtype(" in reason}
+    return [reason for reason in reasons
+            if not (reason.split(": ", 1)[0] in coerced and ": dtype(" in reason)]
 
 
 def _validate_rows(schema, frame: pd.DataFrame, target: TargetConfig, reasons: dict[int, list[str]]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -97,8 +106,6 @@ def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
         for batch in pq.ParquetFile(parsed_path, pre_buffer=False).iter_batches(batch_size=BATCH_ROWS):
             frame = batch.to_pandas()
             summary.rows += len(frame)
-            for name in target.record.fields:
-                summary.present[name] += int(frame[name].notna().sum())
             reasons: dict[int, list[str]] = {}
             firsts = first_rows[batch_start:batch_start + len(frame)]
             for index in np.flatnonzero((firsts >= 0) & (firsts < batch_start)):  # only the duplicates
@@ -107,6 +114,8 @@ def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
             unseen = frame.drop(index=list(reasons))
             typed = _validate_rows(schema, unseen, target, reasons)
             bad = frame.loc[sorted(reasons)].copy()
+            for name in target.record.fields:
+                summary.present[name] += int(typed[name].notna().sum())
             if len(typed):
                 valid_out.write_table(pa.Table.from_pandas(typed, schema=valid_schema, preserve_index=False))
             if len(bad):

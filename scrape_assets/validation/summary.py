@@ -11,7 +11,8 @@ from scrape_assets.target_config.models import TargetConfig
 
 @dataclass
 class ValidationSummary:
-    """Rows in, valid, quarantined; failures by `field: check`; non-null counts per field over all rows."""
+    """Rows in, valid, quarantined; failures by `field: check`; non-null counts per field over the valid
+    rows (a value counts once it survived type coercion and every check: what would be delivered)."""
 
     rows: int = 0
     valid: int = 0
@@ -20,5 +21,15 @@ class ValidationSummary:
     present: Counter = field(default_factory=Counter)
 
     def completeness(self, target: TargetConfig) -> dict[str, float]:
-        """Share of all parsed rows (valid and quarantined) in which each field was present."""
-        return {name: (self.present[name] / self.rows if self.rows else 0.0) for name in target.record.fields}
+        """Share of the valid rows in which each field holds a value (0.0 for every field of a day
+        without valid rows)."""
+        return {name: (self.present[name] / self.valid if self.valid else 0.0) for name in target.record.fields}
+
+    @property
+    def valid_share(self) -> float:
+        """Valid rows over parsed rows (0.0 for a day without rows)."""
+        return self.valid / self.rows if self.rows else 0.0
+
+    def top_reasons(self, limit: int = 10) -> list[tuple[str, int]]:
+        """The most frequent quarantine reasons (`field: check`) with their counts."""
+        return self.failures.most_common(limit)

@@ -77,3 +77,18 @@ def test_failure_count_follows_results_in_and_out_of_the_window():
     for i in range(10):
         breaker.record(i % 3 == 0, now=i)
     assert breaker.window_failures == sum(1 for _, bad in breaker.window if bad) == 2  # t=6 and t=9 remain
+
+
+def test_a_run_of_failures_opens_it_after_a_long_healthy_stretch():
+    breaker = _breaker(consecutive_failures=30)
+    for i in range(1000):
+        breaker.record(False, now=i * 0.1)
+    for i in range(29):
+        breaker.record(True, now=100 + i * 0.01)
+    assert breaker.state == CLOSED  # 29 of 1,029 in the window: far under the share
+    breaker.record(False, now=101)
+    for i in range(29):
+        breaker.record(True, now=102 + i * 0.01)
+    assert breaker.state == CLOSED  # a good answer restarts the run
+    breaker.record(True, now=103)
+    assert breaker.state == OPEN and breaker.open_until == 103 + 10

@@ -10,7 +10,9 @@ Settings:
   responses on a slow or polite crawl; what was flushed is resumed, not fetched again.
 
 Every response is kept, retried errors included, so the partition is an audit trail as well as the
-input of extraction. Stats: `page_store/responses`, `page_store/bytes`.
+input of extraction. A response that cannot be written (a full disk, a lost store) stops the crawl at
+once as `PageStoreUnavailable`: nothing more is fetched that could not be kept.
+Stats: `page_store/responses`, `page_store/bytes`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from http import HTTPStatus
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
+from scrape_assets.crawler.our_side import stop_for_our_side
+from scrape_assets.crawler.outcome import PageStoreUnavailable
 from scrape_assets.page_store import page_store_from_spec
 
 
@@ -44,9 +48,11 @@ class PageStoreWriter:
         self.flush_every = settings.getint("SCRAPE_ASSETS_FLUSH_EVERY", 100)
         self.flush_seconds = settings.getfloat("SCRAPE_ASSETS_FLUSH_SECONDS", 1.0)
         self._flushed_at = time.monotonic()
-        self.stats = crawler.stats
-        self._context = page_store_from_spec(spec).segment_writer(self.prefix, self.segment)
+        self.crawler, self.stats = crawler, crawler.stats
+        self.store = page_store_from_spec(spec)
+        self._context = self.store.segment_writer(self.prefix, self.segment)
         self._writer = None
+        self._failed = False
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -55,10 +61,28 @@ class PageStoreWriter:
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         return cls(crawler)
 
+    def _store_failed(self, exc: OSError, closing: bool = False) -> None:
+        self._failed = True
+        stored = self.stats.get_value("page_store/responses", 0)
+        stop_for_our_side(self.crawler, PageStoreUnavailable,
+                          f"cannot write to the page store at {self.store.location(self.prefix)}/{self.segment} "
+                          f"({exc}); {stored} responses stored before it", close=not closing)
+
     def spider_opened(self, spider) -> None:  # type: ignore[no-untyped-def]
-        self._writer = self._context.__enter__()
+        try:
+            self._writer = self._context.__enter__()
+        except OSError as exc:
+            self._store_failed(exc)
 
     def response_received(self, response, request, spider) -> None:  # type: ignore[no-untyped-def]
+        if self._failed or self._writer is None:
+            return
+        try:
+            self._write(response)
+        except OSError as exc:
+            self._store_failed(exc)
+
+    def _write(self, response) -> None:  # type: ignore[no-untyped-def]
         headers = [
             (key.decode("latin-1"), value.decode("latin-1"))
             for key, values in response.headers.items()
@@ -72,4 +96,9 @@ class PageStoreWriter:
             self._flushed_at = time.monotonic()
 
     def spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
-        self._context.__exit__(None, None, None)
+        if self._writer is None:
+            return
+        try:
+            self._context.__exit__(None, None, None)
+        except OSError as exc:
+            self._store_failed(exc, closing=True)

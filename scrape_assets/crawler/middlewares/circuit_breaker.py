@@ -4,7 +4,8 @@ Settings (defaults from `breaker:` in the target YAML):
 - `SCRAPE_ASSETS_BREAKER_WINDOW` (seconds, 120), `SCRAPE_ASSETS_BREAKER_ERROR_SHARE` (0.5),
   `SCRAPE_ASSETS_BREAKER_MIN_SAMPLES` (20), `SCRAPE_ASSETS_BREAKER_OPEN_SECONDS` (10, doubled on
   each failed probe), `SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS` (300),
-  `SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER` (900): open this long in a row ends the crawl as a target
+  `SCRAPE_ASSETS_BREAKER_CONSECUTIVE_FAILURES` (30): failures in a row that open it whatever the
+  window's share, `SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER` (900): open this long in a row ends the crawl as a target
   outage (close reason `TargetOutage.kind`), keeping every page already stored.
 While the breaker is open, requests wait here (not sent); a request that got a 5xx or no answer
 while the target is down is re-queued without spending one of its tries.
@@ -45,6 +46,7 @@ class CircuitBreakerMiddleware:
             max_open_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS", 300.0),
             outage_after=s.getfloat("SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER", 900.0),
             probe_timeout=s.getfloat("DOWNLOAD_TIMEOUT", 60.0) + 5.0,
+            consecutive_failures=s.getint("SCRAPE_ASSETS_BREAKER_CONSECUTIVE_FAILURES", 30),
         ))
 
     def _note_transition(self, before: str) -> None:

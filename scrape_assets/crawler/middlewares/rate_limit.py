@@ -1,14 +1,18 @@
 """A request-rate limit for the target, shared by every crawler process of the target.
 
 Settings:
-- `SCRAPE_ASSETS_RATE_LIMIT` (requests/s, default 0 = off). The crawl sets it to the smaller of the
-  YAML's `politeness.rate_limit_per_second` and 1 / robots.txt Crawl-delay.
+- `SCRAPE_ASSETS_RATE_LIMIT` (requests/s, default 0 = none yet). The crawl sets it to the smaller of
+  the YAML's `politeness.rate_limit_per_second` and 1 / robots.txt Crawl-delay.
 - `SCRAPE_ASSETS_RATE_LIMIT_BURST` (default 1): tokens that may be saved up.
 - `SCRAPE_ASSETS_RATE_LIMIT_KEY` (default `scrape_assets:rate:<spider>`): the shared bucket's name.
 - `SCRAPE_ASSETS_REDIS_URL` (default empty): when set, the bucket lives in Redis (an atomic Lua
   script timed by the Redis clock), so the limit holds across processes and pods; otherwise it is
-  in this process.
-Every request waits here (asyncio sleep) for a token right before it is downloaded.
+  in this process, and starts empty (a new process cannot know when the last request went).
+Every request waits here (asyncio sleep) for a token right before it is downloaded. A crawl that learns
+its limit while it runs (the frontier reads robots.txt's Crawl-delay) sends the `rate_limit_found`
+signal: the limit holds from then on, and the requests already sent count against it.
+When Redis does not answer, the crawl stops at once as `RateLimiterUnavailable`: no request goes
+without its token, and the failure is ours, not the target's.
 Stats: `rate_limit/waits`, `rate_limit/seconds`.
 """
 
@@ -16,37 +20,69 @@ from __future__ import annotations
 
 import asyncio
 
+from redis.exceptions import RedisError
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest
 
-from scrape_assets.crawler.rate_limit import LocalTokenBucket, RedisTokenBucket
+from scrape_assets.crawler.our_side import stop_for_our_side
+from scrape_assets.crawler.outcome import RateLimiterUnavailable
+from scrape_assets.crawler.rate_limit import LocalTokenBucket, RedisTokenBucket, TokenBucket
+
+# signal(rate: float): the target's request limit became known while crawling
+rate_limit_found = object()
 
 
 class RateLimitMiddleware:
     """Downloader middleware taking a token per request from the target's bucket."""
 
-    def __init__(self, crawler, bucket):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler, burst: float, redis_url: str, key: str):  # type: ignore[no-untyped-def]
         self.crawler = crawler
-        self.bucket = bucket
+        self.burst, self.redis_url, self.key = burst, redis_url, key
+        self.bucket: TokenBucket | None = None
+        self.sent = 0  # requests let through before the limit was known
+        self.to_charge = 0
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.set_rate, signal=rate_limit_found)
 
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         s = crawler.settings
-        rate = s.getfloat("SCRAPE_ASSETS_RATE_LIMIT", 0.0)
-        if rate <= 0:
-            raise NotConfigured("no rate limit")
-        burst = s.getfloat("SCRAPE_ASSETS_RATE_LIMIT_BURST", 1.0)
         url = s.get("SCRAPE_ASSETS_REDIS_URL") or ""
         key = s.get("SCRAPE_ASSETS_RATE_LIMIT_KEY") or f"scrape_assets:rate:{crawler.spidercls.name}"
-        bucket = RedisTokenBucket(url, key, rate, burst) if url else LocalTokenBucket(rate, burst)
-        crawler.stats.set_value("rate_limit/backend", "redis" if url else "local")
-        crawler.stats.set_value("rate_limit/per_second", rate)
-        return cls(crawler, bucket)
+        middleware = cls(crawler, s.getfloat("SCRAPE_ASSETS_RATE_LIMIT_BURST", 1.0), url, key)
+        middleware.set_rate(s.getfloat("SCRAPE_ASSETS_RATE_LIMIT", 0.0))
+        return middleware
+
+    def set_rate(self, rate: float) -> None:
+        """Limit requests to `rate`/s from now on (0: no limit known). The first limit found charges
+        the requests already sent, so that the gap after them holds too."""
+        if rate <= 0:
+            return
+        if self.bucket is None:
+            self.bucket = (RedisTokenBucket(self.redis_url, self.key, rate, self.burst) if self.redis_url
+                           else LocalTokenBucket(rate, self.burst, start_empty=True))
+            self.to_charge = self.sent if self.redis_url else 0
+        self.bucket.rate = min(self.bucket.rate, rate)
+        self.crawler.stats.set_value("rate_limit/backend", "redis" if self.redis_url else "local")
+        self.crawler.stats.set_value("rate_limit/per_second", self.bucket.rate)
+
+    async def _take(self) -> float:
+        try:
+            while self.to_charge:
+                self.to_charge -= 1
+                await self.bucket.take()
+            return await self.bucket.take()
+        except (RedisError, OSError) as exc:
+            stop_for_our_side(self.crawler, RateLimiterUnavailable,
+                              f"the shared rate limiter (Redis, from SCRAPE_ASSETS_REDIS_URL) did not answer: {exc}")
+            raise IgnoreRequest(f"{RateLimiterUnavailable.kind}: {exc}") from exc
 
     async def process_request(self, request, spider=None):  # type: ignore[no-untyped-def]
+        if self.bucket is None:
+            self.sent += 1
+            return None
         while True:
-            wait = await self.bucket.take()
+            wait = await self._take()
             if wait <= 0:
                 return None
             self.crawler.stats.inc_value("rate_limit/waits")
@@ -54,4 +90,5 @@ class RateLimitMiddleware:
             await asyncio.sleep(wait)
 
     async def _spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
-        await self.bucket.close()
+        if self.bucket is not None:
+            await self.bucket.close()

@@ -35,13 +35,15 @@ class TokenBucket(Protocol):
 
 
 class LocalTokenBucket:
-    """A bucket in this process (the embedded default): `rate` tokens/s, at most `burst` saved up."""
+    """A bucket in this process (the embedded default): `rate` tokens/s, at most `burst` saved up.
+    `start_empty`: the first token is due 1/rate after creation, as if a request had just been sent (a
+    new crawler process cannot know when the last one of the target went)."""
 
-    def __init__(self, rate: float, burst: float = 1.0, clock=time.monotonic):  # type: ignore[no-untyped-def]
+    def __init__(self, rate: float, burst: float = 1.0, clock=time.monotonic, start_empty: bool = False):  # type: ignore[no-untyped-def]
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
         self.rate, self.burst, self.clock = rate, max(1.0, burst), clock
-        self.tokens = self.burst
+        self.tokens = 0.0 if start_empty else self.burst
         self.updated = clock()
 
     async def take(self) -> float:

@@ -11,11 +11,14 @@ from scrapy.utils.sitemap import Sitemap
 
 from scrape_assets.crawler.failures import FailedRequest, failed_request
 from scrape_assets.crawler.links import on_allowed_domain
+from scrape_assets.crawler.middlewares.rate_limit import rate_limit_found
+from scrape_assets.crawler.settings import effective_rate_limit
 from scrape_assets.target_config.models import TargetConfig
 
 
 class FrontierSpider(scrapy.Spider):
-    """Reads robots.txt (Crawl-delay, Sitemap lines) and walks the sitemap index to list URLs.
+    """Reads robots.txt (Crawl-delay, Sitemap lines) and walks the sitemap index to list URLs; every
+    request after robots.txt keeps to its Crawl-delay and the YAML's rate limit.
 
     It requests no product page. Results stay on the spider for the runner to write:
     `records`, `listings`, `crawl_delay`, `robots_fetched`, `failures`, `disallowed`.
@@ -53,6 +56,9 @@ class FrontierSpider(scrapy.Spider):
             delay = self.robots.crawl_delay(self.target.politeness.user_agent)
             self.crawl_delay = float(delay or 0.0)
             sitemaps = list(self.robots.sitemaps)
+            # the sitemap requests that follow keep to the Crawl-delay too, counted from robots.txt's
+            self.crawler.signals.send_catch_log(
+                signal=rate_limit_found, rate=effective_rate_limit(self.target, self.crawl_delay))
         if self.target.sitemap_index is not None:
             sitemaps = [self.target.absolute(self.target.sitemap_index)]
         for url in sitemaps:

@@ -7,11 +7,19 @@ blocking check on `validated_records` for that day passed, or the run carries th
 from datetime import timedelta
 
 import pyarrow.parquet as pq
-from dagster import AssetExecutionContext, AssetsDefinition, FreshnessPolicy, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckKey,
+    AssetExecutionContext,
+    AssetsDefinition,
+    FreshnessPolicy,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from scrape_assets.defs.asset_keys import TargetKeys
-from scrape_assets.defs.checks import delivered_check_specs, rows_match_result, validation_check_specs
-from scrape_assets.defs.delivery_guard import OVERRIDE_TAG, DeliveryBlocked, failed_blocking_checks
+from scrape_assets.defs.checks import CRAWL_COMPLETE, delivered_check_specs, rows_match_result, validation_check_specs
+from scrape_assets.defs.delivery_guard import OVERRIDE_TAG, DeliveryBlocked, EmptyDayRefused, failed_blocking_checks
 from scrape_assets.defs.resources import RecordFiles, Warehouse
 from scrape_assets.target_config.models import TargetConfig
 
@@ -28,7 +36,10 @@ def delivered_freshness(target: TargetConfig) -> FreshnessPolicy:
 
 
 def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
-    blocking = [spec.key for spec in validation_check_specs(target, keys, partitions) if spec.blocking]
+    # every blocking check of the day, and whether its crawl completed (not blocking in the run, so that
+    # a stopped crawl's pages are still extracted, but a partial day is never delivered)
+    guarded = [spec.key for spec in validation_check_specs(target, keys, partitions) if spec.blocking]
+    guarded.append(AssetCheckKey(keys.raw_pages, CRAWL_COMPLETE))
 
     @asset(
         key=keys.delivered,
@@ -40,12 +51,13 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         check_specs=delivered_check_specs(keys, partitions),
         freshness_policy=delivered_freshness(target),
         description=(
-            f"Table {target.delivered_table}: valid records upserted on ({target.record.key}, partition_date)."
+            f"Table {target.delivered_table}: the day's valid records, the day replaced as a whole "
+            f"(one row per {target.record.key} and partition_date)."
         ),
     )
     def delivered(context: AssetExecutionContext, warehouse: Warehouse, record_files: RecordFiles):  # type: ignore[no-untyped-def]
         day = context.partition_key
-        findings = failed_blocking_checks(context.instance, blocking, day)
+        findings = failed_blocking_checks(context.instance, guarded, day)
         override = context.run.tags.get(OVERRIDE_TAG, "").strip()
         if findings and not override:
             raise DeliveryBlocked(day, findings)
@@ -53,6 +65,9 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
             context.log.warning(f"delivering {day} despite: {'; '.join(f.describe() for f in findings)} "
                                 f"(override: {override})")
         valid = record_files.path(target.name, day, "valid")
+        valid_rows = pq.ParquetFile(valid).metadata.num_rows
+        if valid_rows == 0 and not override:
+            raise EmptyDayRefused(target.delivered_table, day)
         summary = warehouse.merge_partition(target, valid, day)
         yield MaterializeResult(metadata={
             "table": MetadataValue.text(summary.table),
@@ -60,9 +75,9 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
             "day_rows_before": MetadataValue.int(summary.day_rows_before),
             "table_rows": MetadataValue.int(summary.table_rows),
             "dagster/row_count": MetadataValue.int(summary.day_rows_after),
-            "delivery_guard": MetadataValue.text(f"overridden: {override}" if findings else "passed"),
+            "delivery_guard": MetadataValue.text(f"overridden: {override}" if findings or not valid_rows else "passed"),
             "overridden_checks": MetadataValue.text("; ".join(f.describe() for f in findings) or "none"),
         })
-        yield rows_match_result(keys, pq.ParquetFile(valid).metadata.num_rows, summary.day_rows_after)
+        yield rows_match_result(keys, valid_rows, summary.day_rows_after)
 
     return delivered

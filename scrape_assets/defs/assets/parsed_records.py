@@ -7,7 +7,7 @@ from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.metadata import count_table, share_table
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.extraction import extract_records
-from scrape_assets.page_store import generation_segments, iter_latest_pages, partition_prefix, read_generation
+from scrape_assets.page_store import iter_latest_pages, partition_prefix, read_generation, readable_segments
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -30,8 +30,7 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> 
         generation = read_generation(store, prefix)
         if generation is None:
             raise FileNotFoundError(f"no crawl stored under {store.location(prefix)}: materialize raw_pages first")
-        # an interrupted crawl's generation is still open: read what its shards stored so far too
-        segments = generation.segments if generation.complete else generation_segments(store, prefix, generation)
+        segments = readable_segments(store, prefix, generation)
         summary = extract_records(target, iter_latest_pages(store, prefix, segments), out)
         return MaterializeResult(metadata={
             "records": MetadataValue.int(summary.records),

@@ -8,7 +8,14 @@ A graph-backed asset of three ops:
   reruns only the shards that failed;
 - `combine_shards` closes the generation and materializes the asset with the summed counters and a
   table of per-shard results.
+
+A shard whose crawl stops on its last try because fetching cannot go on (`TargetOutage`,
+`ProxyPoolExhausted`) does not fail the step: fetching pauses (the alert is logged), the pages stored
+are materialized as a partial day, the generation stays open for the next crawl to resume, and the
+`crawl_complete` check fails for the day, so extraction and validation go on while delivery waits.
 """
+
+import json
 
 
 from collections import Counter
@@ -36,6 +43,7 @@ from dagster import (
 )
 
 from scrape_assets.defs.asset_keys import TargetKeys
+from scrape_assets.crawler.outcome import STOPS_WITH_PAGES_KEPT
 from scrape_assets.defs.assets.crawl import crawl_extras, stamp_now
 from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
 from scrape_assets.page_store import (
@@ -49,6 +57,7 @@ from scrape_assets.page_store import (
 from scrape_assets.page_store.frontier import read_frontier
 from scrape_assets.target_config.models import TargetConfig
 
+CRAWL_STOP_FILE = "crawl_stop.json"
 SHARD_COLUMNS = ("shard", "pages", "requests", "retries", "failed_requests", "duration_seconds", "pages_per_second",
                  "peak_rss_mib")
 # counters that add up across shards; the rest of a shard's summary is kept per shard or merged below
@@ -57,6 +66,10 @@ SUMMED = ("pages", "requests", "bytes", "retries", "responses_429", "retry_after
           "proxy_exhausted_alerts", "rate_limit_waits", "throttle_429_stepdowns", "failed_requests",
           "resumed_segments", "skipped_already_stored")
 MERGED_COUNTS = ("status_counts", "retries_by_status", "retries_by_reason", "outcomes")
+
+
+class CrawlConflict(Exception):
+    """The day's crawl state changed under a running crawl (another crawl of the same day, or a removal)."""
 
 
 def crawl_retry_policy(target: TargetConfig) -> RetryPolicy:
@@ -112,13 +125,21 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         store = page_store.store()
         prefix = partition_prefix(target.name, context.partition_key)
         generation = read_generation(store, prefix)
-        assert generation is not None and generation.opened == shard["opened"], (
-            f"the generation of {prefix} changed while its shards crawled (another crawl of the same day?)")
+        if generation is None or generation.opened != shard["opened"]:
+            raise CrawlConflict(f"the generation of {store.location(prefix)} changed while its shards crawled: "
+                                "another crawl of the same day started; let it finish, then re-run this day")
         # what this shard's failed tries stored is not fetched again (other shards' open segments are not read)
         resume = generation_segments(store, prefix, generation, shard_mark(shard["index"], shard["count"]))
-        summary = crawl_launcher.launch(context, crawl_extras(
-            context, target, page_store, "pages", shard={"index": shard["index"], "count": shard["count"]},
-            resume_segments=resume))
+        try:
+            summary = crawl_launcher.launch(context, crawl_extras(
+                context, target, page_store, "pages", shard={"index": shard["index"], "count": shard["count"]},
+                resume_segments=resume))
+        except STOPS_WITH_PAGES_KEPT as stopped:
+            if context.retry_number < target.run_policy.crawl_step_retries:
+                raise  # the RetryPolicy tries again first
+            context.log.error(f"ALERT crawl of {prefix} stopped ({stopped.kind}): {stopped}. Fetching is paused; "
+                              "the pages stored are extracted and validated, delivery waits for a complete crawl")
+            summary = {**stopped.details, "stopped_by": stopped.kind, "stop_message": str(stopped)}
         context.log.info(f"shard {summary['shard']}: {summary['pages']} pages, {summary['requests']} requests, "
                          f"{summary['failed_requests']} failed, {summary['duration_seconds']}s")
         # wrapped in Output: a Pipes session makes the op's event stream typed
@@ -130,9 +151,18 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         store = page_store.store()
         prefix = partition_prefix(target.name, context.partition_key)
         generation = read_generation(store, prefix)
-        assert generation is not None, f"no generation open under {store.location(prefix)}"
-        closed = close_generation(store, prefix, generation)
+        if generation is None:
+            raise CrawlConflict(f"no generation open under {store.location(prefix)}: its crawl state was removed "
+                                "while the day crawled; re-run the day")
         ordered = sorted(shards, key=lambda s: s["shard"])
+        stopped = [s for s in ordered if s.get("stopped_by")]
+        if stopped:  # left open: the next crawl of the day resumes it
+            stop = {"stopped_by": stopped[0]["stopped_by"], "shards": [s["shard"] for s in stopped],
+                    "message": stopped[0]["stop_message"]}
+            store.put_artifact(prefix, CRAWL_STOP_FILE, json.dumps(stop).encode())
+            segments = generation_segments(store, prefix, generation)
+        else:
+            segments = close_generation(store, prefix, generation).segments
         rows = [TableRecord({name: s[name] for name in SHARD_COLUMNS}) for s in ordered]
         schema = TableSchema(columns=[TableColumn(name, "string" if name == "shard" else "float")
                                       for name in SHARD_COLUMNS])
@@ -140,7 +170,9 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
             **combine_summaries(ordered),
             "shards": MetadataValue.int(len(ordered)),
             "per_shard": MetadataValue.table(rows, schema=schema),
-            "segments": MetadataValue.json(closed.segments),
+            "crawl_complete": MetadataValue.bool(not stopped),
+            "crawl_stopped_by": MetadataValue.text(stopped[0]["stopped_by"] if stopped else "none"),
+            "segments": MetadataValue.json(segments),
             "location": MetadataValue.path(store.location(prefix)),
         })
 

@@ -11,14 +11,20 @@ from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.checks import (
     completeness_drift_result,
     field_completeness_result,
+    row_count_drift_result,
     row_count_result,
+    valid_share_result,
     validation_check_specs,
 )
-from scrape_assets.defs.completeness_history import COMPLETENESS_PREFIX, trailing_completeness
+from scrape_assets.defs.completeness_history import (
+    COMPLETENESS_PREFIX,
+    VALID_ROWS,
+    trailing_completeness,
+    trailing_valid_rows,
+)
 from scrape_assets.defs.metadata import count_table
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
-from scrape_assets.page_store import partition_prefix
-from scrape_assets.page_store.frontier import read_frontier
+from scrape_assets.page_store import day_record_urls, partition_prefix
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -42,24 +48,28 @@ def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) 
         valid = record_files.path(target.name, day, "valid")
         quarantined = record_files.path(target.name, day, "quarantined")
         summary = validate_records(target, record_files.path(target.name, day, "parsed"), valid, quarantined)
-        frontier = read_frontier(page_store.store(), partition_prefix(target.name, day))
+        record_urls = day_record_urls(page_store.store(), partition_prefix(target.name, day), target.is_record_url)
         completeness = summary.completeness(target)
-        history = trailing_completeness(context.instance, keys.validated_records, day,
-                                        target.record.completeness_drift.window)
+        window = target.record.completeness_drift.window
+        history = trailing_completeness(context.instance, keys.validated_records, day, window)
+        rows_history = trailing_valid_rows(context.instance, keys.validated_records, day, window)
         yield MaterializeResult(asset_key=keys.quarantined_records, metadata={
             "rows": MetadataValue.int(summary.quarantined),
             "failures": count_table("field: check", dict(summary.failures)),
             "path": MetadataValue.path(str(quarantined)),
         })
         yield MaterializeResult(asset_key=keys.validated_records, metadata={
-            "rows": MetadataValue.int(summary.valid),
+            VALID_ROWS: MetadataValue.int(summary.valid),
+            "dagster/row_count": MetadataValue.int(summary.valid),
             "quarantined_rows": MetadataValue.int(summary.quarantined),
             "path": MetadataValue.path(str(valid)),
             **{f"{COMPLETENESS_PREFIX}{name}": MetadataValue.float(round(share, 6))
                for name, share in completeness.items()},
         })
+        yield valid_share_result(target, keys, summary)
         yield field_completeness_result(target, keys, summary)
-        yield row_count_result(target, keys, frontier.record_urls, summary)
+        yield row_count_result(target, keys, record_urls, summary)
+        yield row_count_drift_result(target, keys, summary.valid, rows_history)
         yield completeness_drift_result(target, keys, completeness, history)
 
     return validate
