@@ -113,11 +113,15 @@ def test_missing_required_field_blocks_delivery_and_fills_quarantine(pipeline, s
     assert "demo_shop/delivered_demo_shop" not in materialized
     assert _table_dump(pipeline) == delivered_before  # the delivered table is untouched
 
-    evaluation = {e.check_name: e for e in result.get_asset_check_evaluations()}["field_completeness"]
-    assert not evaluation.passed
-    meta = {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
-    assert meta["completeness/price"] == pytest.approx(1 - 74 / 200)
-    assert meta["failing_fields"] == "price"
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    # a required field missing quarantines its records: the valid share drops, with the reason named
+    assert not evaluations["valid_share"].passed
+    meta = {k: getattr(v, "value", v) for k, v in evaluations["valid_share"].metadata.items()}
+    assert meta["share"] == pytest.approx(1 - 74 / 200) and meta["quarantined_records"] == 74
+    assert "| price: not_nullable | 74 |" in meta["top_reasons"]
+    # what would be delivered is complete: completeness is measured on the valid records
+    assert evaluations["field_completeness"].passed
+    assert evaluations["field_completeness"].metadata["completeness/price"].value == 1.0
     failure = result.get_step_failure_events()[0]
     assert "blocking asset check" in failure.step_failure_data.error.message
 

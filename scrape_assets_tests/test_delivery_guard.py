@@ -25,7 +25,7 @@ def test_a_later_run_of_the_table_alone_refuses_a_day_whose_check_failed(pipelin
     assert not refused.success
     step, cause = failure_cause(refused)
     assert step == "demo_shop__delivered_demo_shop" and cause.cls_name == "DeliveryBlocked"
-    assert (f"delivery of {DAY} refused: demo_shop/validated_records:field_completeness failed in run "
+    assert (f"delivery of {DAY} refused: demo_shop/validated_records:valid_share failed in run "
             f"{checked.run_id}") in cause.message
     assert OVERRIDE_TAG in cause.message
     assert not pipeline.table_exists("delivered_demo_shop")
@@ -37,7 +37,7 @@ def test_a_later_run_of_the_table_alone_refuses_a_day_whose_check_failed(pipelin
     metadata = materialization_metadata(overridden, "delivered_demo_shop")
     assert metadata["delivery_guard"] == "overridden: partial prices accepted by the pricing team"
     assert metadata["overridden_checks"] == (
-        f"demo_shop/validated_records:field_completeness failed in run {checked.run_id}")
+        f"demo_shop/validated_records:valid_share failed in run {checked.run_id}")
     valid = materialization_metadata(checked, "validated_records")["rows"]
     assert pipeline.query("SELECT count(*) FROM delivered_demo_shop") == [(valid,)]
 

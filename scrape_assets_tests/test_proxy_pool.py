@@ -30,7 +30,7 @@ def test_one_proxy_dying_mid_crawl_is_benched_and_the_others_finish(pipeline, st
     assert all(pool[u.split("//", 1)[1]]["used"] > 10 and pool[u.split("//", 1)[1]]["failures"] == 0 for u in urls[:2])
 
 
-def test_all_proxies_dead_pauses_alerts_and_stored_pages_still_extract(pipeline, start_site, start_proxy):
+def test_all_proxies_dead_pauses_alerts_extracts_what_was_stored_and_delivery_waits(pipeline, start_site, start_proxy):
     site = start_site(60)
     urls = [start_proxy("--die-after", "8")[0] for _ in range(3)]
     pipeline.configure(politeness=FAST, run_policy=NO_STEP_RETRY,
@@ -38,20 +38,27 @@ def test_all_proxies_dead_pauses_alerts_and_stored_pages_still_extract(pipeline,
 
     result = pipeline.run_day(site, DAY)
 
-    assert not result.success
-    failure = result.get_step_failure_events()[0]
-    assert failure.step_key == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]"
-    assert failure.step_failure_data.error.cause.cls_name == "ProxyPoolExhausted"
     alerts = [e for e in pipeline.instance.all_logs(result.run_id)
               if "ALERT proxy pool exhausted" in (e.user_message or "")]
     assert alerts and alerts[0].level >= 40  # logged at ERROR, live in the run
-    served_before = site.stats()["total"]
+    # the same run went on with the pages stored: extracted, validated, not delivered
+    raw = materialization_metadata(result, "raw_pages")
+    assert raw["crawl_complete"] is False and raw["crawl_stopped_by"] == "proxy_pool_exhausted"
+    parsed = materialization_metadata(result, "parsed_records")
+    assert 0 < parsed["records"] < 60 and parsed["crawl_complete"] is False
+    assert not result.success and result.get_step_failure_events()[0].step_key == "demo_shop__validate"
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["crawl_complete"].passed and not checks["row_count_vs_frontier"].passed
+    assert not pipeline.table_exists("delivered_demo_shop")
+    stored = parsed["records"]
 
-    extraction = pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "parsed_records"])])
-    assert extraction.success
-    assert 0 < materialization_metadata(extraction, "parsed_records")["records"] < 60
-    assert materialization_metadata(extraction, "parsed_records")["crawl_complete"] is False
-    assert site.stats()["total"] == served_before  # extraction made no request
+    # healthy proxies again: the next run fetches only what is missing and delivers the whole day
+    site.reset_stats()
+    pipeline.configure(proxies={"urls": [start_proxy()[0], start_proxy()[0]]})
+    resumed = pipeline.run_day(site, DAY)
+    assert resumed.success
+    assert site.stats()["by_class"]["product"] == 60 - stored
+    assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop")[0][0] == 60
 
 
 def test_gate_sensor_launches_the_day_only_with_enough_healthy_proxies(pipeline, start_site, start_proxy):

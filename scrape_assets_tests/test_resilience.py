@@ -62,7 +62,7 @@ def test_5xx_burst_opens_the_breaker_which_probes_and_closes_and_everything_is_d
     assert site.stats()["by_status"]["503"] >= 5
 
 
-def test_outage_past_the_limit_fails_as_target_outage_keeps_pages_and_resumes(pipeline, start_site):
+def test_outage_past_the_limit_stops_the_fetch_extracts_what_it_kept_and_the_next_run_resumes(pipeline, start_site):
     site = start_site(150, "--outage-after", "0.4", "--outage-for", "3600")
     pipeline.configure(
         politeness=PACED,
@@ -72,12 +72,19 @@ def test_outage_past_the_limit_fails_as_target_outage_keeps_pages_and_resumes(pi
 
     result = pipeline.run_day(site, DAY)
 
+    # fetching stopped on the outage; the pages kept were extracted and validated, delivery waits
     assert not result.success
-    step, cause = failure_cause(result)
-    assert step == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]" and cause.cls_name == "TargetOutage"
-    assert "circuit breaker open for over 3s" in cause.message and "kept" in cause.message
+    raw = materialization_metadata(result, "demo_shop/raw_pages")
+    assert raw["crawl_complete"] is False and raw["crawl_stopped_by"] == "target_outage"
     stored = {path for _, kind, status, path in site.stats(with_times=True)["times"] if kind == "product" and status == 200}
     assert 0 < len(stored) < 150
+    assert materialization_metadata(result, "demo_shop/parsed_records")["records"] == len(stored)
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["crawl_complete"].passed and not checks["row_count_vs_frontier"].passed
+    assert "circuit breaker open for over 3s" in checks["crawl_complete"].metadata["message"].value
+    step, _ = failure_cause(result)
+    assert step == "demo_shop__validate"  # the blocking row-count check, not the crawl
+    assert not pipeline.table_exists("delivered_demo_shop")
 
     # the target comes back: the next run fetches only what is missing
     port = int(site.url.rsplit(":", 1)[1])

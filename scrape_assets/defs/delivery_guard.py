@@ -44,19 +44,6 @@ class DeliveryBlocked(Exception):
             f"run tag {OVERRIDE_TAG}=<reason> to deliver anyway (recorded on the materialization).")
 
 
-class EmptyDayRefused(Exception):
-    """Raised by the delivered asset when the day has no valid record: it would replace a delivered day
-    with nothing, whatever the check thresholds say."""
-
-    def __init__(self, table: str, day: str):
-        self.table, self.day = table, day
-        super().__init__(
-            f"delivery of {day} into {table} refused: the day has no valid record, and delivering it would "
-            "replace whatever the table holds for that day with nothing. Look at the quarantine "
-            f"(quarantined_records) for the reason, or re-run with run tag {OVERRIDE_TAG}=<reason> to "
-            "deliver the empty day anyway.")
-
-
 def failed_blocking_checks(instance: DagsterInstance, checks: Iterable[AssetCheckKey], day: str) -> list[GuardFinding]:
     """The blocking checks whose latest completed evaluation for `day` did not pass."""
     findings = []

@@ -6,13 +6,14 @@ import re
 
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
-from scrape_assets.crawler.outcome import TARGET_OUTAGES
+from scrape_assets.crawler.outcome import OUR_SIDE_KINDS, TARGET_OUTAGES, TargetOutage
 from scrape_assets.defs.jobs import TARGET_TAG
 from scrape_assets.metrics import RunFacts, StepFacts
 
 PARTITION_TAG = "dagster/partition"
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 _OUTAGE_ERRORS = frozenset(cls.__name__ for cls in TARGET_OUTAGES)
+_OUR_SIDE_ERRORS = frozenset(cls.__name__ for cls in OUR_SIDE_KINDS.values())
 _MAPPING_KEY = re.compile(r"\[[^\]]+\]$")
 
 
@@ -30,16 +31,22 @@ def _facts(instance: DagsterInstance, record) -> RunFacts:  # type: ignore[no-un
         if stats.start_time is not None and stats.end_time is not None
     }
     requests = retries = 0
+    stopped_by_outage = False
     for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
         metadata = entry.dagster_event.event_specific_data.materialization.metadata
         if "retries" in metadata and "requests" in metadata:  # raw_pages: a crawl's counters
             requests += int(metadata["requests"].value)
             retries += int(metadata["retries"].value)
+        # a crawl the target's outage stopped keeps its pages: the run goes on, and fails at the checks
+        stopped_by_outage |= metadata.get("crawl_stopped_by") is not None and \
+            metadata["crawl_stopped_by"].value == TargetOutage.kind
+    failed = run.status == DagsterRunStatus.FAILURE
     return RunFacts(
         run_id=run.run_id,
         target=run.tags[TARGET_TAG],
         status=run.status.value,
-        outage=run.status == DagsterRunStatus.FAILURE and _failed_by_outage(instance, run.run_id),
+        outage=failed and (stopped_by_outage or _failed_by(instance, run.run_id, _OUTAGE_ERRORS)),
+        our_side=failed and _failed_by(instance, run.run_id, _OUR_SIDE_ERRORS),
         created=record.create_timestamp.timestamp(),
         started=record.start_time,
         steps=steps,
@@ -49,11 +56,12 @@ def _facts(instance: DagsterInstance, record) -> RunFacts:  # type: ignore[no-un
     )
 
 
-def _failed_by_outage(instance: DagsterInstance, run_id: str) -> bool:
+def _failed_by(instance: DagsterInstance, run_id: str, errors: frozenset[str]) -> bool:
+    """True when a step of the run failed with one of `errors` (by class name, causes included)."""
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
         error = entry.dagster_event.step_failure_data.error
         while error is not None:
-            if error.cls_name in _OUTAGE_ERRORS:
+            if error.cls_name in errors:
                 return True
             error = error.cause
     return False

@@ -101,14 +101,18 @@ def build_app(knobs: SiteKnobs) -> web.Application:
         return web.Response(text=text, content_type="application/xml", charset="utf-8")
 
     async def robots(request: web.Request) -> web.Response:
-        text = pages.robots_txt(base(request), knobs.crawl_delay, knobs.robots_disallow)
+        text = pages.robots_txt(base(request), knobs.crawl_delay, knobs.robots_disallow, sitemap=not knobs.no_sitemap)
         return web.Response(text=text, content_type="text/plain")
 
     async def sitemap_index(request: web.Request) -> web.Response:
+        if knobs.no_sitemap:
+            raise web.HTTPNotFound()
         return xml(pages.sitemap_index(base(request), catalog))
 
     async def child_sitemap(request: web.Request) -> web.Response:
         name = request.match_info["name"]
+        if knobs.no_sitemap:
+            raise web.HTTPNotFound()
         if name == "categories":
             return xml(pages.category_sitemap(base(request)))
         if name.startswith("products-") and name[9:].isdigit():
@@ -140,7 +144,8 @@ def build_app(knobs: SiteKnobs) -> web.Application:
         omitted = {
             name for name, share in knobs.drop_fields.items() if catalog.is_dropped(name, found.id, share)
         }
-        return await chaos.shape_product(request, found.id, pages.product_page(found, knobs.layout, omitted))
+        body = pages.product_page(found, knobs.layout, omitted, knobs.price_format)
+        return await chaos.shape_product(request, found.id, body)
 
     async def get_stats(request: web.Request) -> web.Response:
         return web.json_response(stats.snapshot(with_paths=request.query.get("paths") == "1",

@@ -36,6 +36,7 @@ class Chaos:
         rate = knobs.rate_limit
         self.bucket = LocalTokenBucket(rate, burst=max(1.0, rate)) if rate > 0 else None
         self.attempts: Counter[str] = Counter()
+        self.pages_answered = 0
 
     def in_outage(self, now: float) -> bool:
         if self.knobs.outage_after < 0 or self.first_page_at is None:
@@ -50,8 +51,9 @@ class Chaos:
             self.first_page_at = now
         if self.knobs.latency_ms:
             await asyncio.sleep(self.knobs.latency_ms / 1000)
-        if self.in_outage(now):
+        if self.in_outage(now) or 0 <= self.knobs.outage_after_pages <= self.pages_answered:
             return web.Response(status=503, text="outage")
+        self.pages_answered += 1
         if self.bucket is not None and self.bucket.take_now() > 0:
             return web.Response(status=429, text="slow down", headers={"Retry-After": self.knobs.retry_after})
         if self.knobs.error_rate and self.rng.random() < self.knobs.error_rate:

@@ -26,12 +26,17 @@ class SiteKnobs:
     seed: int = _knob(7, "catalog random seed")
     layout: str = _knob("v1", "v2 renames the markup", choices=("v1", "v2"))
     crawl_delay: float = _knob(0.0, "Crawl-delay line in robots.txt")
+    no_sitemap: bool = _knob(False, "publish no sitemap: robots.txt names none and /sitemap.xml is 404",
+                             action="store_true")
+    price_format: str = _knob("plain", "comma writes the price's data-amount with a decimal comma (12,50)",
+                              choices=("plain", "comma"))
     # --- chaos: failures and misbehaviour, for resilience tests ---------------------------------
     rate_limit: float = _knob(0.0, "requests/s over all pages; above it answer 429 with Retry-After (0 = off)")
     retry_after: str = _knob("1", "Retry-After value of 429 answers: seconds or an HTTP date")
     error_rate: float = _knob(0.0, "share of page requests answered 503 at random (seeded)", share=True)
     outage_after: float = _knob(-1.0, "seconds after the first page request when a full outage starts (<0 = never)")
     outage_for: float = _knob(0.0, "outage length in seconds: every page request gets 503")
+    outage_after_pages: int = _knob(-1, "page requests answered before a full outage that never ends (<0 = never)")
     latency_ms: int = _knob(0, "milliseconds added to every page response")
     reset_share: float = _knob(0.0, "share of product pages whose first request has its connection reset", share=True)
     truncate_share: float = _knob(0.0, "share of product pages whose first response body is cut short", share=True)
@@ -82,8 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     for knob in _flag_fields():
-        parser.add_argument(f"--{knob.name.replace('_', '-')}", type=type(knob.default), default=knob.default,
-                            help=knob.metadata["help"], **knob.metadata["flag"])
+        typed = {} if isinstance(knob.default, bool) else {"type": type(knob.default)}
+        parser.add_argument(f"--{knob.name.replace('_', '-')}", default=knob.default,
+                            help=knob.metadata["help"], **typed, **knob.metadata["flag"])
     parser.add_argument("--robots-disallow", action="append", default=[], metavar="PATH",
                         help="extra Disallow: line in robots.txt; repeatable")
     parser.add_argument(

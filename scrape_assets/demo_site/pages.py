@@ -7,10 +7,11 @@ from html import escape
 from scrape_assets.demo_site.catalog import CATEGORIES, SITEMAP_CHUNK, Catalog, Product
 
 
-def robots_txt(base: str, crawl_delay: float, disallow: tuple[str, ...] = ()) -> str:
-    """robots.txt with a Crawl-delay line, Disallow rules and the sitemap index."""
+def robots_txt(base: str, crawl_delay: float, disallow: tuple[str, ...] = (), sitemap: bool = True) -> str:
+    """robots.txt with a Crawl-delay line, Disallow rules and (unless `sitemap` is off) the sitemap index."""
     rules = "".join(f"Disallow: {path}\n" for path in ("/cart/", *disallow))
-    return f"User-agent: *\nCrawl-delay: {crawl_delay:g}\n{rules}Sitemap: {base}/sitemap.xml\n"
+    sitemap_line = f"Sitemap: {base}/sitemap.xml\n" if sitemap else ""
+    return f"User-agent: *\nCrawl-delay: {crawl_delay:g}\n{rules}{sitemap_line}"
 
 
 def sitemap_index(base: str, catalog: Catalog) -> str:
@@ -69,18 +70,23 @@ def listing_page(catalog: Catalog, category: str, page: int, ids: list[int], pag
     return _layout(f"{category.title()} page {page}", body)
 
 
-def product_page(product: Product, layout: str, omitted: set[str]) -> str:
-    """A product page in layout v1 or v2, leaving out the fields in `omitted`."""
-    render = _product_v1 if layout == "v1" else _product_v2
-    return _layout(product.title if "title" not in omitted else "Product", render(product, omitted))
+def product_page(product: Product, layout: str, omitted: set[str], price_format: str = "plain") -> str:
+    """A product page in layout v1 or v2, leaving out the fields in `omitted`; `price_format` "comma"
+    writes v1's machine-readable price with a decimal comma."""
+    if layout == "v1":
+        body = _product_v1(product, omitted, price_format)
+    else:
+        body = _product_v2(product, omitted)
+    return _layout(product.title if "title" not in omitted else "Product", body)
 
 
-def _product_v1(p: Product, omitted: set[str]) -> str:
+def _product_v1(p: Product, omitted: set[str], price_format: str) -> str:
+    amount = f"{p.price:.2f}" if price_format == "plain" else f"{p.price:.2f}".replace(".", ",")
     parts = {
         "category": f'<nav class="breadcrumb"><a href="/">Home</a> &rsaquo; <a href="/category/{p.category}">{p.category.title()}</a></nav>',
         "title": f'<h1 class="product-title">{escape(p.title)}</h1>',
         "sku": f'<p>SKU: <span class="sku">{p.sku}</span></p>',
-        "price": f'<span class="price" data-amount="{p.price:.2f}">{p.price:.2f}</span>',
+        "price": f'<span class="price" data-amount="{amount}">{p.price:.2f}</span>',
         "currency": f'<span class="currency">{p.currency}</span>',
         "availability": f'<p class="availability" data-state="{p.availability}">{p.availability.replace("_", " ")}</p>',
         "rating": f'<div class="rating" data-value="{p.rating:.1f}">{p.rating:.1f} / 5</div>',

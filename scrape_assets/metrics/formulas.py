@@ -1,6 +1,7 @@
-"""The three pipeline figures, over facts read from the Dagster instance (`defs/run_history.py`).
+"""The pipeline figures, over facts read from the Dagster instance (`defs/run_history.py`).
 
-- success rate = successful runs / (total runs - runs failed by a target outage)
+- success rate = successful runs / (total runs - runs failed by a target outage); a run failed by our
+  own infrastructure (Redis, the page store, the warehouse) counts against it, as any failure of ours
 - critical-path latency = run queue time + the longest dependent chain of steps, each link counting
   its execution time and its wait after the last upstream step ended
 - retry overhead = total step tries / unique steps - 1; and at crawl level, request retries / requests
@@ -35,6 +36,7 @@ class RunFacts:
     upstream: dict[str, frozenset[str]] = field(default_factory=dict)  # step -> steps it waits for
     requests: int = 0
     request_retries: int = 0
+    our_side: bool = False  # failed because our own infrastructure did (crawler.outcome.OurSideFailure)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from dagster import (
 
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.checks import CRAWL_COMPLETE, delivered_check_specs, rows_match_result, validation_check_specs
-from scrape_assets.defs.delivery_guard import OVERRIDE_TAG, DeliveryBlocked, EmptyDayRefused, failed_blocking_checks
+from scrape_assets.defs.delivery_guard import OVERRIDE_TAG, DeliveryBlocked, failed_blocking_checks
 from scrape_assets.defs.resources import RecordFiles, Warehouse
 from scrape_assets.target_config.models import TargetConfig
 
@@ -66,8 +66,6 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
                                 f"(override: {override})")
         valid = record_files.path(target.name, day, "valid")
         valid_rows = pq.ParquetFile(valid).metadata.num_rows
-        if valid_rows == 0 and not override:
-            raise EmptyDayRefused(target.delivered_table, day)
         summary = warehouse.merge_partition(target, valid, day)
         yield MaterializeResult(metadata={
             "table": MetadataValue.text(summary.table),
@@ -75,7 +73,7 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
             "day_rows_before": MetadataValue.int(summary.day_rows_before),
             "table_rows": MetadataValue.int(summary.table_rows),
             "dagster/row_count": MetadataValue.int(summary.day_rows_after),
-            "delivery_guard": MetadataValue.text(f"overridden: {override}" if findings or not valid_rows else "passed"),
+            "delivery_guard": MetadataValue.text(f"overridden: {override}" if findings else "passed"),
             "overridden_checks": MetadataValue.text("; ".join(f.describe() for f in findings) or "none"),
         })
         yield rows_match_result(keys, valid_rows, summary.day_rows_after)

@@ -43,6 +43,7 @@ def day_figures(runs: list[RunFacts]) -> dict[str, float | int | None]:
     return {
         "runs": len(runs),
         "outage_runs": sum(run.outage for run in runs),
+        "our_side_runs": sum(run.our_side for run in runs),
         "success_rate": success_rate(runs),
         "critical_path_seconds": max((p.seconds for p in paths), default=None),
         "retry_overhead": retry_overhead(runs),
@@ -62,6 +63,7 @@ def _numeric(prefix: str, figures: dict[str, float | int | None]) -> dict[str, M
 
 def _history_table(rows: dict[str, dict[str, float | int | None]]) -> MetadataValue:
     columns = [TableColumn("day", "string"), TableColumn("runs", "int"), TableColumn("outage_runs", "int"),
+               TableColumn("our_side_runs", "int"),
                *(TableColumn(name, "float") for name in FIGURES)]
     return MetadataValue.table(
         records=[TableRecord({"day": day, **{k: (round(v, 4) if isinstance(v, float) else v)
@@ -71,13 +73,20 @@ def _history_table(rows: dict[str, dict[str, float | int | None]]) -> MetadataVa
     )
 
 
+def _cause(run: RunFacts) -> str:
+    """Who a run's failure is named for: the target (an outage), our side (infrastructure), the pipeline."""
+    if run.status == "SUCCESS":
+        return "-"
+    return "target" if run.outage else "our side" if run.our_side else "pipeline"
+
+
 def build_pipeline_metrics(targets: list[TargetConfig]) -> AssetsDefinition:
     @asset(
         key="pipeline_metrics",
         partitions_def=metrics_partitions(targets),
         group_name="operations",
         kinds={"dagster"},
-        description="Success rate (target outages excluded), critical-path latency and retry overhead of "
+        description="Success rate (target outages excluded; failures of our own infrastructure counted), critical-path latency and retry overhead of "
                     "the day's runs, per target and overall, from the Dagster instance's run records.",
     )
     def pipeline_metrics(context: AssetExecutionContext) -> MaterializeResult:
@@ -98,9 +107,9 @@ def build_pipeline_metrics(targets: list[TargetConfig]) -> AssetsDefinition:
             earlier = (day - timedelta(days=back)).isoformat()
             history[earlier] = day_figures(runs if back == 0 else finished_runs_of_day(context.instance, earlier))
         metadata["last_days"] = _history_table(history)
-        run_rows = [f"| {r.target} | {r.run_id[:8]} | {r.status} | {'yes' if r.outage else 'no'} |" for r in runs]
+        run_rows = [f"| {r.target} | {r.run_id[:8]} | {r.status} | {_cause(r)} |" for r in runs]
         metadata["runs_of_day"] = MetadataValue.md("\n".join(
-            ["| target | run | status | outage |", "|---|---|---|---|", *run_rows]))
+            ["| target | run | status | failed by |", "|---|---|---|---|", *run_rows]))
         return MaterializeResult(metadata=metadata)
 
     return pipeline_metrics
