@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 
 import pytest
 from dagster import AssetCheckKey, AssetKey
@@ -153,3 +155,32 @@ def test_an_outage_after_a_long_healthy_stretch_opens_the_breaker_and_the_partia
     figures = materialization_metadata(
         metrics.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics")
     assert figures["outage_runs"] == 1  # the target's outage: left out of the success rate
+
+
+HOLD_WAREHOUSE = """
+import sys, duckdb
+connection = duckdb.connect(sys.argv[1])
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_warehouse_locked_by_another_process_is_ours_and_counts_against_the_success_rate(pipeline, start_site):
+    site = start_site(20)
+    pipeline.data_dir.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_WAREHOUSE, str(pipeline.data_dir / "warehouse.duckdb")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        result = pipeline.run_day(site, DAY)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+    step, cause = failure_cause(result)
+    assert step == "demo_shop__delivered_demo_shop" and cause.cls_name == "WarehouseUnavailable"
+    assert "warehouse.duckdb" in cause.message and "lock" in cause.message
+    metrics = pipeline.definitions(site).resolve_job_def("pipeline_metrics_job")
+    figures = materialization_metadata(
+        metrics.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics")
+    assert figures["our_side_runs"] == 1 and figures["outage_runs"] == 0 and figures["success_rate"] == 0.0

@@ -13,7 +13,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from scrape_assets.delivery import DeliverySummary, merge_partition
+from scrape_assets.delivery import DeliverySummary, WarehouseUnavailable, merge_partition
 from scrape_assets.target_config.models import TargetConfig
 
 DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
@@ -37,10 +37,15 @@ class DuckDBWarehouse(Warehouse):
 
     def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
         # row order in the table means nothing (readers ORDER BY); without it DuckDB inserts in parallel
+        import duckdb
+
         resource = DuckDBResource(database=self.database, connection_config={
             "memory_limit": self.memory_limit, "preserve_insertion_order": False})
-        with resource.get_connection() as conn:
-            return merge_partition(conn, target, valid_path, day)
+        try:
+            with resource.get_connection() as conn:
+                return merge_partition(conn, target, valid_path, day)
+        except (duckdb.IOException, OSError) as exc:  # a lock held elsewhere, a full or lost disk
+            raise WarehouseUnavailable(f"DuckDB file {self.database}", day, exc) from exc
 
 
 class SnowflakeWarehouse(Warehouse):
