@@ -114,3 +114,35 @@ def test_the_split_does_not_depend_on_where_batches_begin(tmp_path, monkeypatch)
     assert batched[2]["5"] == "sku: duplicate key from an earlier batch (got 'SKU-007-000002')"
     assert whole[2]["5"].startswith("sku: field_uniqueness")
     assert batched[2]["6"].startswith("sku: not_nullable") and batched[2]["7"].startswith("sku: not_nullable")
+
+
+def test_list_fields_check_every_element_and_a_failed_processor_quarantines_with_the_raw_text(tmp_path):
+    body = TARGET.model_dump()
+    body["record"]["fields"]["tags"] = {"css": "a.tag::text", "multiple": True, "required": True,
+                                        "checks": {"min_length": 2}}
+    body["record"]["fields"]["sizes"] = {"css": "li::text", "multiple": True, "type": "int", "checks": {"gt": 0}}
+    target = type(TARGET).model_validate(body)
+    rows = [
+        {**_row(1), "tags": ["love", "life"], "sizes": ["1", "2"]},
+        {**_row(2), "tags": ["love", "x"], "sizes": []},            # one element too short
+        {**_row(3), "tags": [], "sizes": None},                       # required list empty
+        {**_row(4), "tags": ["ok"], "sizes": ["3", "-1"]},           # one element fails its check
+        {**_row(5), "tags": ["ok"], "sizes": ["three"]},              # one element is not an int
+        {**_row(6, price="£abc"), "tags": ["ok"], "sizes": None,
+         "extraction_errors": "price: price processor found no amount in '£abc'"},
+    ]
+    parsed = tmp_path / "parsed.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=record_schema(target)), parsed)
+    summary = validate_records(target, parsed, tmp_path / "valid.parquet", tmp_path / "quarantined.parquet")
+
+    valid = pq.read_table(tmp_path / "valid.parquet")
+    assert valid.schema.field("sizes").type == pa.list_(pa.int64())
+    assert valid.column("tags").to_pylist() == [["love", "life"]] and valid.column("sizes").to_pylist() == [[1, 2]]
+    reasons = {row["source_url"].rsplit("/", 1)[1]: row["quarantine_reason"]
+               for row in pq.read_table(tmp_path / "quarantined.parquet").to_pylist()}
+    assert reasons["2"] == "tags: element str_length(2, None) (got 'x')"
+    assert reasons["3"] == "tags: not_nullable (got [])"
+    assert reasons["4"] == "sizes: element greater_than(0.0) (got -1)"
+    assert reasons["5"].startswith("sizes: element coerce_dtype('Int64') (got 'three')")
+    assert reasons["6"] == "price: price processor found no amount in '£abc'"
+    assert summary.valid == 1 and summary.completeness(target)["tags"] == 1.0

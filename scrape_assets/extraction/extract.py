@@ -13,21 +13,25 @@ import pyarrow.parquet as pq
 from w3lib.encoding import html_to_unicode
 
 from scrape_assets.extraction.errors import NoRecordPages, SelectorNotFound
-from scrape_assets.extraction.selectors import extract_fields
+from scrape_assets.extraction.selectors import page_records
 from scrape_assets.page_store import StoredPage
 from scrape_assets.target_config.models import TargetConfig
 
 META_COLUMNS = ("source_url", "page_ref", "fetched_at")
+ERRORS_COLUMN = "extraction_errors"  # processors that failed on the record; validation quarantines it
 BATCH_ROWS = 5000
 EXAMPLES = 5
 
 
 @dataclass
 class ExtractionSummary:
-    """What extraction saw: pages read, records written, pages skipped by reason, fields missing."""
+    """What extraction saw: pages read, records written (and the pages they came from), pages skipped
+    by reason, fields missing, records whose processing failed."""
 
     pages_read: int = 0
     records: int = 0
+    record_pages: int = 0
+    processing_failures: int = 0
     skipped: Counter = field(default_factory=Counter)
     missing: Counter = field(default_factory=Counter)
     missing_examples: dict[str, list[str]] = field(default_factory=dict)
@@ -42,8 +46,10 @@ class ExtractionSummary:
 
 
 def record_schema(target: TargetConfig) -> pa.Schema:
-    """Parsed records are all strings; types are applied by validation."""
-    return pa.schema([(name, pa.string()) for name in (*target.record.fields, *META_COLUMNS)])
+    """Parsed records are text (lists of text for list fields); types are applied by validation."""
+    fields = [(name, pa.list_(pa.string()) if spec.is_list else pa.string())
+              for name, spec in target.record.fields.items()]
+    return pa.schema([*fields, *((name, pa.string()) for name in (*META_COLUMNS, ERRORS_COLUMN))])
 
 
 def _decode(page: StoredPage, summary: ExtractionSummary) -> str:
@@ -61,7 +67,8 @@ def _decode(page: StoredPage, summary: ExtractionSummary) -> str:
 
 
 def extract_records(target: TargetConfig, pages: Iterable[StoredPage], out_path: Path) -> ExtractionSummary:
-    """Write one record per successful record page to `out_path` (Parquet), streaming.
+    """Write the records of every successful record page to `out_path` (Parquet), streaming: one per
+    page, or one per `record.item` element.
 
     Raises `SelectorNotFound` (and writes nothing) when a required field is missing on more than
     `record.selector_missing_max_share` of record pages, and `NoRecordPages` when there are none.
@@ -84,18 +91,25 @@ def extract_records(target: TargetConfig, pages: Iterable[StoredPage], out_path:
             if "html" not in page.content_type.lower():
                 summary.skipped["not_html"] += 1
                 continue
-            values = extract_fields(_decode(page, summary), target.record.fields)
-            for name, value in values.items():
-                if value is None:
-                    summary.missing[name] += 1
-                    examples = summary.missing_examples.setdefault(name, [])
-                    if len(examples) < EXAMPLES:
-                        examples.append(page.url)
-                columns[name].append(value)
-            columns["source_url"].append(page.url)
-            columns["page_ref"].append(page.ref)
-            columns["fetched_at"].append(page.fetched_at)
-            summary.records += 1
+            records = page_records(_decode(page, summary), target.record)
+            if not records:
+                summary.skipped["no_items"] += 1
+                continue
+            summary.record_pages += 1
+            for index, record in enumerate(records):
+                for name, value in record.values.items():
+                    if value is None:
+                        summary.missing[name] += 1
+                        examples = summary.missing_examples.setdefault(name, [])
+                        if len(examples) < EXAMPLES:
+                            examples.append(page.url)
+                    columns[name].append(value)
+                columns["source_url"].append(page.url)
+                columns["page_ref"].append(page.ref if target.record.item is None else f"{page.ref}:item{index}")
+                columns["fetched_at"].append(page.fetched_at)
+                columns[ERRORS_COLUMN].append("; ".join(record.errors) or None)
+                summary.processing_failures += bool(record.errors)
+                summary.records += 1
             if len(columns["source_url"]) >= BATCH_ROWS:
                 writer.write_table(pa.table(columns, schema=schema))
                 columns = {name: [] for name in schema.names}

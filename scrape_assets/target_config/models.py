@@ -16,6 +16,8 @@ from cssselect import SelectorError
 from parsel import Selector
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from scrape_assets.target_config.processors import ProcessorSpec, ends_as_list
+
 FIELD_TYPES = ("string", "int", "float", "bool", "date")
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
 RESERVED_COLUMNS = ("partition_date", "source_url", "page_ref", "fetched_at", "quarantine_reason")
@@ -58,12 +60,53 @@ class FieldChecks(_Strict):
         return value
 
 
+class ItemSpec(_Strict):
+    """`record.item`: the elements of a page that each carry one record; field selectors are then
+    relative to the element (`.//` in XPath)."""
+
+    css: str | None = None
+    xpath: str | None = None
+
+    @field_validator("css", "xpath")
+    @classmethod
+    def _selector_compiles(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
+        return None if value is None else _compiled(info.field_name, value)
+
+    @model_validator(mode="after")
+    def _exactly_one_selector(self) -> ItemSpec:
+        if (self.css is None) == (self.xpath is None):
+            raise ValueError("give exactly one of 'css' or 'xpath'")
+        return self
+
+
+class FollowSelector(_Strict):
+    """A `follow` rule by selector: the links (`<a>` elements, or href texts) it selects are followed."""
+
+    css: str | None = None
+    xpath: str | None = None
+
+    @field_validator("css", "xpath")
+    @classmethod
+    def _selector_compiles(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
+        return None if value is None else _compiled(info.field_name, value)
+
+    @model_validator(mode="after")
+    def _exactly_one_selector(self) -> FollowSelector:
+        if (self.css is None) == (self.xpath is None):
+            raise ValueError("give exactly one of 'css' or 'xpath'")
+        return self
+
+
 class FieldSpec(_Strict):
-    """One field of the record: where to find it on the page and what it must look like."""
+    """One field of the record: where to find it on the page, how to clean it and what it must look like."""
 
     css: str | None = None
     xpath: str | None = None
     type: Literal["string", "int", "float", "bool", "date"] = "string"
+    # keep every match as a list (else matches are joined by a space); validation checks each element
+    multiple: bool = False
+    fold_whitespace: bool = True  # the first processor, on unless turned off
+    processors: list[ProcessorSpec] = []
     required: bool = False
     min_completeness: float = Field(default=0.0, ge=0.0, le=1.0)
     checks: FieldChecks = FieldChecks()
@@ -85,7 +128,13 @@ class FieldSpec(_Strict):
         both = {v.lower() for v in self.true_values} & {v.lower() for v in self.false_values}
         if both:
             raise ValueError(f"{sorted(both)} listed in both true_values and false_values")
+        ends_as_list(self.multiple, self.processors)
         return self
+
+    @property
+    def is_list(self) -> bool:
+        """True when the field's value is a list (delivered as LIST / ARRAY)."""
+        return ends_as_list(self.multiple, self.processors)
 
     def bool_words(self) -> dict[str, bool]:
         """Lower-cased page text -> value, for `type: bool`."""
@@ -114,9 +163,10 @@ class DriftSpec(_Strict):
 
 
 class RecordSpec(_Strict):
-    """The record extracted from each record page."""
+    """The records extracted from each record page: one per page, or one per `item` element."""
 
     key: str
+    item: ItemSpec | None = None
     fields: dict[str, FieldSpec]
     # Fail extraction (SelectorNotFound) when a required field's selector matches nothing on more than
     # this share of record pages: a layout change, not a data-quality dip.
@@ -149,6 +199,8 @@ class RecordSpec(_Strict):
             raise ValueError(f"key {self.key!r} is not one of the fields {sorted(self.fields)}")
         if not self.fields[self.key].required:
             raise ValueError(f"key field {self.key!r} must be required: true")
+        if self.fields[self.key].is_list:
+            raise ValueError(f"key field {self.key!r} must be a single value, not a list")
         return self
 
 
@@ -237,7 +289,11 @@ class TargetConfig(_Strict):
     allowed_domains: list[str]
     sitemap_index: str | None = None
     start_urls: list[str] = []
-    follow: list[str] = []
+    # links followed: URL regexes and/or selectors ({css: "li.next a"}), from every fetched page
+    follow: list[str | FollowSelector] = []
+    follow_from_record_pages: bool = True  # off: links are followed from listing pages only (cheaper)
+    max_depth: int = Field(default=0, ge=0)  # links away from the start URLs and sitemaps (0 = no limit)
+    max_pages: int = Field(default=0, ge=0)  # responses per crawl process (0 = no limit)
     record_url_pattern: str
     record: RecordSpec
     politeness: PolitenessSpec = PolitenessSpec()
@@ -257,8 +313,10 @@ class TargetConfig(_Strict):
 
     @field_validator("follow", "record_url_pattern")
     @classmethod
-    def _patterns_compile(cls, value: str | list[str]) -> str | list[str]:
+    def _patterns_compile(cls, value: str | list) -> str | list:
         for pattern in [value] if isinstance(value, str) else value:
+            if not isinstance(pattern, str):
+                continue
             try:
                 re.compile(pattern)
             except re.error as exc:
@@ -280,8 +338,13 @@ class TargetConfig(_Strict):
         return re.search(self.record_url_pattern, url) is not None
 
     def is_follow_url(self, url: str) -> bool:
-        """True when links to this URL should be followed (listing pagination)."""
-        return any(re.search(pattern, url) for pattern in self.follow)
+        """True when links to this URL should be followed (listing pagination): it matches a regex rule."""
+        return any(isinstance(rule, str) and re.search(rule, url) for rule in self.follow)
+
+    @property
+    def follow_selectors(self) -> list[FollowSelector]:
+        """The `follow` rules given as selectors."""
+        return [rule for rule in self.follow if isinstance(rule, FollowSelector)]
 
     @property
     def delivered_table(self) -> str:

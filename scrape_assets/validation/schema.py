@@ -31,7 +31,8 @@ def field_checks(spec: FieldSpec) -> list[pa.Check]:
 
 
 def build_schema(target: TargetConfig) -> pa.DataFrameSchema:
-    """The record schema: types coerced from text, required fields non-null, value checks, unique key."""
+    """The record schema of the single-valued fields: types coerced from text, required fields
+    non-null, value checks, unique key. List fields are checked element by element (`element_schema`)."""
     columns = {
         name: pa.Column(
             PANDAS_DTYPES[spec.type],
@@ -41,14 +42,25 @@ def build_schema(target: TargetConfig) -> pa.DataFrameSchema:
             unique=name == target.record.key,
             report_duplicates="exclude_first",
         )
-        for name, spec in target.record.fields.items()
+        for name, spec in target.record.fields.items() if not spec.is_list
     }
     return pa.DataFrameSchema(columns, strict=False, name=f"{target.name}_record")
+
+
+def element_schema(name: str, spec: FieldSpec) -> pa.SeriesSchema:
+    """The schema every element of a list field must pass: its type, coerced, and its checks."""
+    return pa.SeriesSchema(PANDAS_DTYPES[spec.type], checks=field_checks(spec), nullable=False, coerce=True,
+                           name=name)
+
+
+def arrow_type(spec: FieldSpec) -> pyarrow.DataType:
+    """The Arrow type a field is delivered as (a list of its type for list fields)."""
+    return pyarrow.list_(ARROW_TYPES[spec.type]) if spec.is_list else ARROW_TYPES[spec.type]
 
 
 def arrow_schema(target: TargetConfig, meta_columns: tuple[str, ...]) -> pyarrow.Schema:
     """Typed Arrow schema of valid records: the fields, then the string meta columns."""
     return pyarrow.schema(
-        [(name, ARROW_TYPES[spec.type]) for name, spec in target.record.fields.items()]
+        [(name, arrow_type(spec)) for name, spec in target.record.fields.items()]
         + [(name, pyarrow.string()) for name in meta_columns]
     )

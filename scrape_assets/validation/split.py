@@ -11,9 +11,9 @@ import pandera.errors
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from scrape_assets.extraction.extract import META_COLUMNS
-from scrape_assets.target_config.models import TargetConfig
-from scrape_assets.validation.schema import arrow_schema, build_schema
+from scrape_assets.extraction.extract import ERRORS_COLUMN, META_COLUMNS
+from scrape_assets.target_config.models import FieldSpec, TargetConfig
+from scrape_assets.validation.schema import arrow_schema, build_schema, element_schema
 from scrape_assets.validation.summary import ValidationSummary
 
 BATCH_ROWS = 25_000
@@ -24,10 +24,42 @@ def _prepare(frame: pd.DataFrame, target: TargetConfig) -> pd.DataFrame:
     """Page text of `type: bool` fields read as Python booleans by the field's words; any other text
     is left as it is, so that the schema's coercion fails on it and names it."""
     for name, spec in target.record.fields.items():
-        if spec.type == "bool":
-            words = spec.bool_words()
-            frame[name] = frame[name].map(lambda v: words.get(v.strip().lower(), v) if isinstance(v, str) else v)
+        if spec.type == "bool" and not spec.is_list:
+            frame[name] = _bool_texts(frame[name], spec)
     return frame
+
+
+def _bool_texts(texts: pd.Series, spec: FieldSpec) -> pd.Series:
+    words = spec.bool_words()
+    return texts.map(lambda v: words.get(v.strip().lower(), v) if isinstance(v, str) else v)
+
+
+def _list_column(frame: pd.DataFrame, name: str, spec: FieldSpec, reasons: dict[int, list[str]]) -> pd.Series:
+    """Check every element of a list field with its element schema; failing rows get their reasons.
+    Returns each row's typed list (an empty list where there were no elements)."""
+    empty = frame[name].map(lambda v: v is None or len(v) == 0)
+    if spec.required:
+        for index in frame.index[empty]:
+            reasons.setdefault(int(index), []).append(f"{name}: not_nullable (got [])")
+    elements = frame[name].explode().dropna()
+    if spec.type == "bool":
+        elements = _bool_texts(elements, spec)
+    schema = element_schema(name, spec)
+    for _ in range(3):
+        try:
+            typed = schema.validate(elements, lazy=True)
+            break
+        except pandera.errors.SchemaErrors as error:
+            failures = _row_failures(error)
+            for index, found in failures.items():
+                reasons.setdefault(index, []).extend(f"{reason.replace(': ', f': element ', 1)}" for reason in found)
+            elements = elements.drop(index=list(failures))
+    else:
+        raise RuntimeError(f"validation of list field {name!r} did not converge")
+    if spec.type == "date":
+        typed = typed.dt.date
+    grouped = typed.groupby(level=0).agg(list) if len(typed) else pd.Series(dtype=object)
+    return pd.Series([grouped.get(index, []) for index in frame.index], index=frame.index, dtype=object)
 
 
 def _row_failures(error: pandera.errors.SchemaErrors) -> dict[int, list[str]]:
@@ -39,7 +71,8 @@ def _row_failures(error: pandera.errors.SchemaErrors) -> dict[int, list[str]]:
         if row.index is None or pd.isna(row.index):
             whole_column.append(f"{row.column}: {row.check} ({row.failure_case})")
             continue
-        by_row.setdefault(int(row.index), []).append(f"{row.column}: {row.check} (got {row.failure_case!r})")
+        case = row.failure_case.item() if isinstance(row.failure_case, np.generic) else row.failure_case
+        by_row.setdefault(int(row.index), []).append(f"{row.column}: {row.check} (got {case!r})")
     if whole_column and not by_row:
         raise ValueError(f"schema checks failed without naming rows: {'; '.join(whole_column)}")
     return {index: _without_echoes(found) for index, found in by_row.items()}
@@ -111,11 +144,18 @@ def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
             for index in np.flatnonzero((firsts >= 0) & (firsts < batch_start)):  # only the duplicates
                 reasons[int(index)] = [f"{key}: duplicate key from an earlier batch (got {frame[key].iat[index]!r})"]
             batch_start += len(frame)
+            for index in np.flatnonzero(frame[ERRORS_COLUMN].notna().to_numpy()):
+                reasons.setdefault(int(index), []).extend(frame[ERRORS_COLUMN].iat[index].split("; "))
+            lists = {name: _list_column(frame, name, spec, reasons)
+                     for name, spec in target.record.fields.items() if spec.is_list}
             unseen = frame.drop(index=list(reasons))
             typed = _validate_rows(schema, unseen, target, reasons)
+            for name, typed_lists in lists.items():
+                typed[name] = typed_lists.reindex(typed.index)
             bad = frame.loc[sorted(reasons)].copy()
-            for name in target.record.fields:
-                summary.present[name] += int(typed[name].notna().sum())
+            for name, spec in target.record.fields.items():
+                present = typed[name].map(len) > 0 if spec.is_list else typed[name].notna()
+                summary.present[name] += int(present.sum())
             if len(typed):
                 valid_out.write_table(pa.Table.from_pandas(typed, schema=valid_schema, preserve_index=False))
             if len(bad):
