@@ -79,6 +79,7 @@ def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefi
         "robots_disallowed": len(spider.disallowed),
         "crawl_delay_seconds": spider.crawl_delay,
         "sitemaps_parsed": spider.sitemaps_parsed,
+        "sitemap_urls_skipped": spider.skipped,
         "requests": stats.get("downloader/request_count", 0),
         "duration_seconds": round(seconds, 3),
         "peak_rss_mib": peak_rss_mib(),
@@ -137,7 +138,7 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
     settings = scrapy_settings(target, crawl_delay=frontier.crawl_delay, redis_url=redis_url, processes=count,
                                **_store_settings(store_spec, prefix, segment, progress_interval))
     spider, stats, seconds = _crawl(PageSpider, settings, target=target, listings=listings, records=records,
-                                    already_done=done | theirs if theirs else done)
+                                    already_done=done | theirs if theirs else done, follow_links=index == 0)
     responses = stats.get("page_store/responses", 0)
     failures = [f.to_dict() for f in spider.failures]
     store.put_artifact(prefix, segment + FAILURES_SUFFIX, json.dumps(failures).encode())

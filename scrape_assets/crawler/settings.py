@@ -49,6 +49,9 @@ def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: s
         "RETRY_TIMES": polite.max_tries - 1,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
         "COOKIES_ENABLED": False,
+        # the crawl's bounds from the YAML: Scrapy's DepthMiddleware and CloseSpider extension (0 = none)
+        "DEPTH_LIMIT": target.max_depth,
+        "CLOSESPIDER_PAGECOUNT": target.max_pages,
         "TELNETCONSOLE_ENABLED": False,
         "LOG_LEVEL": "INFO",
         "LOGSTATS_INTERVAL": 30.0,

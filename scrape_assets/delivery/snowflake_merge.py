@@ -9,6 +9,7 @@ always equals the day's valid records.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,11 @@ SNOWFLAKE_TYPES = {"VARCHAR": "VARCHAR", "BIGINT": "NUMBER(38,0)", "DOUBLE": "FL
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 STAGE_BATCH_ROWS = 16_384
 GONE = '"_SCRAPE_ASSETS_GONE"'
+
+
+def snowflake_type(sql_type: str) -> str:
+    """The Snowflake type of a delivered column (a list field, `TYPE[]` in DuckDB, is an ARRAY)."""
+    return "ARRAY" if sql_type.endswith("[]") else SNOWFLAKE_TYPES[sql_type]
 
 
 class InvalidIdentifier(ValueError):
@@ -52,26 +58,31 @@ def merge_partition_snowflake(conn, target: TargetConfig, valid_path: Path, day:
     columns = delivered_columns(target)
     names = [identifier(name, "column") for name in columns]
     key, part = identifier(target.record.key, "column"), identifier(PARTITION_COLUMN, "column")
-    typed = ", ".join(f"{n} {SNOWFLAKE_TYPES[t]}" for n, t in zip(names, columns.values()))
+    typed = ", ".join(f"{n} {snowflake_type(t)}" for n, t in zip(names, columns.values()))
+    # lists are staged as JSON text and parsed into ARRAYs by the MERGE
+    lists = {n for n, t in zip(names, columns.values()) if t.endswith("[]")}
+    staged = ", ".join(f"{n} {'VARCHAR' if n in lists else snowflake_type(t)}" for n, t in zip(names, columns.values()))
     cursor = conn.cursor()
     cursor.execute(f"CREATE TABLE IF NOT EXISTS {table} ({typed})")
-    cursor.execute(f"CREATE OR REPLACE TRANSIENT TABLE {stage} ({typed})")
+    cursor.execute(f"CREATE OR REPLACE TRANSIENT TABLE {stage} ({staged})")
     existing = _existing_columns(cursor, database, schema, target.delivered_table)
     for name, sql_type in zip(names, columns.values()):
         if name.strip('"') not in existing:
-            cursor.execute(f"ALTER TABLE {table} ADD COLUMN {name} {SNOWFLAKE_TYPES[sql_type]}")
+            cursor.execute(f"ALTER TABLE {table} ADD COLUMN {name} {snowflake_type(sql_type)}")
 
     insert = f"INSERT INTO {stage} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
     source = pq.ParquetFile(valid_path, pre_buffer=False)  # pre-buffered reads would hold the whole file
     for batch in source.iter_batches(batch_size=STAGE_BATCH_ROWS, columns=[c for c in columns if c != PARTITION_COLUMN]):
         rows = batch.to_pylist()
-        cursor.executemany(insert, [[row.get(c) if c != PARTITION_COLUMN else day for c in columns] for row in rows])
+        cursor.executemany(insert, [[_staged(row.get(c), n in lists) if c != PARTITION_COLUMN else day
+                                     for c, n in zip(columns, names)] for row in rows])
 
     updates = ", ".join(f"t.{n} = s.{n}" for n in names if n not in (key, part))
     listed = ", ".join(names)
     # one MERGE (atomic on its own) upserts the staged rows and deletes the day's rows that are gone:
     # the source is the stage plus the day's vanished keys flagged for deletion
-    source = (f"SELECT {listed}, FALSE AS {GONE} FROM {stage} UNION ALL "
+    from_stage = ", ".join(f"PARSE_JSON({n})::ARRAY AS {n}" if n in lists else n for n in names)
+    source = (f"SELECT {from_stage}, FALSE AS {GONE} FROM {stage} UNION ALL "
               f"SELECT {listed}, TRUE FROM {table} WHERE {part} = ? AND {key} NOT IN (SELECT {key} FROM {stage})")
     try:
         before = _fetch_one(cursor, f"SELECT count(*) FROM {table} WHERE {part} = ?", [day])
@@ -85,6 +96,10 @@ def merge_partition_snowflake(conn, target: TargetConfig, valid_path: Path, day:
     finally:
         cursor.execute(f"DROP TABLE IF EXISTS {stage}")
     return DeliverySummary(table=table, day_rows_before=before, day_rows_after=after, table_rows=total)
+
+
+def _staged(value: Any, is_list: bool) -> Any:
+    return json.dumps(value, default=str) if is_list and value is not None else value
 
 
 def _existing_columns(cursor, database: str, schema: str, table: str) -> set[str]:  # type: ignore[no-untyped-def]

@@ -10,10 +10,10 @@ from aiohttp import web
 from scrape_assets.demo_site.catalog import Catalog
 from scrape_assets.demo_site.chaos import Chaos
 from scrape_assets.demo_site.knobs import SiteKnobs
-from scrape_assets.demo_site import pages
+from scrape_assets.demo_site import books, pages
 
 STATS_PATH = "/__stats"
-PAGE_CLASSES = ("home", "listing", "product")
+PAGE_CLASSES = ("home", "listing", "product", "books")
 TIMES_KEPT = 50_000
 
 
@@ -27,6 +27,8 @@ def path_class(path: str) -> str:
         return "listing"
     if path.startswith("/product/"):
         return "product"
+    if path == "/books":
+        return "books"
     if path == "/":
         return "home"
     return "other"
@@ -147,6 +149,13 @@ def build_app(knobs: SiteKnobs) -> web.Application:
         body = pages.product_page(found, knobs.layout, omitted, knobs.price_format)
         return await chaos.shape_product(request, found.id, body)
 
+    async def books_listing(request: web.Request) -> web.Response:
+        page_text = request.query.get("page", "1")
+        body = books.books_page(catalog, int(page_text)) if page_text.isdigit() else None
+        if body is None:
+            raise web.HTTPNotFound()
+        return html(body)
+
     async def get_stats(request: web.Request) -> web.Response:
         return web.json_response(stats.snapshot(with_paths=request.query.get("paths") == "1",
                                                 with_times=request.query.get("times") == "1"))
@@ -162,6 +171,7 @@ def build_app(knobs: SiteKnobs) -> web.Application:
     app.router.add_get("/", home)
     app.router.add_get("/category/{category}", listing)
     app.router.add_get("/product/{product_id}", product)
+    app.router.add_get("/books", books_listing)
     app.router.add_get(STATS_PATH, get_stats)
     app.router.add_post(f"{STATS_PATH}/reset", reset_stats)
     return app

@@ -38,6 +38,7 @@ class FrontierSpider(scrapy.Spider):
         self.disallowed: set[str] = set()
         self.failures: list[FailedRequest] = []
         self.sitemaps_parsed = 0
+        self.skipped = 0
 
     async def start(self):  # type: ignore[no-untyped-def]
         yield scrapy.Request(
@@ -85,8 +86,10 @@ class FrontierSpider(scrapy.Spider):
                 self.disallowed.add(url)
             elif self.target.is_record_url(url):
                 self.records.add(url)
-            else:
+            elif self.target.is_follow_url(url):
                 self.listings.add(url)
+            else:
+                self.skipped += 1  # a page the target's rules do not ask for
 
     def _allowed_by_robots(self, url: str) -> bool:
         if not self.target.politeness.obey_robots or self.robots is None:

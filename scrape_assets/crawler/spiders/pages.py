@@ -1,4 +1,6 @@
-"""PageSpider: fetch the frontier's URLs (listings first) and follow listing pagination. Pages are kept by the
+"""PageSpider: fetch the frontier's URLs (listings first) and follow links by the target's rules, from
+listing pages and (unless `follow_from_record_pages` is off) record pages; Scrapy's DEPTH_LIMIT and
+CLOSESPIDER_PAGECOUNT bound it (`max_depth`, `max_pages`). Pages are kept by the
 page store extension as they arrive; this spider yields no items. URLs in `already_done` (fetched
 by an interrupted crawl of the same day) are not requested again."""
 
@@ -12,7 +14,7 @@ from scrapy import signals
 from scrapy.http import TextResponse
 
 from scrape_assets.crawler.failures import FailedRequest, failed_request
-from scrape_assets.crawler.links import links_to_follow, on_allowed_domain
+from scrape_assets.crawler.links import canonical, links_to_follow, on_allowed_domain
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -22,13 +24,14 @@ class PageSpider(scrapy.Spider):
     name = "pages"
 
     def __init__(self, target: TargetConfig, listings: list[str], records: list[str],
-                 already_done: set[str] = frozenset(), **kwargs: Any):
+                 already_done: set[str] = frozenset(), follow_links: bool = True, **kwargs: Any):
         super().__init__(**kwargs)
         self.target = target
         self.allowed_domains = list(target.allowed_domains)
         self.listings = listings
         self.records = records
-        self.already_done = already_done
+        self.already_done = {canonical(url) for url in already_done}
+        self.follow_links = follow_links  # only one shard follows links, so no page is fetched twice
         self.failures: list[FailedRequest] = []
 
     @classmethod
@@ -60,10 +63,12 @@ class PageSpider(scrapy.Spider):
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
 
     def parse(self, response):  # type: ignore[no-untyped-def]
-        if not isinstance(response, TextResponse) or self.target.is_record_url(response.url):
+        if not isinstance(response, TextResponse) or not self.follow_links:
+            return
+        if self.target.is_record_url(response.url) and not self.target.follow_from_record_pages:
             return
         for url in links_to_follow(self.target, response.url, response.selector):
-            if url in self.already_done:
+            if canonical(url) in self.already_done:
                 continue
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
 
