@@ -59,3 +59,19 @@ def test_max_depth_bounds_a_crawl_that_follows_links(pipeline, start_site):
     assert result.success
     assert site.stats()["by_class"]["books"] == 3
     assert pipeline.query("SELECT count(*) FROM delivered_demo_books") == [(30,)]
+
+
+def test_a_shop_that_carries_only_json_ld_is_delivered_exactly_without_a_selector(pipeline, start_site):
+    site = start_site(60, "--layout", "jsonld")
+    _add_example(pipeline, "demo_jsonld_shop")
+
+    result = pipeline.run_day(site, DAY, target="demo_jsonld_shop")
+
+    assert result.success
+    assert site.stats()["by_class"].get("listing", 0) == 0  # the sitemap's category pages were not asked for
+    rows = pipeline.query("SELECT sku, title, price, currency, availability, rating, category, description "
+                          "FROM delivered_demo_jsonld_shop ORDER BY sku")
+    catalog = Catalog(60, 7)
+    products = [catalog.product(n) for n in range(1, 61)]
+    assert rows == [(p.sku, p.title, p.price, p.currency, p.availability, p.rating, p.category.title(),
+                     p.description) for p in products]

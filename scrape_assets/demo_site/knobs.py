@@ -24,7 +24,8 @@ class SiteKnobs:
 
     products: int = _knob(2000, "catalog size")
     seed: int = _knob(7, "catalog random seed")
-    layout: str = _knob("v1", "v2 renames the markup", choices=("v1", "v2"))
+    layout: str = _knob("v1", "v2 renames the markup; jsonld carries the data only as schema.org JSON-LD",
+                        choices=("v1", "v2", "jsonld"))
     crawl_delay: float = _knob(0.0, "Crawl-delay line in robots.txt")
     no_sitemap: bool = _knob(False, "publish no sitemap: robots.txt names none and /sitemap.xml is 404",
                              action="store_true")
@@ -52,8 +53,8 @@ class SiteKnobs:
     def __post_init__(self) -> None:
         if self.products < 1:
             raise ValueError(f"--products must be at least 1, got {self.products}")
-        if self.layout not in ("v1", "v2"):
-            raise ValueError(f"--layout must be v1 or v2, got {self.layout!r}")
+        if self.layout not in ("v1", "v2", "jsonld"):
+            raise ValueError(f"--layout must be v1, v2 or jsonld, got {self.layout!r}")
         for name, share in self.drop_fields.items():
             if name not in PRODUCT_FIELDS:
                 raise ValueError(f"--drop-field: unknown field {name!r}; known: {', '.join(PRODUCT_FIELDS)}")

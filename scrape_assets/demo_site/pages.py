@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from html import escape
 
 from scrape_assets.demo_site.catalog import CATEGORIES, SITEMAP_CHUNK, Catalog, Product
@@ -75,8 +76,10 @@ def product_page(product: Product, layout: str, omitted: set[str], price_format:
     writes v1's machine-readable price with a decimal comma."""
     if layout == "v1":
         body = _product_v1(product, omitted, price_format)
-    else:
+    elif layout == "v2":
         body = _product_v2(product, omitted)
+    else:
+        body = _product_jsonld(product, omitted)
     return _layout(product.title if "title" not in omitted else "Product", body)
 
 
@@ -94,6 +97,26 @@ def _product_v1(p: Product, omitted: set[str], price_format: str) -> str:
     }
     inner = "".join(html for name, html in parts.items() if name not in omitted)
     return f'<article class="product">{inner}</article>'
+
+
+SCHEMA_AVAILABILITY = {"in_stock": "InStock", "out_of_stock": "OutOfStock", "preorder": "PreOrder"}
+
+
+def _product_jsonld(p: Product, omitted: set[str]) -> str:
+    """A shop that carries its data only as schema.org JSON-LD; the visible markup has no stable names."""
+    data = {
+        "@context": "https://schema.org", "@type": "Product", "sku": p.sku, "name": p.title,
+        "category": p.category.title(), "description": p.description,
+        "aggregateRating": {"@type": "AggregateRating", "ratingValue": p.rating, "bestRating": 5},
+        "offers": {"@type": "Offer", "price": f"{p.price:.2f}", "priceCurrency": p.currency,
+                   "availability": f"https://schema.org/{SCHEMA_AVAILABILITY[p.availability]}"},
+    }
+    for name, key in (("title", "name"), ("category", "category"), ("description", "description")):
+        if name in omitted:
+            del data[key]
+    script = json.dumps(data).replace("</", "<\\/")
+    return (f'<div class="c-{p.id % 7}"><div class="t-{p.id % 5}">{escape(p.title)}</div></div>'
+            f'<script type="application/ld+json">{script}</script>')
 
 
 def _product_v2(p: Product, omitted: set[str]) -> str:

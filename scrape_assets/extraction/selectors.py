@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from parsel import Selector
 
 from scrape_assets.extraction.processors import ProcessorFailed, Value, field_value, raw_value
+from scrape_assets.extraction.structured import page_data, path_values
 from scrape_assets.target_config.models import FieldSpec, RecordSpec
 
 
@@ -20,10 +21,32 @@ class ExtractedRecord:
     errors: list[str] = field(default_factory=list)
 
 
-def _fields(scope: Selector, fields: dict[str, FieldSpec]) -> ExtractedRecord:
+class _Page:
+    """A page's parsed HTML, and its structured data once a field asks for it."""
+
+    def __init__(self, html: str):
+        self.html, self.selector = html, Selector(text=html)
+        self._data: dict[str, list[dict]] | None = None
+
+    def data(self) -> dict[str, list[dict]]:
+        if self._data is None:
+            self._data = page_data(self.html)
+        return self._data
+
+
+def _matches(page: _Page, scope: Selector, spec: FieldSpec) -> list[str]:
+    if spec.css is not None:
+        return scope.css(spec.css).getall()
+    if spec.xpath is not None:
+        return scope.xpath(spec.xpath).getall()
+    kind = "jsonld" if spec.jsonld is not None else "microdata"
+    return path_values(page.data(), kind, spec.jsonld or spec.microdata)  # type: ignore[arg-type]
+
+
+def _fields(page: _Page, scope: Selector, fields: dict[str, FieldSpec]) -> ExtractedRecord:
     record = ExtractedRecord({})
     for name, spec in fields.items():
-        matched = (scope.css(spec.css) if spec.css is not None else scope.xpath(spec.xpath)).getall()
+        matched = _matches(page, scope, spec)
         try:
             record.values[name] = field_value(spec, matched)
         except ProcessorFailed as failed:
@@ -33,15 +56,17 @@ def _fields(scope: Selector, fields: dict[str, FieldSpec]) -> ExtractedRecord:
 
 
 def page_records(html: str, record: RecordSpec) -> list[ExtractedRecord]:
-    """The page's records: one for the page, or one per element `record.item` selects (field
-    selectors relative to it), in page order."""
-    page = Selector(text=html)
+    """The page's records: one for the page, or one per element `record.item` selects (CSS/XPath
+    field selectors relative to it; `jsonld`/`microdata` paths read the page's data), in page order."""
+    page = _Page(html)
     if record.item is None:
-        return [_fields(page, record.fields)]
-    items = page.css(record.item.css) if record.item.css is not None else page.xpath(record.item.xpath)
-    return [_fields(item, record.fields) for item in items]
+        return [_fields(page, page.selector, record.fields)]
+    root = page.selector
+    items = root.css(record.item.css) if record.item.css is not None else root.xpath(record.item.xpath)
+    return [_fields(page, item, record.fields) for item in items]
 
 
 def extract_fields(html: str, fields: dict[str, FieldSpec]) -> dict[str, Value]:
     """Field name -> value of the page's one record (see `page_records`)."""
-    return _fields(Selector(text=html), fields).values
+    page = _Page(html)
+    return _fields(page, page.selector, fields).values

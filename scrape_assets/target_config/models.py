@@ -25,6 +25,8 @@ RESERVED_COLUMNS = ("partition_date", "source_url", "page_ref", "fetched_at", "q
 TRUE_WORDS = ("true", "yes", "1", "on", "y", "t")
 FALSE_WORDS = ("false", "no", "0", "off", "n", "f")
 _EMPTY_PAGE = Selector(text="<html><body></body></html>")
+# `jsonld` / `microdata` paths: a schema.org type, then keys (`Product.offers.price`)
+STRUCTURED_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z@][A-Za-z0-9_@:-]*)+$")
 
 
 def _compiled(kind: str, expression: str) -> str:
@@ -102,6 +104,9 @@ class FieldSpec(_Strict):
 
     css: str | None = None
     xpath: str | None = None
+    # schema.org data of the page instead of its HTML, read with extruct: `Product.offers.price`
+    jsonld: str | None = None
+    microdata: str | None = None
     type: Literal["string", "int", "float", "bool", "date"] = "string"
     # keep every match as a list (else matches are joined by a space); validation checks each element
     multiple: bool = False
@@ -119,10 +124,17 @@ class FieldSpec(_Strict):
     def _selector_compiles(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
         return None if value is None else _compiled(info.field_name, value)
 
+    @field_validator("jsonld", "microdata")
+    @classmethod
+    def _path_is_a_type_and_keys(cls, value: str | None) -> str | None:
+        if value is not None and not STRUCTURED_PATH.match(value):
+            raise ValueError(f"{value!r} is not a schema.org type followed by keys, like 'Product.offers.price'")
+        return value
+
     @model_validator(mode="after")
     def _exactly_one_selector(self) -> FieldSpec:
-        if (self.css is None) == (self.xpath is None):
-            raise ValueError("give exactly one of 'css' or 'xpath'")
+        if sum(v is not None for v in (self.css, self.xpath, self.jsonld, self.microdata)) != 1:
+            raise ValueError("give exactly one of 'css', 'xpath', 'jsonld' or 'microdata'")
         if (self.true_values or self.false_values) and self.type != "bool":
             raise ValueError("true_values / false_values apply to type: bool only")
         both = {v.lower() for v in self.true_values} & {v.lower() for v in self.false_values}
@@ -144,7 +156,8 @@ class FieldSpec(_Strict):
     @property
     def selector(self) -> str:
         """The selector text, for error messages."""
-        return f"css:{self.css}" if self.css is not None else f"xpath:{self.xpath}"
+        kind = next(kind for kind in ("css", "xpath", "jsonld", "microdata") if getattr(self, kind) is not None)
+        return f"{kind}:{getattr(self, kind)}"
 
 
 class DriftSpec(_Strict):
