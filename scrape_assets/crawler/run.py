@@ -183,6 +183,18 @@ def _raise_for_our_side(target: TargetConfig, stats: dict, details: dict[str, An
                                               "the target is not at fault", details)
 
 
+def run_try(target: TargetConfig, urls: list[str], redis_url: str = "") -> tuple[list, list]:
+    """Fetch `urls` with the target's politeness (robots.txt, Crawl-delay, rate limit, retries) and
+    return (pages, failed requests), nothing stored: `python -m scrape_assets try`."""
+    from scrape_assets.crawler.spiders.try_pages import TrySpider
+
+    settings = scrapy_settings(target, redis_url=redis_url, LOG_LEVEL="ERROR")
+    spider, stats, _ = _crawl(TrySpider, settings, target=target, urls=urls)
+    _raise_for_our_side(target, stats, {})
+    order = {url: number for number, url in enumerate(urls)}
+    return sorted(spider.pages, key=lambda page: order.get(page.url, len(urls))), spider.failures
+
+
 def peak_rss_mib() -> float:
     """This process's peak resident memory in MiB since it started (`VmHWM`: unlike `ru_maxrss`, not
     inflated by the parent's pages before exec); 0.0 where /proc is missing."""

@@ -52,17 +52,23 @@ def record_schema(target: TargetConfig) -> pa.Schema:
     return pa.schema([*fields, *((name, pa.string()) for name in (*META_COLUMNS, ERRORS_COLUMN))])
 
 
-def _decode(page: StoredPage, summary: ExtractionSummary) -> str:
-    """The page's text in its declared charset; a charset that does not exist, or that cannot
-    decode the body, falls back to detection from the body (and is counted)."""
+def decode_page(page: StoredPage) -> tuple[str, bool]:
+    """The page's text in its declared charset, and whether that failed: a charset that does not
+    exist, or that cannot decode the body, falls back to detection from the body."""
     content_type = page.content_type.lower()
     declared = content_type.split("charset=", 1)[1].split(";")[0].strip() if "charset=" in content_type else ""
     if declared:
         try:
-            return page.body.decode(declared)
+            return page.body.decode(declared), False
         except (LookupError, UnicodeDecodeError):
-            summary.charset_fallbacks += 1
+            pass
     _, text = html_to_unicode(None, page.body)
+    return text, bool(declared)
+
+
+def _decode(page: StoredPage, summary: ExtractionSummary) -> str:
+    text, fell_back = decode_page(page)
+    summary.charset_fallbacks += fell_back
     return text
 
 

@@ -72,6 +72,7 @@ def _row_failures(error: pandera.errors.SchemaErrors) -> dict[int, list[str]]:
             whole_column.append(f"{row.column}: {row.check} ({row.failure_case})")
             continue
         case = row.failure_case.item() if isinstance(row.failure_case, np.generic) else row.failure_case
+        case = None if isinstance(case, float) and np.isnan(case) else case
         by_row.setdefault(int(row.index), []).append(f"{row.column}: {row.check} (got {case!r})")
     if whole_column and not by_row:
         raise ValueError(f"schema checks failed without naming rows: {'; '.join(whole_column)}")

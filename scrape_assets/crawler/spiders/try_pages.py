@@ -1,0 +1,50 @@
+"""TrySpider: fetch a few pages of a target, politely, for `python -m scrape_assets try`: robots.txt
+first (its rules and Crawl-delay hold for the pages), then the pages, kept in memory."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import scrapy
+from protego import Protego
+
+from scrape_assets.crawler.failures import FailedRequest, failed_request
+from scrape_assets.crawler.middlewares.rate_limit import rate_limit_found
+from scrape_assets.crawler.settings import effective_rate_limit
+from scrape_assets.page_store import StoredPage
+from scrape_assets.target_config.models import TargetConfig
+
+
+class TrySpider(scrapy.Spider):
+    """`pages`: what each URL answered (any status); `failures`: URLs that did not answer."""
+
+    name = "try"
+
+    def __init__(self, target: TargetConfig, urls: list[str], **kwargs: Any):
+        super().__init__(**kwargs)
+        self.target, self.urls = target, urls
+        self.pages: list[StoredPage] = []
+        self.failures: list[FailedRequest] = []
+
+    async def start(self):  # type: ignore[no-untyped-def]
+        yield scrapy.Request(self.target.absolute("/robots.txt"), callback=self.parse_robots, errback=self.on_error,
+                             meta={"handle_httpstatus_list": [404, 410]}, dont_filter=True)
+
+    def parse_robots(self, response):  # type: ignore[no-untyped-def]
+        if response.status == 200:
+            delay = Protego.parse(response.text).crawl_delay(self.target.politeness.user_agent)
+            self.crawler.signals.send_catch_log(
+                signal=rate_limit_found, rate=effective_rate_limit(self.target, float(delay or 0.0)))
+        for url in self.urls:
+            yield scrapy.Request(url, callback=self.keep, errback=self.on_error, dont_filter=True,
+                                 meta={"handle_httpstatus_all": True})
+
+    def keep(self, response):  # type: ignore[no-untyped-def]
+        headers = {key.decode("latin-1").lower(): values[-1].decode("latin-1")
+                   for key, values in response.headers.items() if values}
+        self.pages.append(StoredPage(url=response.url, status=response.status, headers=headers, body=response.body,
+                                     fetched_at=datetime.now(timezone.utc).isoformat(), ref="live"))
+
+    def on_error(self, failure):  # type: ignore[no-untyped-def]
+        self.failures.append(failed_request(failure, self.target.politeness.max_tries))
