@@ -59,7 +59,7 @@ def test_unknown_field_type_names_the_field(tmp_path):
 @pytest.mark.parametrize(
     ("mutate", "field", "problem"),
     [
-        (lambda b: b["record"]["fields"]["title"].pop("css"), "record.fields.title", "exactly one of 'css' or 'xpath'"),
+        (lambda b: b["record"]["fields"]["title"].pop("css"), "record.fields.title", "exactly one of 'css', 'xpath', 'jsonld' or 'microdata'"),
         (lambda b: b["record"].update(key="nope"), "record", "key 'nope' is not one of the fields"),
         (lambda b: b.update(base_url="ftp://example"), "base_url", "is not an http(s) URL"),
         (lambda b: b.update(record_url_pattern="(unclosed"), "record_url_pattern", "does not compile"),
@@ -90,3 +90,24 @@ def test_missing_environment_variable_without_default_is_named(tmp_path, monkeyp
 def test_empty_targets_folder_is_an_error(tmp_path):
     with pytest.raises(TargetConfigError, match="no \\*.yaml target files"):
         load_targets(tmp_path)
+
+
+@pytest.mark.parametrize(("mutate", "field", "problem"), [
+    (lambda b: b["record"].update(item={"css": "article..book"}), "record.item.css", "does not compile"),
+    (lambda b: b["record"]["fields"]["price"].update(processors=[{"price": "cents"}]),
+     "record.fields.price.processors[0]", "give amount or currency"),
+    (lambda b: b["record"]["fields"]["price"].update(processors=["parse_money"]),
+     "record.fields.price.processors[0]", "unknown processor 'parse_money'"),
+    (lambda b: b["record"]["fields"]["sku"].update(multiple=True), "record", "must be a single value"),
+    (lambda b: b.update(follow=[{"css": "li.next a", "xpath": "//a"}]), "follow[0]", "exactly one"),
+    (lambda b: b["record"]["fields"]["title"].update(jsonld="Product"), "record.fields.title.jsonld",
+     "'Product' is not a schema.org type followed by keys"),
+    (lambda b: b["record"]["fields"]["title"].update(jsonld="Product.name"), "record.fields.title",
+     "exactly one of 'css', 'xpath', 'jsonld' or 'microdata'"),
+])
+def test_bad_items_processors_and_rules_name_file_and_field(tmp_path, mutate, field, problem):
+    body = _demo()
+    mutate(body)
+    with pytest.raises(TargetConfigError) as raised:
+        load_target(_write(tmp_path, "demo_shop", body))
+    assert f"demo_shop.yaml: field '{field}" in str(raised.value) and problem in str(raised.value)
