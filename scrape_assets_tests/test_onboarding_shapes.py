@@ -26,13 +26,13 @@ def _add_example(pipeline, name: str, **changes) -> None:
 
 def test_a_listing_only_catalogue_with_processors_and_lists_is_delivered_exactly(pipeline, start_site):
     site = start_site(95, "--no-sitemap")  # ten listing pages of ten books, the last with five
-    _add_example(pipeline, "demo_books")
+    _add_example(pipeline, "demo_books", start_urls=["/catalogue"])  # which redirects to /books
 
     result = pipeline.run_day(site, DAY, target="demo_books")
 
     assert result.success
     served = site.stats(with_paths=True)
-    assert served["by_class"] == {"robots": 2, "books": 10}  # each page once; no product page
+    assert served["by_class"] == {"robots": 2, "other": 1, "books": 10}  # each page once; no product page
     rows = pipeline.query(
         "SELECT code, title, price, currency, published, rating, in_stock, tags "
         "FROM delivered_demo_books WHERE partition_date = CAST(? AS DATE) ORDER BY code", [DAY])
@@ -44,21 +44,27 @@ def test_a_listing_only_catalogue_with_processors_and_lists_is_delivered_exactly
     valid = pq.read_table(pipeline.data_dir / "records" / "demo_books" / DAY / "valid.parquet").to_pylist()
     refs = {row["code"]: (row["source_url"], row["page_ref"]) for row in valid}
     assert refs["BK-000013"][0].endswith("/books?page=2") and refs["BK-000013"][1].endswith(":item2")
+    assert refs["BK-000001"][0] == f"{site.url}/books"  # a redirected record page keeps its final URL
     assert any(b.in_stock == 0 for b in expected) and any(len(b.tags) == 3 for b in expected)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["row_count_vs_frontier"].metadata["day_record_urls"].value == 10
     assert materialization_metadata(result, "parsed_records")["records"] == 95
 
 
-def test_max_depth_bounds_a_crawl_that_follows_links(pipeline, start_site):
+def test_max_depth_and_max_pages_bound_a_crawl_that_follows_links(pipeline, start_site):
     site = start_site(95, "--no-sitemap")
     _add_example(pipeline, "demo_books", max_depth=2)  # the start page and two pages beyond it
 
-    result = pipeline.run_day(site, DAY, target="demo_books")
-
-    assert result.success
+    assert pipeline.run_day(site, DAY, target="demo_books").success
     assert site.stats()["by_class"]["books"] == 3
-    assert pipeline.query("SELECT count(*) FROM delivered_demo_books") == [(30,)]
+    assert pipeline.query("SELECT count(*) FROM delivered_demo_books WHERE partition_date = ?", [DAY]) == [(30,)]
+
+    site.reset_stats()
+    _add_example(pipeline, "demo_books", max_pages=5)  # five responses: robots.txt and four pages
+    assert pipeline.run_day(site, "2026-11-21", target="demo_books").success
+    assert site.stats()["by_class"]["books"] == 4
+    assert pipeline.query("SELECT count(*) FROM delivered_demo_books WHERE partition_date = ?",
+                          ["2026-11-21"]) == [(40,)]
 
 
 def test_a_shop_that_carries_only_json_ld_is_delivered_exactly_without_a_selector(pipeline, start_site):

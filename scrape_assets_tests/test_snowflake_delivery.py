@@ -81,3 +81,31 @@ def test_loading_the_code_location_never_imports_dagster_snowflake(snowflake_ser
         out = subprocess.run([sys.executable, "-c", probe], env={**__import__("os").environ, **env},
                              capture_output=True, text=True, check=True).stdout.split()
         assert out == ["False", "False"], (backend, out)
+
+
+def test_list_fields_are_delivered_as_arrays(pipeline, start_site, snowflake_server, monkeypatch):
+    import json
+
+    import yaml
+
+    from scrape_assets.demo_site.books import book
+    from scrape_assets.demo_site.catalog import Catalog
+    from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+
+    with _connect(snowflake_server) as conn:
+        conn.cursor().execute("CREATE DATABASE IF NOT EXISTS ANALYTICS")
+        conn.cursor().execute("CREATE SCHEMA IF NOT EXISTS ANALYTICS.SCRAPED")
+    _configure(monkeypatch, snowflake_server)
+    body = yaml.safe_load((DEFAULT_TARGETS_DIR / "examples" / "demo_books.yaml").read_text())
+    (pipeline.targets_dir / "demo_books.yaml").write_text(yaml.safe_dump(body, allow_unicode=True))
+    site = start_site(25, "--no-sitemap")
+
+    for _ in range(2):  # the second delivery of the day replaces the first
+        assert pipeline.run_day(site, DAY, target="demo_books").success
+
+    with _connect(snowflake_server) as conn:
+        rows = conn.cursor().execute(
+            "SELECT code, tags FROM ANALYTICS.SCRAPED.DELIVERED_DEMO_BOOKS ORDER BY code").fetchall()
+    catalog = Catalog(25, 7)
+    assert [(code, json.loads(tags)) for code, tags in rows] == [
+        (book(catalog, n).code, book(catalog, n).tags) for n in range(1, 26)]

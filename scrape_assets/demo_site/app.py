@@ -70,6 +70,10 @@ class RequestStats:
         self.__init__()  # type: ignore[misc]
 
 
+async def _moved(location: str) -> web.Response:
+    raise web.HTTPMovedPermanently(location)
+
+
 def build_app(knobs: SiteKnobs) -> web.Application:
     """The aiohttp application serving the shop described by `knobs`."""
     catalog = Catalog(knobs.products, knobs.seed)
@@ -172,6 +176,7 @@ def build_app(knobs: SiteKnobs) -> web.Application:
     app.router.add_get("/category/{category}", listing)
     app.router.add_get("/product/{product_id}", product)
     app.router.add_get("/books", books_listing)
+    app.router.add_get("/catalogue", lambda request: _moved("/books"))
     app.router.add_get(STATS_PATH, get_stats)
     app.router.add_post(f"{STATS_PATH}/reset", reset_stats)
     return app
