@@ -62,9 +62,10 @@ class FieldChecks(_Strict):
         return value
 
 
-class ItemSpec(_Strict):
-    """`record.item`: the elements of a page that each carry one record; field selectors are then
-    relative to the element (`.//` in XPath)."""
+class ElementSelector(_Strict):
+    """A CSS or XPath selector of page elements, compiled at load. Used for `record.item` (the elements
+    that each carry one record; field selectors are then relative to one, `.//` in XPath) and for
+    `follow` rules by selector (the links, `<a>` elements or href texts, it selects are followed)."""
 
     css: str | None = None
     xpath: str | None = None
@@ -75,25 +76,7 @@ class ItemSpec(_Strict):
         return None if value is None else _compiled(info.field_name, value)
 
     @model_validator(mode="after")
-    def _exactly_one_selector(self) -> ItemSpec:
-        if (self.css is None) == (self.xpath is None):
-            raise ValueError("give exactly one of 'css' or 'xpath'")
-        return self
-
-
-class FollowSelector(_Strict):
-    """A `follow` rule by selector: the links (`<a>` elements, or href texts) it selects are followed."""
-
-    css: str | None = None
-    xpath: str | None = None
-
-    @field_validator("css", "xpath")
-    @classmethod
-    def _selector_compiles(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
-        return None if value is None else _compiled(info.field_name, value)
-
-    @model_validator(mode="after")
-    def _exactly_one_selector(self) -> FollowSelector:
+    def _exactly_one_selector(self) -> ElementSelector:
         if (self.css is None) == (self.xpath is None):
             raise ValueError("give exactly one of 'css' or 'xpath'")
         return self
@@ -179,7 +162,7 @@ class RecordSpec(_Strict):
     """The records extracted from each record page: one per page, or one per `item` element."""
 
     key: str
-    item: ItemSpec | None = None
+    item: ElementSelector | None = None
     fields: dict[str, FieldSpec]
     # Fail extraction (SelectorNotFound) when a required field's selector matches nothing on more than
     # this share of record pages: a layout change, not a data-quality dip.
@@ -303,7 +286,7 @@ class TargetConfig(_Strict):
     sitemap_index: str | None = None
     start_urls: list[str] = []
     # links followed: URL regexes and/or selectors ({css: "li.next a"}), from every fetched page
-    follow: list[str | FollowSelector] = []
+    follow: list[str | ElementSelector] = []
     follow_from_record_pages: bool = True  # off: links are followed from listing pages only (cheaper)
     max_depth: int = Field(default=0, ge=0)  # links away from the start URLs and sitemaps (0 = no limit)
     max_pages: int = Field(default=0, ge=0)  # responses per crawl process (0 = no limit)
@@ -355,9 +338,9 @@ class TargetConfig(_Strict):
         return any(isinstance(rule, str) and re.search(rule, url) for rule in self.follow)
 
     @property
-    def follow_selectors(self) -> list[FollowSelector]:
+    def follow_selectors(self) -> list[ElementSelector]:
         """The `follow` rules given as selectors."""
-        return [rule for rule in self.follow if isinstance(rule, FollowSelector)]
+        return [rule for rule in self.follow if isinstance(rule, ElementSelector)]
 
     @property
     def delivered_table(self) -> str:
