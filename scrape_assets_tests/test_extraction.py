@@ -75,3 +75,21 @@ def test_missing_share_at_or_below_the_limit_is_data_quality_not_a_layout_change
 def test_no_record_pages_is_an_error_naming_what_was_seen(tmp_path):
     with pytest.raises(NoRecordPages, match="none of the 1 stored pages"):
         extract_records(TARGET, [_page(f"{BASE}/category/toys", "<html></html>")], tmp_path / "p.parquet")
+
+
+def test_structured_paths_read_json_ld_and_microdata_walking_graphs_and_lists():
+    from scrape_assets.target_config.models import FieldSpec
+
+    html = ('<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+            '{"@type": "BreadcrumbList"}, {"@type": "Product", "sku": "A1", "offers": ['
+            '{"@type": "Offer", "price": 12.5}, {"@type": "Offer", "price": "13.00"}]}]}</script></head>'
+            '<body><div itemscope itemtype="https://schema.org/Product"><span itemprop="sku">B2</span>'
+            '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+            '<meta itemprop="priceCurrency" content="EUR"></div></div></body></html>')
+    fields = {"sku": FieldSpec(jsonld="Product.sku"), "prices": FieldSpec(jsonld="Product.offers.price", multiple=True),
+              "first_price": FieldSpec(jsonld="Product.offers.price", processors=[{"regex": r"^\S+"}, "price"]),
+              "micro_sku": FieldSpec(microdata="Product.sku"),
+              "currency": FieldSpec(microdata="Product.offers.priceCurrency"),
+              "missing": FieldSpec(jsonld="Product.gtin13")}
+    assert extract_fields(html, fields) == {"sku": "A1", "prices": ["12.5", "13.00"], "first_price": "12.5",
+                                            "micro_sku": "B2", "currency": "EUR", "missing": None}
