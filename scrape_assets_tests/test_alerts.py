@@ -50,8 +50,8 @@ def test_failed_run_and_failed_check_reach_the_webhook_with_a_link_to_the_run(pi
         assert fields["*Target*"] == "demo_shop" and fields["*Partition*"] == DAY
         assert fields["*Run*"] == f"<{UI}/runs/{failed.run_id}|open in Dagster>"
         assert check_alert["text"] == (
-            f"[scrape-assets] check failed: demo_shop {DAY} at demo_shop/validated_records:field_completeness: "
-            "check field_completeness did not pass (failing_fields=price)")
+            f"[scrape-assets] check failed: demo_shop {DAY} at demo_shop/validated_records:valid_share: "
+            "check valid_share did not pass (share=0.683333)")
         assert f"{UI}/runs/{failed.run_id}" in str(check_alert["blocks"])
 
         # a later tick with nothing new sends nothing again

@@ -33,7 +33,8 @@ def test_demo_delivers_the_day_and_ends_with_a_json_summary(tmp_path):
     assert code == 0, "\n".join(lines)
     assert summary["status"] == "SUCCESS" and summary["day"] == "2026-11-01" and summary["target"] == "demo_shop"
     assert summary["delivered_rows"] == 150 and summary["quarantined_rows"] == 0
-    assert summary["checks"] == {"field_completeness": True, "row_count_vs_frontier": True,
+    assert summary["checks"] == {"crawl_complete": True, "valid_share": True, "field_completeness": True,
+                                 "row_count_vs_frontier": True, "row_count_drift": True,
                                  "completeness_drift": True, "rows_match_validated": True}
     assert summary["site_requests"] > 150 and summary["run_id"]
     warehouse = tmp_path / "data" / "warehouse.duckdb"
@@ -47,7 +48,7 @@ def test_demo_exits_non_zero_and_still_prints_the_summary_when_a_check_blocks(tm
     code, lines = _demo(tmp_path, "--products", "100", "--site-port", "0", "--site-args", "--drop-field title:0.3")
     summary = json.loads(lines[-1])
     assert code == 1
-    assert summary["status"] == "FAILURE" and summary["checks"]["field_completeness"] is False
+    assert summary["status"] == "FAILURE" and summary["checks"]["valid_share"] is False
     assert summary["delivered_rows"] == 0 and summary["quarantined_rows"] > 15
 
 

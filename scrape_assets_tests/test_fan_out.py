@@ -149,7 +149,7 @@ def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_s
         assert second.success
         metadata = materialization_metadata(second, "raw_pages")
     rerun = set(_steps(pipeline.instance, second.run_id))
-    assert {key for key in rerun if key.startswith("demo_shop__raw_pages")} == {
+    assert {key for key in rerun if key.startswith("demo_shop__raw_pages.")} == {
         f"{CRAWL}[shard_2]", "demo_shop__raw_pages.demo_shop__combine_shards"}
     assert "demo_shop__url_frontier" not in rerun
 
