@@ -23,9 +23,13 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m scrape_assets.demo --day "$(DAY)" --products "$(PRODUCTS)" --site-args "$(DEMO_SITE_ARGS)"
 
-## make test: the whole suite (what .ci/run calls).
-test: $(STAMP)
+## make test: the whole suite (what .ci/run calls). The UI test drives Debian's Chromium, installed
+## here when missing (Playwright never downloads a browser).
+test: $(STAMP) /usr/bin/chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+/usr/bin/chromium:
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
 
 ## make dev: the Dagster UI on 127.0.0.1:$(DEV_PORT) with the demo site running on 127.0.0.1:8765.
 dev: $(STAMP)

@@ -150,6 +150,10 @@ def test_an_outage_after_a_long_healthy_stretch_opens_the_breaker_and_the_partia
     history = pipeline.instance.event_log_storage.get_asset_check_execution_history(
         AssetCheckKey(RAW_PAGES, "crawl_complete"), limit=1)
     assert history[0].partition == DAY  # the UI shows this day's crawl as incomplete
+    # a later run of the delivery alone is refused while the day's crawl is incomplete
+    later = pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "delivered_demo_shop"])])
+    _, cause = failure_cause(later)
+    assert cause.cls_name == "DeliveryBlocked" and "demo_shop/raw_pages:crawl_complete failed" in cause.message
 
     metrics = pipeline.definitions(site).resolve_job_def("pipeline_metrics_job")
     figures = materialization_metadata(
