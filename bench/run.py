@@ -87,7 +87,7 @@ def _parsed_file(work: Path, rows: int) -> Path:
         "price": [f"{(i % 900) + 1.5:.2f}" for i in n], "currency": ["USD"] * rows,
         "availability": ["in_stock"] * rows, "rating": ["4.5"] * rows, "category": ["Lighting"] * rows,
         "description": ["A lamp."] * rows, "source_url": [f"u{i}" for i in n], "page_ref": ["r"] * rows,
-        "fetched_at": ["2026-01-01T00:00:00Z"] * rows,
+        "fetched_at": ["2026-01-01T00:00:00Z"] * rows, "extraction_errors": [None] * rows,
     }, schema=record_schema(TARGET))
     path = work / f"parsed-{rows}.parquet"
     pq.write_table(table, path)

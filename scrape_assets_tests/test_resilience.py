@@ -76,7 +76,8 @@ def test_outage_past_the_limit_stops_the_fetch_extracts_what_it_kept_and_the_nex
     assert not result.success
     raw = materialization_metadata(result, "demo_shop/raw_pages")
     assert raw["crawl_complete"] is False and raw["crawl_stopped_by"] == "target_outage"
-    stored = {path for _, kind, status, path in site.stats(with_times=True)["times"] if kind == "product" and status == 200}
+    stored = {path for _, kind, status, path in site.stats(with_times=True)["times"]
+              if kind == "product" and status == 200}
     assert 0 < len(stored) < 150
     assert materialization_metadata(result, "demo_shop/parsed_records")["records"] == len(stored)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}

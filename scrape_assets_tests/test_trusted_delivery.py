@@ -188,3 +188,36 @@ def test_a_warehouse_locked_by_another_process_is_ours_and_counts_against_the_su
     figures = materialization_metadata(
         metrics.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics")
     assert figures["our_side_runs"] == 1 and figures["outage_runs"] == 0 and figures["success_rate"] == 0.0
+
+
+@pytest.fixture
+def small_disk(pipeline):
+    """The page store on a 512 KiB tmpfs (CI and this machine kind run as root, which mounting needs);
+    unmounted at teardown, whatever happened."""
+    pages = pipeline.data_dir / "pages"
+    pages.mkdir(parents=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(pages)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.fail(f"mounting a small tmpfs for the page store needs root: {mounted.stderr.strip()}")
+    yield pages
+    subprocess.run(["umount", "-l", str(pages)], check=True)
+
+
+def test_a_full_disk_stops_the_crawl_at_once_as_ours(pipeline, start_site, small_disk):
+    site = start_site(2000)
+    pipeline.configure(run_policy=NO_STEP_RETRY)
+
+    result = pipeline.run_day(site, DAY)
+
+    step, cause = failure_cause(result)
+    assert step == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]" and cause.cls_name == "PageStoreUnavailable"
+    assert "No space left on device" in cause.message and str(small_disk) in cause.message
+    assert "responses stored before it" in cause.message
+    # nothing more was fetched than the store could keep, give or take the requests in flight
+    stored = sum(1 for _ in small_disk.glob("demo_shop/*/*.idx.jsonl"))
+    served = site.stats()["by_class"]["product"]
+    assert stored >= 1 and served < 1000
+    errors = [e for e in pipeline.instance.all_logs(result.run_id)
+              if "page_store_unavailable" in (e.user_message or "")]
+    assert len(errors) == 1  # said once, not once per page

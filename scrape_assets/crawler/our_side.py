@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 
+from scrapy.crawler import Crawler
+
 from scrape_assets.crawler.extensions.progress import pipes_log
 from scrape_assets.crawler.outcome import OurSideFailure
 
 STAT = "our_side/failure"
 
 
-def stop_for_our_side(crawler, failure: type[OurSideFailure], message: str, close: bool = True) -> None:  # type: ignore[no-untyped-def]
+def stop_for_our_side(crawler: Crawler, failure: type[OurSideFailure], message: str, close: bool = True) -> None:
     """Record the first failure of our side in the crawl's stats and close the spider with its kind
     (`close=False` once it is closing already); later calls (requests already in flight) change nothing."""
     if crawler.stats.get_value(STAT):

@@ -18,6 +18,7 @@ from scrape_assets.crawler.our_side import STAT as OUR_SIDE_STAT
 from scrape_assets.crawler.outcome import (
     OUR_SIDE_KINDS,
     FrontierIncomplete,
+    PageStoreUnavailable,
     ProxyPoolExhausted,
     TargetOutage,
     TargetUnreachable,
@@ -141,7 +142,6 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
                                     already_done=done | theirs if theirs else done, follow_links=index == 0)
     responses = stats.get("page_store/responses", 0)
     failures = [f.to_dict() for f in spider.failures]
-    store.put_artifact(prefix, segment + FAILURES_SUFFIX, json.dumps(failures).encode())
     summary = crawl_summary(stats, failures, seconds)
     summary.update({
         "segment": f"{store.location(prefix)}/{segment}",
@@ -152,6 +152,12 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
         "rate_limit_backend": "redis" if redis_url else "local",
     })
     _raise_for_our_side(target, stats, summary)
+    try:
+        store.put_artifact(prefix, segment + FAILURES_SUFFIX, json.dumps(failures).encode())
+    except OSError as exc:
+        raise PageStoreUnavailable(f"target {target.name!r}: cannot write the crawl's failure list to the page "
+                                   f"store at {store.location(prefix)} ({exc}); the target is not at fault",
+                                   summary) from exc
     reason = stats.get("finish_reason")
     if reason == TargetOutage.kind:
         raise TargetOutage(

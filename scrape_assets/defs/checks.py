@@ -98,7 +98,8 @@ def field_completeness_result(target: TargetConfig, keys: TargetKeys, summary: V
     return _result(FIELD_COMPLETENESS, keys, summary.valid > 0 and not failing, metadata)
 
 
-def row_count_result(target: TargetConfig, keys: TargetKeys, record_urls: int, summary: ValidationSummary) -> AssetCheckResult:
+def row_count_result(target: TargetConfig, keys: TargetKeys, record_urls: int,
+                     summary: ValidationSummary) -> AssetCheckResult:
     """Passes when parsed rows reach `min_row_share` of the day's record URLs."""
     share = summary.rows / record_urls if record_urls else 0.0
     return _result(ROW_COUNT_VS_FRONTIER, keys, record_urls > 0 and share >= target.record.min_row_share, {
@@ -113,7 +114,8 @@ def _baseline_note(days: int, needed: int) -> MetadataValue:
     return MetadataValue.text(f"{days} earlier day(s) materialized, {needed} needed for a baseline: not evaluated")
 
 
-def row_count_drift_result(target: TargetConfig, keys: TargetKeys, today: int, history: dict[str, int]) -> AssetCheckResult:
+def row_count_drift_result(target: TargetConfig, keys: TargetKeys, today: int,
+                           history: dict[str, int]) -> AssetCheckResult:
     """Fails when valid rows fell more than `max_row_drop` (a share) below their trailing median. With
     fewer than `completeness_drift.min_history` earlier days there is no baseline yet: it passes, saying so."""
     needed, limit = target.record.completeness_drift.min_history, target.record.max_row_drop

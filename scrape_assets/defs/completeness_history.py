@@ -25,7 +25,8 @@ def _trailing_metadata(instance: DagsterInstance, key: AssetKey, day: str, windo
     return history
 
 
-def trailing_completeness(instance: DagsterInstance, key: AssetKey, day: str, window: int) -> dict[str, dict[str, float]]:
+def trailing_completeness(instance: DagsterInstance, key: AssetKey, day: str,
+                          window: int) -> dict[str, dict[str, float]]:
     """{day: {field: share}} for the latest `window` materialized partitions before `day`."""
     history: dict[str, dict[str, float]] = {}
     for partition, metadata in _trailing_metadata(instance, key, day, window).items():

@@ -48,7 +48,8 @@ def _q(identifier: str) -> str:
 
 def delivered_columns(target: TargetConfig) -> dict[str, str]:
     """Column name -> SQL type of the delivered table, in order (`TYPE[]`, a LIST, for list fields)."""
-    columns = {name: SQL_TYPES[spec.type] + ("[]" if spec.is_list else "") for name, spec in target.record.fields.items()}
+    columns = {name: SQL_TYPES[spec.type] + ("[]" if spec.is_list else "")
+               for name, spec in target.record.fields.items()}
     columns[PARTITION_COLUMN] = "DATE"
     columns["source_url"] = "VARCHAR"
     return columns

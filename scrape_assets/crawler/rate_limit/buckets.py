@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 # Atomic take on a Redis hash {tokens, ts}, timed by the Redis server's clock so every process agrees.
@@ -39,7 +40,8 @@ class LocalTokenBucket:
     `start_empty`: the first token is due 1/rate after creation, as if a request had just been sent (a
     new crawler process cannot know when the last one of the target went)."""
 
-    def __init__(self, rate: float, burst: float = 1.0, clock=time.monotonic, start_empty: bool = False):  # type: ignore[no-untyped-def]
+    def __init__(self, rate: float, burst: float = 1.0, clock: Callable[[], float] = time.monotonic,
+                 start_empty: bool = False):
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
         self.rate, self.burst, self.clock = rate, max(1.0, burst), clock

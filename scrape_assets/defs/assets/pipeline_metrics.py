@@ -86,7 +86,8 @@ def build_pipeline_metrics(targets: list[TargetConfig]) -> AssetsDefinition:
         partitions_def=metrics_partitions(targets),
         group_name="operations",
         kinds={"dagster"},
-        description="Success rate (target outages excluded; failures of our own infrastructure counted), critical-path latency and retry overhead of "
+        description="Success rate (target outages excluded; failures of our own infrastructure counted), "
+                    "critical-path latency and retry overhead of "
                     "the day's runs, per target and overall, from the Dagster instance's run records.",
     )
     def pipeline_metrics(context: AssetExecutionContext) -> MaterializeResult:
