@@ -54,6 +54,7 @@ def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefi
                  progress_interval: float = 5.0, redis_url: str = "") -> dict[str, Any]:
     """Read robots.txt and the sitemaps; write `frontier.jsonl` and `robots.json` beside the pages."""
     settings = scrapy_settings(target, redis_url=redis_url, ROBOTSTXT_OBEY=False,
+                               SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND=True,
                                **_store_settings(store_spec, prefix, segment, progress_interval))
     spider, stats, seconds = _crawl(FrontierSpider, settings, target=target)
     _raise_for_our_side(target, stats, {"requests": stats.get("downloader/request_count", 0)})
@@ -194,7 +195,7 @@ def run_try(target: TargetConfig, urls: list[str], redis_url: str = "") -> tuple
     return (pages, failed requests), nothing stored: `python -m scrape_assets try`."""
     from scrape_assets.crawler.spiders.try_pages import TrySpider
 
-    settings = scrapy_settings(target, redis_url=redis_url, LOG_LEVEL="ERROR")
+    settings = scrapy_settings(target, redis_url=redis_url, LOG_LEVEL="ERROR", SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND=True)
     spider, stats, _ = _crawl(TrySpider, settings, target=target, urls=urls)
     _raise_for_our_side(target, stats, {})
     order = {url: number for number, url in enumerate(urls)}

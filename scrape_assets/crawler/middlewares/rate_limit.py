@@ -5,6 +5,9 @@ Settings:
   the YAML's `politeness.rate_limit_per_second` and 1 / robots.txt Crawl-delay.
 - `SCRAPE_ASSETS_RATE_LIMIT_BURST` (default 1): tokens that may be saved up.
 - `SCRAPE_ASSETS_RATE_LIMIT_KEY` (default `scrape_assets:rate:<spider>`): the shared bucket's name.
+- `SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND` (default false): the crawl may learn its limit while it runs
+  (the frontier reads robots.txt's Crawl-delay); without it and without a limit, the middleware is not
+  installed, so that an unlimited crawl pays nothing per request.
 - `SCRAPE_ASSETS_REDIS_URL` (default empty): when set, the bucket lives in Redis (an atomic Lua
   script timed by the Redis clock), so the limit holds across processes and pods; otherwise it is
   in this process, and starts empty (a new process cannot know when the last request went).
@@ -22,7 +25,7 @@ import asyncio
 
 from redis.exceptions import RedisError
 from scrapy import signals
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from scrape_assets.crawler.our_side import stop_for_our_side
 from scrape_assets.crawler.outcome import RateLimiterUnavailable
@@ -47,10 +50,13 @@ class RateLimitMiddleware:
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         s = crawler.settings
+        rate = s.getfloat("SCRAPE_ASSETS_RATE_LIMIT", 0.0)
+        if rate <= 0 and not s.getbool("SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND"):
+            raise NotConfigured("no rate limit")
         url = s.get("SCRAPE_ASSETS_REDIS_URL") or ""
         key = s.get("SCRAPE_ASSETS_RATE_LIMIT_KEY") or f"scrape_assets:rate:{crawler.spidercls.name}"
         middleware = cls(crawler, s.getfloat("SCRAPE_ASSETS_RATE_LIMIT_BURST", 1.0), url, key)
-        middleware.set_rate(s.getfloat("SCRAPE_ASSETS_RATE_LIMIT", 0.0))
+        middleware.set_rate(rate)
         return middleware
 
     def set_rate(self, rate: float) -> None:
