@@ -81,3 +81,17 @@ def test_a_shop_that_carries_only_json_ld_is_delivered_exactly_without_a_selecto
     products = [catalog.product(n) for n in range(1, 61)]
     assert rows == [(p.sku, p.title, p.price, p.currency, p.availability, p.rating, p.category.title(),
                      p.description) for p in products]
+
+
+def test_a_missing_listing_page_blocks_a_day_of_many_records_per_page(pipeline, start_site):
+    site = start_site(95, "--no-sitemap", "--outage-after-pages", "5")  # page 6 and beyond answer 503
+    _add_example(pipeline, "demo_books", politeness={"max_tries": 2, "backoff_base_seconds": 0.1})
+
+    result = pipeline.run_day(site, DAY, target="demo_books")
+
+    assert not result.success
+    row_count = {e.check_name: e for e in result.get_asset_check_evaluations()}["row_count_vs_frontier"]
+    meta = {name: value.value for name, value in row_count.metadata.items()}
+    # 50 records is five times the day's record URLs, but one of its six pages is missing
+    assert meta["parsed_rows"] == 50 and meta["record_pages_extracted"] == 5 and meta["day_record_urls"] == 6
+    assert not row_count.passed and not pipeline.table_exists("delivered_demo_books")

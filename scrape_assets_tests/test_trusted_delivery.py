@@ -83,7 +83,7 @@ def test_a_site_without_a_sitemap_is_delivered_on_its_first_day(pipeline, start_
     assert result.success
     assert materialization_metadata(result, "url_frontier")["record_urls"] == 0
     row_count = _meta(_evaluations(result)["row_count_vs_frontier"])
-    assert row_count["day_record_urls"] == 120 and row_count["parsed_rows"] == 120
+    assert row_count["day_record_urls"] == 120 and row_count["record_pages_extracted"] == 120
     assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop WHERE partition_date = ?",
                           [DAY]) == [(120,)]
     assert site.stats()["by_class"].get("sitemap", 0) == 0

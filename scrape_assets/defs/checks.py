@@ -5,8 +5,8 @@ materialized in that run when one fails, and the delivery guard refuses the day 
 - `valid_share`: valid records / parsed records >= `record.min_valid_share`.
 - `field_completeness`: each field's presence over the day's valid records (a value counts once it
   survived type coercion and every check) against its `min_completeness`.
-- `row_count_vs_frontier`: parsed records reach `record.min_row_share` of the day's record URLs: the
-  frontier's and those the crawl found by following links.
+- `row_count_vs_frontier`: the record pages records were extracted from reach `record.min_row_share` of
+  the day's record URLs: the frontier's and those the crawl found by following links.
 - `row_count_drift`: valid records fell no more than `record.max_row_drop` below their median over
   the last materialized days.
 - `completeness_drift`: no field's completeness fell more than `record.completeness_drift.max_drop`
@@ -52,7 +52,8 @@ def validation_check_specs(target: TargetConfig, keys: TargetKeys, partitions) -
         spec(VALID_SHARE, f"Valid records over parsed records, at least {target.record.min_valid_share:.0%}; "
                           "the quarantine's top reasons in the metadata."),
         spec(FIELD_COMPLETENESS, "Per-field completeness of the day's valid records against the YAML thresholds."),
-        spec(ROW_COUNT_VS_FRONTIER, "Records extracted versus the day's record URLs (sitemaps and links followed).",
+        spec(ROW_COUNT_VS_FRONTIER, "Record pages extracted versus the day's record URLs (sitemaps and links "
+                                    "followed).",
              additional_deps=[keys.url_frontier]),
         spec(ROW_COUNT_DRIFT, f"Valid records against their median over the last {window} materialized days."),
         spec(COMPLETENESS_DRIFT, f"Each field's completeness against its median over the last {window} "
@@ -100,10 +101,12 @@ def field_completeness_result(target: TargetConfig, keys: TargetKeys, summary: V
 
 def row_count_result(target: TargetConfig, keys: TargetKeys, record_urls: int,
                      summary: ValidationSummary) -> AssetCheckResult:
-    """Passes when parsed rows reach `min_row_share` of the day's record URLs."""
-    share = summary.rows / record_urls if record_urls else 0.0
+    """Passes when the record pages extracted reach `min_row_share` of the day's record URLs (pages, not
+    rows: with several records per page, a missing page must still show)."""
+    share = summary.pages / record_urls if record_urls else 0.0
     return _result(ROW_COUNT_VS_FRONTIER, keys, record_urls > 0 and share >= target.record.min_row_share, {
         "day_record_urls": MetadataValue.int(record_urls),
+        "record_pages_extracted": MetadataValue.int(summary.pages),
         "parsed_rows": MetadataValue.int(summary.rows),
         "share": MetadataValue.float(round(share, 6)),
         "minimum_share": MetadataValue.float(target.record.min_row_share),

@@ -128,7 +128,7 @@ def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
     key = target.record.key
     first_rows = _first_occurrence(parsed_path, key)
     batch_start = 0
-    summary = ValidationSummary()
+    summary = ValidationSummary(pages=len(pq.read_table(parsed_path, columns=["source_url"]).column(0).unique()))
     outputs = {Path(valid_path): valid_schema, Path(quarantine_path): quarantine_schema}
     partials = {path: path.with_name(f".{path.name}.partial") for path in outputs}
     for path in outputs:

@@ -15,6 +15,7 @@ class ValidationSummary:
     rows (a value counts once it survived type coercion and every check: what would be delivered)."""
 
     rows: int = 0
+    pages: int = 0  # record pages the rows came from (one row per page, or several with `record.item`)
     valid: int = 0
     quarantined: int = 0
     failures: Counter = field(default_factory=Counter)
