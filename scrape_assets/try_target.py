@@ -50,8 +50,13 @@ def _live_pages(target: TargetConfig, urls: list[str]) -> tuple[list[StoredPage]
 
 def _stored_pages(target: TargetConfig, day: str, urls: list[str]) -> tuple[list[StoredPage], list[str]]:
     from scrape_assets.defs.environment import page_store
-    from scrape_assets.page_store import iter_pages, latest_entries, partition_prefix, read_generation
-    from scrape_assets.page_store.generation import readable_segments
+    from scrape_assets.page_store import (
+        iter_pages,
+        latest_entries,
+        partition_prefix,
+        read_generation,
+        readable_segments,
+    )
 
     store = page_store().store()
     prefix = partition_prefix(target.name, day)

@@ -48,7 +48,8 @@ def test_a_listing_only_catalogue_with_processors_and_lists_is_delivered_exactly
     assert any(b.in_stock == 0 for b in expected) and any(len(b.tags) == 3 for b in expected)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert checks["row_count_vs_frontier"].metadata["day_record_urls"].value == 10
-    assert materialization_metadata(result, "parsed_records")["records"] == 95
+    parsed = materialization_metadata(result, "parsed_records")
+    assert parsed["records"] == 95 and parsed["record_pages"] == 10 and parsed["processing_failures"] == 0
 
 
 def test_max_depth_and_max_pages_bound_a_crawl_that_follows_links(pipeline, start_site):

@@ -65,7 +65,7 @@ FAILURE_KINDS: dict[str, type[CrawlFailure]] = {
                               OurSideFailure, RateLimiterUnavailable, PageStoreUnavailable)
 }
 OUR_SIDE_KINDS: dict[str, type[OurSideFailure]] = {
-    cls.kind: cls for cls in (OurSideFailure, RateLimiterUnavailable, PageStoreUnavailable)
+    kind: cls for kind, cls in FAILURE_KINDS.items() if issubclass(cls, OurSideFailure)
 }
 
 

@@ -44,15 +44,19 @@ class DeliveryBlocked(Exception):
             f"run tag {OVERRIDE_TAG}=<reason> to deliver anyway (recorded on the materialization).")
 
 
-def failed_blocking_checks(instance: DagsterInstance, checks: Iterable[AssetCheckKey], day: str) -> list[GuardFinding]:
-    """The blocking checks whose latest completed evaluation for `day` did not pass."""
+def failed_blocking_checks(instance: DagsterInstance, checks: Iterable[AssetCheckKey], day: str,
+                           unevaluated_ok: Iterable[AssetCheckKey] = ()) -> list[GuardFinding]:
+    """The checks whose latest completed evaluation for `day` did not pass, or that have none (except
+    those in `unevaluated_ok`: checks that days from before they existed never got)."""
+    tolerated = set(unevaluated_ok)
     findings = []
     for check in checks:
         latest = instance.event_log_storage.get_asset_check_execution_history(
             check, limit=1, status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES),
             partition_filter=PartitionKeyFilter(key=day))
         if not latest:
-            findings.append(GuardFinding(check, None))
+            if check not in tolerated:
+                findings.append(GuardFinding(check, None))
             continue
         evaluation = latest[0].evaluation
         if evaluation is None or not evaluation.passed:

@@ -39,15 +39,15 @@ def _facts(instance: DagsterInstance, record) -> RunFacts:  # type: ignore[no-un
             requests += int(metadata["requests"].value)
             retries += int(metadata["retries"].value)
         # a crawl the target's outage stopped keeps its pages: the run goes on, and fails at the checks
-        stopped_by_outage |= metadata.get("crawl_stopped_by") is not None and \
-            metadata["crawl_stopped_by"].value == TargetOutage.kind
+        stopped_by_outage |= getattr(metadata.get("crawl_stopped_by"), "value", None) == TargetOutage.kind
     failed = run.status == DagsterRunStatus.FAILURE
+    errors = _failure_classes(instance, run.run_id) if failed else frozenset()
     return RunFacts(
         run_id=run.run_id,
         target=run.tags[TARGET_TAG],
         status=run.status.value,
-        outage=failed and (stopped_by_outage or _failed_by(instance, run.run_id, _OUTAGE_ERRORS)),
-        our_side=failed and _failed_by(instance, run.run_id, _OUR_SIDE_ERRORS),
+        outage=failed and (stopped_by_outage or bool(errors & _OUTAGE_ERRORS)),
+        our_side=bool(errors & _OUR_SIDE_ERRORS),
         created=record.create_timestamp.timestamp(),
         started=record.start_time,
         steps=steps,
@@ -57,15 +57,15 @@ def _facts(instance: DagsterInstance, record) -> RunFacts:  # type: ignore[no-un
     )
 
 
-def _failed_by(instance: DagsterInstance, run_id: str, errors: frozenset[str]) -> bool:
-    """True when a step of the run failed with one of `errors` (by class name, causes included)."""
+def _failure_classes(instance: DagsterInstance, run_id: str) -> frozenset[str]:
+    """Class names of the errors the run's steps failed with, their causes included."""
+    names = set()
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
         error = entry.dagster_event.step_failure_data.error
         while error is not None:
-            if error.cls_name in errors:
-                return True
+            names.add(error.cls_name)
             error = error.cause
-    return False
+    return frozenset(names)
 
 
 def _unresolved(step_key: str) -> str:

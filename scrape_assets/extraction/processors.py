@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from scrape_assets.target_config.models import FALSE_WORDS, TRUE_WORDS, FieldSpec
+from scrape_assets.target_config.models import FieldSpec, bool_words
 from scrape_assets.target_config.processors import ProcessorSpec
 
 Value = str | list[str] | None
@@ -109,14 +109,12 @@ def _number(arg: dict | None) -> Callable[[str], str]:
 
 
 def _bool(arg: dict | None) -> Callable[[str], str]:
-    words = {w: "true" for w in TRUE_WORDS} | {w: "false" for w in FALSE_WORDS}
-    words |= {str(w).lower(): "true" for w in (arg or {}).get("true", [])}
-    words |= {str(w).lower(): "false" for w in (arg or {}).get("false", [])}
+    words = bool_words((arg or {}).get("true", []), (arg or {}).get("false", []))
 
     def apply(text: str) -> str:
         if text.strip().lower() not in words:
             raise ProcessorFailed("bool", text, "knows no true or false word like")
-        return words[text.strip().lower()]
+        return "true" if words[text.strip().lower()] else "false"
     return apply
 
 

@@ -29,9 +29,16 @@ _EMPTY_PAGE = Selector(text="<html><body></body></html>")
 STRUCTURED_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z@][A-Za-z0-9_@:-]*)+$")
 
 
+def bool_words(true_extra: list[str], false_extra: list[str]) -> dict[str, bool]:
+    """Lower-cased text -> value: TRUE_WORDS and FALSE_WORDS, then the extra words (which win)."""
+    words = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
+    return words | {str(w).lower(): True for w in true_extra} | {str(w).lower(): False for w in false_extra}
+
+
 def _compiled(kind: str, expression: str) -> str:
     """The selector, once parsel (the engine extraction uses) has compiled and run it on an empty page:
-    a syntax error or an unknown function is found when the YAML loads, not after a crawl."""
+    a syntax error is found when the YAML loads, not after a crawl. (An XPath call of a function that
+    does not exist compiles; lxml finds it only on a page that reaches it.)"""
     try:
         _EMPTY_PAGE.css(expression) if kind == "css" else _EMPTY_PAGE.xpath(expression)
     except (SelectorError, ValueError) as exc:
@@ -133,8 +140,7 @@ class FieldSpec(_Strict):
 
     def bool_words(self) -> dict[str, bool]:
         """Lower-cased page text -> value, for `type: bool`."""
-        words = {w: True for w in TRUE_WORDS} | {w: False for w in FALSE_WORDS}
-        return words | {w.lower(): True for w in self.true_values} | {w.lower(): False for w in self.false_values}
+        return bool_words(self.true_values, self.false_values)
 
     @property
     def selector(self) -> str:

@@ -33,6 +33,18 @@ def test_regex_and_selector_rules_pick_links_once_in_canonical_form():
                      "http://shop.test/item/7"]
 
 
+def test_a_selector_may_pick_href_attributes_as_well_as_link_elements():
+    target = _target([{"xpath": "//li[@class='next']/a/@href"}])
+    assert links_to_follow(target, "http://shop.test/books", Selector(text=PAGE)) == [
+        "http://shop.test/next-page", "http://shop.test/item/7"]
+
+
+def test_links_already_done_are_left_out_in_canonical_form():
+    target = _target([r"/books\?"])
+    done = {"http://shop.test/books?page=2&sort=price"}
+    assert links_to_follow(target, "http://shop.test/", Selector(text=PAGE), skip=done) == ["http://shop.test/item/7"]
+
+
 def test_without_rules_only_record_pages_are_followed():
     links = links_to_follow(_target([]), "http://shop.test/", Selector(text=PAGE))
     assert links == ["http://shop.test/item/7"]

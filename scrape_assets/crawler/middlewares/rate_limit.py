@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 
+from protego import Protego
 from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -30,9 +31,19 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrape_assets.crawler.our_side import stop_for_our_side
 from scrape_assets.crawler.outcome import RateLimiterUnavailable
 from scrape_assets.crawler.rate_limit import LocalTokenBucket, RedisTokenBucket, TokenBucket
+from scrape_assets.crawler.settings import effective_rate_limit
+from scrape_assets.target_config.models import TargetConfig
 
 # signal(rate: float): the target's request limit became known while crawling
 rate_limit_found = object()
+
+
+def announce_crawl_delay(crawler, target: TargetConfig, robots: Protego) -> float:  # type: ignore[no-untyped-def]
+    """robots.txt's Crawl-delay for the target's user agent, sent as the crawl's rate limit (with the
+    YAML's, the stricter) so that every request after robots.txt keeps to it. Returns the delay."""
+    delay = float(robots.crawl_delay(target.politeness.user_agent) or 0.0)
+    crawler.signals.send_catch_log(signal=rate_limit_found, rate=effective_rate_limit(target, delay))
+    return delay
 
 
 class RateLimitMiddleware:

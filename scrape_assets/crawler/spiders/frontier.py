@@ -11,8 +11,7 @@ from scrapy.utils.sitemap import Sitemap
 
 from scrape_assets.crawler.failures import FailedRequest, failed_request
 from scrape_assets.crawler.links import on_allowed_domain
-from scrape_assets.crawler.middlewares.rate_limit import rate_limit_found
-from scrape_assets.crawler.settings import effective_rate_limit
+from scrape_assets.crawler.middlewares.rate_limit import announce_crawl_delay
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -54,12 +53,9 @@ class FrontierSpider(scrapy.Spider):
         sitemaps: list[str] = []
         if response.status == 200:
             self.robots = Protego.parse(response.text)
-            delay = self.robots.crawl_delay(self.target.politeness.user_agent)
-            self.crawl_delay = float(delay or 0.0)
-            sitemaps = list(self.robots.sitemaps)
             # the sitemap requests that follow keep to the Crawl-delay too, counted from robots.txt's
-            self.crawler.signals.send_catch_log(
-                signal=rate_limit_found, rate=effective_rate_limit(self.target, self.crawl_delay))
+            self.crawl_delay = announce_crawl_delay(self.crawler, self.target, self.robots)
+            sitemaps = list(self.robots.sitemaps)
         if self.target.sitemap_index is not None:
             sitemaps = [self.target.absolute(self.target.sitemap_index)]
         for url in sitemaps:

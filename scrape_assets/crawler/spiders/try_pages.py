@@ -10,8 +10,7 @@ import scrapy
 from protego import Protego
 
 from scrape_assets.crawler.failures import FailedRequest, failed_request
-from scrape_assets.crawler.middlewares.rate_limit import rate_limit_found
-from scrape_assets.crawler.settings import effective_rate_limit
+from scrape_assets.crawler.middlewares.rate_limit import announce_crawl_delay
 from scrape_assets.page_store import StoredPage
 from scrape_assets.target_config.models import TargetConfig
 
@@ -33,9 +32,7 @@ class TrySpider(scrapy.Spider):
 
     def parse_robots(self, response):  # type: ignore[no-untyped-def]
         if response.status == 200:
-            delay = Protego.parse(response.text).crawl_delay(self.target.politeness.user_agent)
-            self.crawler.signals.send_catch_log(
-                signal=rate_limit_found, rate=effective_rate_limit(self.target, float(delay or 0.0)))
+            announce_crawl_delay(self.crawler, self.target, Protego.parse(response.text))
         for url in self.urls:
             yield scrapy.Request(url, callback=self.keep, errback=self.on_error, dont_filter=True,
                                  meta={"handle_httpstatus_all": True})

@@ -36,11 +36,12 @@ def delivered_freshness(target: TargetConfig) -> FreshnessPolicy:
 
 
 def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
-    guarded = [spec.key for spec in validation_check_specs(target, keys, partitions) if spec.blocking]
-    # whether the day's crawl completed: not blocking in the run, so that a stopped crawl's pages are
+    # whether the day's crawl completed too: not blocking in the run, so that a stopped crawl's pages are
     # still extracted, but a partial day is never delivered. Days crawled before the check existed have
     # no evaluation of it, and are not refused for that alone.
     crawl_complete = AssetCheckKey(keys.raw_pages, CRAWL_COMPLETE)
+    guarded = [spec.key for spec in validation_check_specs(target, keys, partitions) if spec.blocking]
+    guarded.append(crawl_complete)
 
     @asset(
         key=keys.delivered,
@@ -58,9 +59,7 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
     )
     def delivered(context: AssetExecutionContext, warehouse: Warehouse, record_files: RecordFiles):  # type: ignore[no-untyped-def]
         day = context.partition_key
-        findings = failed_blocking_checks(context.instance, guarded, day) + [
-            finding for finding in failed_blocking_checks(context.instance, [crawl_complete], day)
-            if finding.run_id is not None]
+        findings = failed_blocking_checks(context.instance, guarded, day, unevaluated_ok=[crawl_complete])
         override = context.run.tags.get(OVERRIDE_TAG, "").strip()
         if findings and not override:
             raise DeliveryBlocked(day, findings)

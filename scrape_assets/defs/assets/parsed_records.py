@@ -34,6 +34,8 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> 
         summary = extract_records(target, iter_latest_pages(store, prefix, segments), out)
         return MaterializeResult(metadata={
             "records": MetadataValue.int(summary.records),
+            "record_pages": MetadataValue.int(summary.record_pages),
+            "processing_failures": MetadataValue.int(summary.processing_failures),
             "pages_read": MetadataValue.int(summary.pages_read),
             "pages_skipped": count_table("reason", dict(summary.skipped)),
             "charset_fallbacks": MetadataValue.int(summary.charset_fallbacks),
