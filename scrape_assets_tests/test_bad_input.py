@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from dagster import AssetKey
 
 from scrape_assets.demo_site.catalog import Catalog
-from scrape_assets_tests.results import materialization_metadata
+from scrape_assets_tests.results import failure_cause, materialization_metadata
 
 pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
@@ -94,3 +96,17 @@ def test_slow_pages_time_out_as_a_named_outcome(pipeline, start_site):
     failures = json.loads(next(folder.glob("*-pages-*.failures.json")).read_text())
     assert {f["outcome"] for f in failures} == {"timeout"} and len(failures) >= 3
     assert all(f["tries"] == 2 for f in failures)
+
+
+def test_a_gzip_bomb_sitemap_fails_the_frontier_by_name_without_expanding_it(pipeline, start_site):
+    site = start_site(20, "--gzip-bomb-mib", "256")
+    result = pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "url_frontier"])])
+
+    assert not result.success
+    step, cause = failure_cause(result)
+    assert (step, cause.cls_name) == ("demo_shop__url_frontier", "FrontierIncomplete")
+    assert (f"{site.url}/sitemaps/bomb.xml.gz (gzipped sitemap expands beyond politeness.max_page_bytes "
+            "(5242880 bytes); not read)") in cause.message
+    peak = float(re.search(r"crawler peak RSS ([0-9.]+) MiB", cause.message).group(1))
+    assert peak < 200, f"the crawler grew to {peak} MiB: the 256 MiB body was expanded"
+    assert site.stats()["by_class"]["sitemap"] >= 2  # the index and the bomb were fetched

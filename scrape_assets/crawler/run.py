@@ -68,8 +68,9 @@ def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefi
     if spider.failures:
         listed = ", ".join(f"{f.url} ({f.error})" for f in spider.failures[:5])
         raise FrontierIncomplete(
-            f"target {target.name!r}: {len(spider.failures)} sitemap request(s) failed: {listed}",
-            {"failures": [f.to_dict() for f in spider.failures]},
+            f"target {target.name!r}: {len(spider.failures)} sitemap request(s) failed: {listed} "
+            f"(crawler peak RSS {peak_rss_mib()} MiB)",
+            {"failures": [f.to_dict() for f in spider.failures], "peak_rss_mib": peak_rss_mib()},
         )
     if not spider.records and not spider.listings:
         raise FrontierIncomplete(f"target {target.name!r}: the sitemaps and start_urls list no URL to crawl")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import Counter, deque
 
@@ -15,6 +16,7 @@ from scrape_assets.demo_site import books, pages
 STATS_PATH = "/__stats"
 PAGE_CLASSES = ("home", "listing", "product", "books")
 TIMES_KEPT = 50_000
+BOMB_PATH = "/sitemaps/bomb.xml.gz"
 
 
 def path_class(path: str) -> str:
@@ -79,6 +81,7 @@ def build_app(knobs: SiteKnobs) -> web.Application:
     catalog = Catalog(knobs.products, knobs.seed)
     stats = RequestStats()
     chaos = Chaos(knobs, catalog)
+    bomb = functools.cache(lambda: pages.gzip_bomb(knobs.gzip_bomb_mib))
 
     def base(request: web.Request) -> str:
         return f"{request.scheme}://{request.host}"
@@ -113,7 +116,7 @@ def build_app(knobs: SiteKnobs) -> web.Application:
     async def sitemap_index(request: web.Request) -> web.Response:
         if knobs.no_sitemap:
             raise web.HTTPNotFound()
-        return xml(pages.sitemap_index(base(request), catalog))
+        return xml(pages.sitemap_index(base(request), catalog, (BOMB_PATH,) if knobs.gzip_bomb_mib else ()))
 
     async def child_sitemap(request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -126,6 +129,11 @@ def build_app(knobs: SiteKnobs) -> web.Application:
             if body is not None:
                 return xml(body)
         raise web.HTTPNotFound()
+
+    async def gzip_bomb(request: web.Request) -> web.Response:
+        if not knobs.gzip_bomb_mib:
+            raise web.HTTPNotFound()
+        return web.Response(body=bomb(), content_type="application/gzip")
 
     async def home(request: web.Request) -> web.Response:
         return html(pages.home_page())
@@ -171,6 +179,7 @@ def build_app(knobs: SiteKnobs) -> web.Application:
     app = web.Application(middlewares=[count_requests])
     app.router.add_get("/robots.txt", robots)
     app.router.add_get("/sitemap.xml", sitemap_index)
+    app.router.add_get(BOMB_PATH, gzip_bomb)
     app.router.add_get("/sitemaps/{name}.xml", child_sitemap)
     app.router.add_get("/", home)
     app.router.add_get("/category/{category}", listing)

@@ -31,6 +31,8 @@ class SiteKnobs:
                              action="store_true")
     price_format: str = _knob("plain", "comma writes the price's data-amount with a decimal comma (12,50)",
                               choices=("plain", "comma"))
+    gzip_bomb_mib: int = _knob(0, "list /sitemaps/bomb.xml.gz in the index: a gzipped sitemap of a few KiB that "
+                                  "expands to this many MiB (0 = none)")
     # --- chaos: failures and misbehaviour, for resilience tests ---------------------------------
     rate_limit: float = _knob(0.0, "requests/s over all pages; above it answer 429 with Retry-After (0 = off)")
     retry_after: str = _knob("1", "Retry-After value of 429 answers: seconds or an HTTP date")
@@ -64,8 +66,8 @@ class SiteKnobs:
             value = getattr(self, knob.name)
             if knob.metadata["share"] and not 0.0 <= value <= 1.0:
                 raise ValueError(f"--{knob.name.replace('_', '-')} must be within 0..1, got {value}")
-        if self.rate_limit < 0 or self.latency_ms < 0 or self.outage_for < 0:
-            raise ValueError("--rate-limit, --latency-ms and --outage-for must not be negative")
+        if self.rate_limit < 0 or self.latency_ms < 0 or self.outage_for < 0 or self.gzip_bomb_mib < 0:
+            raise ValueError("--rate-limit, --latency-ms, --outage-for and --gzip-bomb-mib must not be negative")
 
 
 def _flag_fields() -> list:

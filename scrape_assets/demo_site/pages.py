@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from html import escape
 
 from scrape_assets.demo_site.catalog import CATEGORIES, SITEMAP_CHUNK, Catalog, Product
@@ -15,13 +16,26 @@ def robots_txt(base: str, crawl_delay: float, disallow: tuple[str, ...] = (), si
     return f"User-agent: *\nCrawl-delay: {crawl_delay:g}\n{rules}{sitemap_line}"
 
 
-def sitemap_index(base: str, catalog: Catalog) -> str:
-    """The sitemap index: one child sitemap of categories, then product sitemaps in chunks."""
+def sitemap_index(base: str, catalog: Catalog, extra: tuple[str, ...] = ()) -> str:
+    """The sitemap index: one child sitemap of categories, then product sitemaps in chunks, then the
+    `extra` child paths."""
     children = [f"{base}/sitemaps/categories.xml"] + [
         f"{base}/sitemaps/products-{n}.xml" for n in range(1, catalog.sitemap_chunks() + 1)
-    ]
+    ] + [f"{base}{path}" for path in extra]
     entries = "".join(f"<sitemap><loc>{url}</loc></sitemap>" for url in children)
     return f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
+
+
+def gzip_bomb(mebibytes: int) -> bytes:
+    """A gzipped urlset that expands to `mebibytes` MiB (blank space after its opening tag): a few KiB
+    on the wire, built in 1 MiB steps so the site itself never holds the expanded body."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # wbits 31: a gzip container
+    head = b'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    chunks = [packer.compress(head)]
+    blank = b" " * (1 << 20)
+    chunks.extend(packer.compress(blank) for _ in range(mebibytes))
+    chunks.append(packer.compress(b"</urlset>") + packer.flush())
+    return b"".join(chunks)
 
 
 def _urlset(urls: list[str]) -> str:
