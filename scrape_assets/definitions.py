@@ -2,7 +2,7 @@
 
 from dagster import Definitions
 
-from scrape_assets.defs.environment import resources_from_environment, targets_dir
+from scrape_assets.defs.environment import crawler_shares_this_environment, resources_from_environment, targets_dir
 from scrape_assets.defs.factory import target_definitions
 from scrape_assets.defs.operations import operations_definitions
 from scrape_assets.target_config import load_targets
@@ -10,7 +10,7 @@ from scrape_assets.target_config import load_targets
 
 def build_definitions() -> Definitions:
     """Assemble the code location from the targets folder and the environment's resources."""
-    targets = load_targets(targets_dir())
+    targets = load_targets(targets_dir(), require_secrets=crawler_shares_this_environment())
     return Definitions.merge(
         *(target_definitions(target) for target in targets),
         operations_definitions(targets),

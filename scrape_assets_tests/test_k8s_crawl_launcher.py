@@ -5,10 +5,13 @@ stream into S3 (moto's server), and the day is extracted, validated and delivere
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 
 import boto3
 import pytest
+from dagster import serialize_value
 from dagster_pipes import decode_param
 
 from scrape_assets_tests.fake_kubernetes import FakeKubernetes
@@ -84,3 +87,33 @@ def test_a_named_crawl_failure_in_a_pod_fails_the_step_by_name(pipeline, start_s
     assert "robots.txt unreachable" in cause.message
     [pod] = kubernetes.pods.values()
     assert pod.process.returncode == 0 and pod.deleted  # the crawler reported the failure and exited cleanly
+
+
+def test_proxy_credentials_reach_only_the_pod_that_uses_them(pipeline, start_site, start_proxy, kubernetes,
+                                                              monkeypatch):
+    user, password = "crawler-user-7f3a", "s3cret-9d1b-value"
+    kubernetes.secrets["scrape-assets-crawler"] = {**CRAWLER_SECRET, "PROXY_USER": user, "PROXY_PASSWORD": password}
+    for name in ("PROXY_USER", "PROXY_PASSWORD"):  # the orchestrator never holds them
+        monkeypatch.delenv(name, raising=False)
+    proxy_url, proxy = start_proxy("--require-auth", f"{user}:{password}")
+    site = start_site(30)
+    pipeline.configure(proxies={"urls": [proxy_url.replace("://", "://${PROXY_USER}:${PROXY_PASSWORD}@")]},
+                       run_policy={"crawl_step_retries": 0})
+
+    result = pipeline.run_day(site, DAY)
+
+    # the proxy answers 407 without the credentials: every page came through it, so the pod had them
+    assert result.success, failure_cause(result)
+    assert materialization_metadata(result, "raw_pages")["pages"] >= 30
+    leaks = [password, base64.b64encode(f"{user}:{password}".encode()).decode()]
+    places = {f"pod {name} manifest": json.dumps(pod.manifest) for name, pod in kubernetes.pods.items()}
+    places |= {f"pod {name} Pipes extras": json.dumps(_pipes_extras(pod)) for name, pod in kubernetes.pods.items()}
+    places |= {f"pod {name} log": "\n".join(pod.lines) for name, pod in kubernetes.pods.items()}
+    places |= {f"event {i}": serialize_value(entry)
+               for i, entry in enumerate(pipeline.instance.all_logs(result.run_id))}
+    places |= {str(path): path.read_bytes().decode("latin-1")
+               for path in pipeline.data_dir.rglob("*") if path.is_file() and not path.name.endswith(".gz")}
+    places |= {str(path): gzip.decompress(path.read_bytes()).decode("latin-1")
+               for path in pipeline.data_dir.rglob("*.gz")}
+    assert len(places) > 10 and any("PROXY_PASSWORD" in text for text in places.values())
+    assert [(where, leak) for where, text in places.items() for leak in leaks if leak in text] == []

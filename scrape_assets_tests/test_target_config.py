@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scrape_assets.crawler.outcome import SecretMissing
+from scrape_assets.crawler.settings import scrapy_settings
 from scrape_assets.target_config import TargetConfigError, load_target, load_targets
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 
@@ -85,6 +87,25 @@ def test_missing_environment_variable_without_default_is_named(tmp_path, monkeyp
         load_target(_write(tmp_path, "shop", body))
     assert raised.value.field == "base_url"
     assert "NO_SUCH_SHOP_URL is not set" in str(raised.value)
+
+
+def test_secret_fields_keep_their_references_and_are_resolved_only_in_the_crawler(tmp_path, monkeypatch):
+    monkeypatch.delenv("PROXY_PASSWORD", raising=False)
+    body = _demo()
+    body["proxies"] = {"urls": ["http://bot:${PROXY_PASSWORD}@127.0.0.1:3128"]}
+    path = _write(tmp_path, "shop", body)
+    # the crawler runs here (a subprocess): the variable must be set when the file loads
+    with pytest.raises(TargetConfigError) as raised:
+        load_target(path)
+    assert (raised.value.field, raised.value.problem) == ("proxies.urls[0]", "environment variable PROXY_PASSWORD is not set")
+    # the crawler runs in a pod with its own Secret: the reference travels as written
+    target = load_target(path, require_secrets=False)
+    assert target.proxies.urls == ["http://bot:${PROXY_PASSWORD}@127.0.0.1:3128"]
+    with pytest.raises(SecretMissing, match="'proxies.urls\\[0\\]' needs environment variable PROXY_PASSWORD"):
+        scrapy_settings(target)
+    monkeypatch.setenv("PROXY_PASSWORD", "hunter2")
+    assert load_target(path).proxies.urls == ["http://bot:${PROXY_PASSWORD}@127.0.0.1:3128"]
+    assert scrapy_settings(target)["SCRAPE_ASSETS_PROXY_URLS"] == ["http://bot:hunter2@127.0.0.1:3128"]
 
 
 def test_empty_targets_folder_is_an_error(tmp_path):

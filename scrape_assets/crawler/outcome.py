@@ -54,6 +54,12 @@ class RateLimiterUnavailable(OurSideFailure):
     kind = "rate_limiter_unavailable"
 
 
+class SecretMissing(OurSideFailure):
+    """A secret field of the target names an environment variable the crawler's environment lacks."""
+
+    kind = "secret_missing"
+
+
 class PageStoreUnavailable(OurSideFailure):
     """A response could not be written to the page store: nothing more is fetched that cannot be kept."""
 
@@ -62,7 +68,7 @@ class PageStoreUnavailable(OurSideFailure):
 
 FAILURE_KINDS: dict[str, type[CrawlFailure]] = {
     cls.kind: cls for cls in (CrawlFailure, TargetUnreachable, FrontierIncomplete, TargetOutage, ProxyPoolExhausted,
-                              OurSideFailure, RateLimiterUnavailable, PageStoreUnavailable)
+                              OurSideFailure, RateLimiterUnavailable, SecretMissing, PageStoreUnavailable)
 }
 OUR_SIDE_KINDS: dict[str, type[OurSideFailure]] = {
     kind: cls for kind, cls in FAILURE_KINDS.items() if issubclass(cls, OurSideFailure)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrape_assets.crawler.outcome import SecretMissing
 from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.target_config.secrets import SecretNotSet, expand_list
 
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 MIDDLEWARES = "scrape_assets.crawler.middlewares"
@@ -18,6 +20,15 @@ def effective_rate_limit(target: TargetConfig, crawl_delay: float) -> float:
     if target.politeness.respect_crawl_delay and crawl_delay > 0:
         limits.append(1.0 / crawl_delay)
     return min(limits, default=0.0)
+
+
+def proxy_urls(target: TargetConfig) -> list[str]:
+    """The proxy URLs with their `${VAR}` credentials read from this (the crawler's) environment."""
+    try:
+        return expand_list(target.proxies.urls, "proxies.urls")
+    except SecretNotSet as missing:
+        raise SecretMissing(f"target {target.name!r}: {missing}", {"field": missing.field,
+                                                                   "variable": missing.variable}) from None
 
 
 def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: str = "", processes: int = 1,
@@ -69,7 +80,7 @@ def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: s
         "SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS": breaker.max_open_seconds,
         "SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER": breaker.outage_after_seconds,
         "SCRAPE_ASSETS_BREAKER_CONSECUTIVE_FAILURES": breaker.consecutive_failures,
-        "SCRAPE_ASSETS_PROXY_URLS": proxies.urls,
+        "SCRAPE_ASSETS_PROXY_URLS": proxy_urls(target),
         "SCRAPE_ASSETS_PROXY_BAN_STATUSES": proxies.ban_statuses,
         "SCRAPE_ASSETS_PROXY_BENCH_SECONDS": proxies.bench_seconds,
         "SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT": proxies.exhausted_timeout_seconds,

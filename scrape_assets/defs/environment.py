@@ -128,6 +128,12 @@ def warehouse() -> Warehouse:
     return DuckDBWarehouse(database=str(warehouse_path()), memory_limit=memory_limit)
 
 
+def crawler_shares_this_environment() -> bool:
+    """Whether crawlers run with this process's environment (subprocesses), so the secrets a target
+    YAML references must be set here; a pod gets them from its own Secret instead."""
+    return backend("crawl_launcher") == "subprocess"
+
+
 def crawl_launcher() -> CrawlLauncher:
     common: dict[str, Any] = {
         "progress_interval_seconds": float(os.environ.get("SCRAPE_ASSETS_PROGRESS_INTERVAL", "5")),

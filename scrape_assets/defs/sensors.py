@@ -7,6 +7,7 @@ from dagster import DefaultSensorStatus, RunRequest, SensorDefinition, SensorEva
 
 from scrape_assets.defs.proxy_health import check_proxy
 from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.target_config.secrets import expand_list
 
 
 def proxy_gate_sensor(target: TargetConfig, job, partitions) -> SensorDefinition:  # type: ignore[no-untyped-def]
@@ -22,7 +23,8 @@ def proxy_gate_sensor(target: TargetConfig, job, partitions) -> SensorDefinition
                     f"{pool.min_healthy} of {len(pool.urls)} proxies answer {health_url}.",
     )
     def proxy_gate(context: SensorEvaluationContext):  # type: ignore[no-untyped-def]
-        checks = [check_proxy(url, health_url) for url in pool.urls]
+        # credentials come from this process's environment (SecretNotSet names the field if not)
+        checks = [check_proxy(url, health_url) for url in expand_list(pool.urls, "proxies.urls")]
         healthy = [c for c in checks if c.healthy]
         report = "; ".join(f"{c.proxy}: {c.detail}" for c in checks)
         if len(healthy) < pool.min_healthy:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +9,8 @@ import yaml
 from pydantic import ValidationError
 
 from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.target_config.secrets import SecretNotSet, expand, is_secret_field
 
-_ENV_REFERENCE = re.compile(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?::-(?P<default>[^}]*))?\}")
 DEFAULT_TARGETS_DIR = Path(__file__).resolve().parent.parent / "targets"
 
 
@@ -26,24 +24,24 @@ class TargetConfigError(ValueError):
         super().__init__(f"{path}: field '{field}': {problem}")
 
 
-def _expand_env(value: Any, path: Path, field: str) -> Any:
-    """Replace `${VAR}` / `${VAR:-default}` in strings, so ports and hosts can differ per machine."""
+def _expand_env(value: Any, path: Path, field: str, require_secrets: bool) -> Any:
+    """Replace `${VAR}` / `${VAR:-default}` in strings, so ports and hosts can differ per machine.
+    Secret fields keep their references (`target_config.secrets`); with `require_secrets` their
+    variables must be set here all the same, because the crawler runs in this environment."""
     if isinstance(value, dict):
-        return {k: _expand_env(v, path, f"{field}.{k}" if field else str(k)) for k, v in value.items()}
+        return {k: _expand_env(v, path, f"{field}.{k}" if field else str(k), require_secrets) for k, v in value.items()}
     if isinstance(value, list):
-        return [_expand_env(v, path, f"{field}[{i}]") for i, v in enumerate(value)]
+        return [_expand_env(v, path, f"{field}[{i}]", require_secrets) for i, v in enumerate(value)]
     if not isinstance(value, str):
         return value
-
-    def substitute(match: re.Match[str]) -> str:
-        name, default = match.group("name"), match.group("default")
-        if name in os.environ:
-            return os.environ[name]
-        if default is None:
-            raise TargetConfigError(path, field, f"environment variable {name} is not set")
-        return default
-
-    return _ENV_REFERENCE.sub(substitute, value)
+    secret = is_secret_field(field)
+    try:
+        expanded = expand(value, field)
+    except SecretNotSet as missing:
+        if secret and not require_secrets:
+            return value
+        raise TargetConfigError(path, field, f"environment variable {missing.variable} is not set") from None
+    return value if secret else expanded
 
 
 def _field_path(location: tuple[Any, ...]) -> str:
@@ -53,8 +51,9 @@ def _field_path(location: tuple[Any, ...]) -> str:
     return text or "<root>"
 
 
-def load_target(path: Path) -> TargetConfig:
-    """Load one target file. The target's name is the file's stem unless the file says the same."""
+def load_target(path: Path, require_secrets: bool = True) -> TargetConfig:
+    """Load one target file. The target's name is the file's stem unless the file says the same.
+    `require_secrets=False` where the crawler gets its secrets from another environment (a pod's Secret)."""
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -64,7 +63,7 @@ def load_target(path: Path) -> TargetConfig:
         raise TargetConfigError(path, "<yaml>", f"not valid YAML at {where}: {exc}") from exc
     if not isinstance(raw, dict):
         raise TargetConfigError(path, "<root>", "the file must hold a mapping of settings")
-    raw = _expand_env(raw, path, "")
+    raw = _expand_env(raw, path, "", require_secrets)
     raw.setdefault("name", path.stem)
     if raw["name"] != path.stem:
         raise TargetConfigError(path, "name", f"{raw['name']!r} differs from the file name {path.stem!r}")
@@ -79,10 +78,10 @@ def load_target(path: Path) -> TargetConfig:
         raise TargetConfigError(path, _field_path(first["loc"]), first["msg"] + extra) from exc
 
 
-def load_targets(directory: Path = DEFAULT_TARGETS_DIR) -> list[TargetConfig]:
+def load_targets(directory: Path = DEFAULT_TARGETS_DIR, require_secrets: bool = True) -> list[TargetConfig]:
     """Load every `*.yaml` in a folder, sorted by name. An empty folder is an error."""
     directory = Path(directory)
     files = sorted(directory.glob("*.yaml"))
     if not files:
         raise TargetConfigError(directory, "<folder>", "no *.yaml target files found")
-    return [load_target(path) for path in files]
+    return [load_target(path, require_secrets) for path in files]
