@@ -17,6 +17,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from scrape_assets.local_instance import local_home, prepare_local_instance
+
 TARGET = "demo_shop"
 
 
@@ -110,10 +112,7 @@ def _delivered_rows(path: Path, day: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     data = Path(os.environ.setdefault("SCRAPE_ASSETS_DATA_DIR", "data")).resolve()
-    # an empty DAGSTER_HOME counts as unset (it would put the instance in the current folder)
-    home = Path(os.environ.get("DAGSTER_HOME") or str(data / "dagster_home")).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(home)
+    prepare_local_instance(local_home(data)).dispose()  # created before any run starts
     summary: dict[str, Any] = {
         "day": args.day, "target": TARGET, "run_id": None, "status": "FAILURE", "delivered_rows": 0,
         "quarantined_rows": None, "checks": {}, "site_requests": None,

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from scrape_assets.demo_site.process import DemoSite
+from scrape_assets.local_instance import local_home, prepare_local_instance
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,10 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     # stops only on SIGINT. Restore it: a handled signal is reset to default in the child at exec.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     data = Path(os.environ.setdefault("SCRAPE_ASSETS_DATA_DIR", "data")).resolve()
-    # an empty DAGSTER_HOME counts as unset (it would put the instance in the current folder)
-    home = Path(os.environ.get("DAGSTER_HOME") or str(data / "dagster_home")).resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(home)
+    prepare_local_instance(local_home(data)).dispose()  # created before any run starts
     with DemoSite(products=args.products, port=args.site_port) as site:
         os.environ["DEMO_SHOP_URL"] = site.url
         print(f"demo site: {site.url}; Dagster UI: http://127.0.0.1:{args.port}", flush=True)

@@ -9,6 +9,7 @@ import io
 import subprocess
 import sys
 
+import duckdb
 import pytest
 from dagster import AssetCheckKey, AssetKey
 
@@ -182,12 +183,27 @@ def test_a_warehouse_locked_by_another_process_is_ours_and_counts_against_the_su
         holder.wait(timeout=60)
 
     step, cause = failure_cause(result)
-    assert step == "demo_shop__delivered_demo_shop" and cause.cls_name == "WarehouseUnavailable"
-    assert "warehouse.duckdb" in cause.message and "lock" in cause.message
+    assert step == "demo_shop__delivered_demo_shop" and cause.cls_name == "WarehouseBusy"
+    assert f"warehouse.duckdb is locked by process {holder.pid} " in cause.message
+    assert f"SELECT * FROM '{pipeline.data_dir}/exports/delivered_demo_shop/*.parquet'" in cause.message
     metrics = pipeline.definitions(site).resolve_job_def("pipeline_metrics_job")
     figures = materialization_metadata(
         metrics.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics")
     assert figures["our_side_runs"] == 1 and figures["outage_runs"] == 0 and figures["success_rate"] == 0.0
+
+    # once the holder is gone the day is delivered, and its Parquet export stays readable while a
+    # process holds the warehouse again
+    assert pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "delivered_demo_shop"])]).success
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_WAREHOUSE, str(pipeline.data_dir / "warehouse.duckdb")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        export = pipeline.data_dir / "exports" / "delivered_demo_shop" / f"{DAY}.parquet"
+        assert duckdb.sql(f"SELECT count(DISTINCT sku), min(partition_date)::VARCHAR FROM '{export}'").fetchall() == [
+            (20, DAY)]
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
 
 
 @pytest.fixture

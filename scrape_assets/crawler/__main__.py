@@ -19,6 +19,7 @@ import sys
 
 from dagster_pipes import open_dagster_pipes
 
+from scrape_assets.crawler.lifeline import die_with_parent
 from scrape_assets.crawler.outcome import CrawlFailure
 from scrape_assets.crawler.run import run_frontier, run_pages
 from scrape_assets.page_store import page_store_from_spec
@@ -28,6 +29,9 @@ RUNNERS = {"frontier": run_frontier, "pages": run_pages}
 
 
 def main() -> int:
+    if not die_with_parent():
+        print("the process that launched this crawler is gone: not crawling", file=sys.stderr)
+        return 1
     with open_dagster_pipes() as pipes:
         mode = pipes.get_extra("mode")
         if mode not in RUNNERS:

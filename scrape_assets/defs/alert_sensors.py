@@ -15,8 +15,8 @@ from dagster import (
     run_failure_sensor,
     sensor,
 )
-from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
+from scrape_assets.dagster_internals import check_failed, check_history
 from scrape_assets.defs.alert_messages import Alert
 from scrape_assets.defs.resources import AlertWebhook
 
@@ -65,9 +65,7 @@ def _check_alert(key: AssetCheckKey, record, webhook: AlertWebhook) -> Alert:  #
 @sensor(name="alert_on_check_failure", default_status=DefaultSensorStatus.RUNNING, minimum_interval_seconds=60,
         description="Posts every failed asset check evaluation since the last tick.")
 def alert_on_check_failure(context: SensorEvaluationContext, alert_webhook: AlertWebhook):  # type: ignore[no-untyped-def]
-    storage = context.instance.event_log_storage
-    history = {key: storage.get_asset_check_execution_history(key, limit=RECORDS_PER_CHECK_PER_TICK)
-               for key in _check_keys(context)}
+    history = {key: check_history(context.instance, key, RECORDS_PER_CHECK_PER_TICK) for key in _check_keys(context)}
     newest = max((record.id for records in history.values() for record in records), default=0)
     if context.cursor is None:
         context.update_cursor(json.dumps({"after_id": newest}))
@@ -76,7 +74,7 @@ def alert_on_check_failure(context: SensorEvaluationContext, alert_webhook: Aler
     sent = 0
     for key, records in history.items():
         for record in sorted(records, key=lambda r: r.id):
-            if record.id > after and record.status == AssetCheckExecutionRecordStatus.FAILED:
+            if record.id > after and check_failed(record):
                 alert_webhook.send(_check_alert(key, record, alert_webhook), context.log)
                 sent += 1
     context.update_cursor(json.dumps({"after_id": max(newest, after)}))

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dagster import AssetCheckKey, DagsterInstance
-from dagster._core.event_api import PartitionKeyFilter
-from dagster._core.storage.asset_check_execution_record import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+
+from scrape_assets.dagster_internals import latest_check_evaluation
 
 OVERRIDE_TAG = "scrape_assets/deliver_despite_failed_checks"
 
@@ -51,14 +51,11 @@ def failed_blocking_checks(instance: DagsterInstance, checks: Iterable[AssetChec
     tolerated = set(unevaluated_ok)
     findings = []
     for check in checks:
-        latest = instance.event_log_storage.get_asset_check_execution_history(
-            check, limit=1, status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES),
-            partition_filter=PartitionKeyFilter(key=day))
-        if not latest:
+        latest = latest_check_evaluation(instance, check, day)
+        if latest is None:
             if check not in tolerated:
                 findings.append(GuardFinding(check, None))
             continue
-        evaluation = latest[0].evaluation
-        if evaluation is None or not evaluation.passed:
-            findings.append(GuardFinding(check, latest[0].run_id))
+        if latest.evaluation is None or not latest.evaluation.passed:
+            findings.append(GuardFinding(check, latest.run_id))
     return findings

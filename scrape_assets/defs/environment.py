@@ -125,7 +125,8 @@ def warehouse() -> Warehouse:
             role=os.environ.get("SNOWFLAKE_ROLE") or None, connection_args=connection_args,
         )
     memory_limit = os.environ.get("SCRAPE_ASSETS_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
-    return DuckDBWarehouse(database=str(warehouse_path()), memory_limit=memory_limit)
+    return DuckDBWarehouse(database=str(warehouse_path()), memory_limit=memory_limit,
+                           exports=str(data_dir() / "exports"))
 
 
 def crawler_shares_this_environment() -> bool:

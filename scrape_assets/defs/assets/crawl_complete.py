@@ -18,6 +18,7 @@ from scrape_assets.defs.checks import CRAWL_COMPLETE
 from scrape_assets.defs.resources import PageStoreResource
 from scrape_assets.page_store import latest_entries, partition_prefix, read_generation, readable_segments
 from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.defs.partitions import require_day
 
 
 def build_crawl_complete(target: TargetConfig, keys: TargetKeys, partitions) -> AssetChecksDefinition:  # type: ignore[no-untyped-def]
@@ -26,7 +27,7 @@ def build_crawl_complete(target: TargetConfig, keys: TargetKeys, partitions) -> 
                              "pool. While it fails the day is partial and is not delivered.")
     def crawl_complete(context: AssetCheckExecutionContext, page_store: PageStoreResource) -> AssetCheckResult:
         store = page_store.store()
-        prefix = partition_prefix(target.name, context.partition_key)
+        prefix = partition_prefix(target.name, require_day(context, target))
         generation = read_generation(store, prefix)
         complete = generation is not None and generation.complete
         stored = len(latest_entries(store, prefix, readable_segments(store, prefix, generation))) if generation else 0

@@ -21,7 +21,9 @@ from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.checks import CRAWL_COMPLETE, delivered_check_specs, rows_match_result, validation_check_specs
 from scrape_assets.defs.delivery_guard import OVERRIDE_TAG, DeliveryBlocked, failed_blocking_checks
 from scrape_assets.defs.resources import RecordFiles, Warehouse
+from scrape_assets.defs.resources.warehouse import WAREHOUSE_POOL
 from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.defs.partitions import require_day
 
 
 def delivered_freshness(target: TargetConfig) -> FreshnessPolicy:
@@ -49,6 +51,7 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         partitions_def=partitions,
         group_name=target.name,
         kinds={"table"},
+        pool=WAREHOUSE_POOL,
         tags={"target": target.name},
         check_specs=delivered_check_specs(keys, partitions),
         freshness_policy=delivered_freshness(target),
@@ -58,7 +61,7 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         ),
     )
     def delivered(context: AssetExecutionContext, warehouse: Warehouse, record_files: RecordFiles):  # type: ignore[no-untyped-def]
-        day = context.partition_key
+        day = require_day(context, target)
         findings = failed_blocking_checks(context.instance, guarded, day, unevaluated_ok=[crawl_complete])
         override = context.run.tags.get(OVERRIDE_TAG, "").strip()
         if findings and not override:

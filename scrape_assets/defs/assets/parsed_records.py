@@ -9,6 +9,7 @@ from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.extraction import extract_records
 from scrape_assets.page_store import iter_latest_pages, partition_prefix, read_generation, readable_segments
 from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.defs.partitions import require_day
 
 
 def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
@@ -24,7 +25,7 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> 
     def parsed_records(
         context: AssetExecutionContext, page_store: PageStoreResource, record_files: RecordFiles
     ) -> MaterializeResult:
-        day = context.partition_key
+        day = require_day(context, target)
         out = record_files.path(target.name, day, "parsed")
         store, prefix = page_store.store(), partition_prefix(target.name, day)
         generation = read_generation(store, prefix)

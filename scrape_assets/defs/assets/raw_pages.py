@@ -56,6 +56,8 @@ from scrape_assets.page_store import (
 )
 from scrape_assets.page_store.frontier import read_frontier
 from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.defs.partitions import require_day
+from scrape_assets.defs.sole_crawl import CrawlConflict, crawl_pool, refuse_second_crawl
 
 CRAWL_STOP_FILE = "crawl_stop.json"
 SHARD_COLUMNS = ("shard", "pages", "requests", "retries", "failed_requests", "duration_seconds", "pages_per_second",
@@ -66,10 +68,6 @@ SUMMED = ("pages", "requests", "bytes", "retries", "responses_429", "retry_after
           "proxy_exhausted_alerts", "rate_limit_waits", "throttle_429_stepdowns", "failed_requests",
           "resumed_segments", "skipped_already_stored")
 MERGED_COUNTS = ("status_counts", "retries_by_status", "retries_by_reason", "outcomes")
-
-
-class CrawlConflict(Exception):
-    """The day's crawl state changed under a running crawl (another crawl of the same day, or a removal)."""
 
 
 def crawl_retry_policy(target: TargetConfig) -> RetryPolicy:
@@ -108,7 +106,9 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         description="Open the day's page-store generation and split the frontier into shards.")
     def plan_shards(context: OpExecutionContext, page_store: PageStoreResource):  # type: ignore[no-untyped-def]
         store = page_store.store()
-        prefix = partition_prefix(target.name, context.partition_key)
+        day = require_day(context, target)
+        refuse_second_crawl(context, target, keys, day)
+        prefix = partition_prefix(target.name, day)
         frontier = read_frontier(store, prefix)
         count = target.sharding.shard_count(frontier.record_urls)
         generation, earlier = open_generation(store, prefix, stamp_now())
@@ -119,9 +119,11 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
                                 mapping_key=f"shard_{index}")
 
     @op(name=f"{target.name}__crawl_shard", retry_policy=crawl_retry_policy(target), tags={"kind": "scrapy"},
+        pool=crawl_pool(target),
         description="Crawl one shard of the frontier in a Scrapy worker launched through Pipes.")
     def crawl_shard(context: OpExecutionContext, shard: dict, crawl_launcher: CrawlLauncher,
                     page_store: PageStoreResource) -> Output[dict]:
+        refuse_second_crawl(context, target, keys, context.partition_key)
         store = page_store.store()
         prefix = partition_prefix(target.name, context.partition_key)
         generation = read_generation(store, prefix)

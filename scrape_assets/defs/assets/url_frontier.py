@@ -8,6 +8,8 @@ from scrape_assets.defs.assets.crawl import crawl_extras
 from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
 from scrape_assets.page_store import partition_prefix
 from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.defs.partitions import require_day
+from scrape_assets.defs.sole_crawl import crawl_pool, refuse_second_crawl
 
 
 def build_url_frontier(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
@@ -16,14 +18,17 @@ def build_url_frontier(target: TargetConfig, keys: TargetKeys, partitions) -> As
         partitions_def=partitions,
         group_name=target.name,
         kinds={"scrapy"},
+        pool=crawl_pool(target),
         tags={"target": target.name},
         description=f"URLs to crawl for {target.name}: product pages from the sitemaps, listing pages to follow.",
     )
     def url_frontier(
         context: AssetExecutionContext, crawl_launcher: CrawlLauncher, page_store: PageStoreResource
     ) -> MaterializeResult:
+        day = require_day(context, target)
+        refuse_second_crawl(context, target, keys, day)
         metadata = crawl_launcher.launch(context, crawl_extras(context, target, page_store, "frontier"))
-        location = page_store.store().location(partition_prefix(target.name, context.partition_key))
+        location = page_store.store().location(partition_prefix(target.name, day))
         return MaterializeResult(metadata={**metadata, "location": MetadataValue.path(location)})
 
     return url_frontier

@@ -26,6 +26,7 @@ from scrape_assets.defs.metadata import count_table
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.page_store import day_record_urls, partition_prefix
 from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.defs.partitions import require_day
 
 
 def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
@@ -44,7 +45,7 @@ def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) 
         # pandera costs 0.3 s to import: only this step pays it, not every load of the code location
         from scrape_assets.validation.split import validate_records
 
-        day = context.partition_key
+        day = require_day(context, target)
         valid = record_files.path(target.name, day, "valid")
         quarantined = record_files.path(target.name, day, "quarantined")
         summary = validate_records(target, record_files.path(target.name, day, "parsed"), valid, quarantined)

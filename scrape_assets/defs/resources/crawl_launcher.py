@@ -6,6 +6,8 @@ child process of the step (the embedded default). The orchestrator never fetches
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from abc import abstractmethod
 from typing import Any
@@ -13,11 +15,15 @@ from typing import Any
 from dagster import (
     AssetExecutionContext,
     ConfigurableResource,
+    DagsterExecutionInterruptedError,
     OpExecutionContext,
     PipesClientCompletedInvocation,
-    PipesSubprocessClient,
+    PipesTempFileContextInjector,
+    PipesTempFileMessageReader,
+    open_pipes_session,
 )
 
+from scrape_assets.crawler.lifeline import PARENT_PID_VARIABLE
 from scrape_assets.crawler.outcome import failure_from_message
 
 CRAWLER_MODULE = "scrape_assets.crawler"
@@ -57,17 +63,59 @@ class CrawlLauncher(ConfigurableResource):
         raise RuntimeError(f"the crawler ({extras['mode']}) exited without reporting a result or a failure")
 
 
+class CrawlerExited(RuntimeError):
+    """The crawler process failed without reporting a named crawl failure (a bug, or it was killed)."""
+
+
+class RunWorkerGone(Exception):
+    """The process that runs this step's run died while the crawler ran: the crawler was stopped."""
+
+
 class SubprocessCrawlLauncher(CrawlLauncher):
-    """The crawler as a child process of the step, on this machine."""
+    """The crawler as a child process of the step, on this machine. It never outlives its run: the
+    crawler gets SIGTERM when the step's process dies (`crawler/lifeline.py`), and the step stops the
+    crawler when the run's process dies (its parent changes), so a killed run leaves no crawl behind.
+    SIGTERM stops Scrapy gracefully: requests in flight finish and are stored, so the next run of the
+    day resumes without fetching a page twice."""
 
     python_executable: str = sys.executable
+    stop_grace_seconds: float = 60.0
 
     def _run(self, context: AssetExecutionContext | OpExecutionContext,
              extras: dict[str, Any]) -> PipesClientCompletedInvocation:
-        client = PipesSubprocessClient()
-        return client.run(
-            context=context,
-            command=[self.python_executable, "-m", CRAWLER_MODULE],
-            extras=extras,
-            env=self.worker_env(),
-        )
+        with open_pipes_session(context=context, context_injector=PipesTempFileContextInjector(),
+                                message_reader=PipesTempFileMessageReader(), extras=extras) as session:
+            run_worker = os.getppid()
+            process = subprocess.Popen(
+                [self.python_executable, "-m", CRAWLER_MODULE],
+                env={**os.environ, **self.worker_env(), **session.get_bootstrap_env_vars(),
+                     PARENT_PID_VARIABLE: str(os.getpid())},
+            )
+            try:
+                while True:
+                    try:
+                        process.wait(timeout=1.0)
+                        break
+                    except subprocess.TimeoutExpired:
+                        if os.getppid() != run_worker:
+                            self._stop(process)
+                            raise RunWorkerGone(
+                                f"the run's process (pid {run_worker}) died while this step crawled; the crawler "
+                                f"(pid {process.pid}) was stopped and its pages kept for the next run of the day")
+            except DagsterExecutionInterruptedError:  # the run was terminated
+                context.log.info("run terminated: stopping the crawler (SIGTERM), its pages are kept")
+                self._stop(process)
+                raise
+            if process.returncode != 0:
+                raise CrawlerExited(f"the crawler (pid {process.pid}) exited with code {process.returncode}; "
+                                    "its output is in the step's log")
+        return PipesClientCompletedInvocation(session)
+
+    def _stop(self, process: subprocess.Popen) -> None:
+        """SIGTERM (Scrapy's graceful stop), then SIGKILL if it has not exited within the grace."""
+        process.terminate()
+        try:
+            process.wait(timeout=self.stop_grace_seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

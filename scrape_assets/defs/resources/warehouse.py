@@ -6,6 +6,7 @@ dagster-snowflake's `SnowflakeResource`, imported only when a Snowflake delivery
 
 from __future__ import annotations
 
+import re
 from abc import abstractmethod
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,12 @@ from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
 from scrape_assets.delivery import DeliverySummary, WarehouseUnavailable, merge_partition
+from scrape_assets.delivery.errors import WarehouseBusy
 from scrape_assets.target_config.models import TargetConfig
 
 DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
+WAREHOUSE_POOL = "warehouse"  # Dagster pool of the delivered assets: one delivery at a time per instance
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in .*?\(PID (\d+)\)")
 
 
 class Warehouse(ConfigurableResource):
@@ -34,18 +38,31 @@ class DuckDBWarehouse(Warehouse):
 
     database: str
     memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    # each delivered day is also written here as <table>/<day>.parquet, readable while we deliver
+    exports: str | None = None
 
     def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
         # row order in the table means nothing (readers ORDER BY); without it DuckDB inserts in parallel
         import duckdb
 
+        from scrape_assets.delivery.duckdb_export import export_day
+
+        # dagster-duckdb retries a locked file with exponential backoff (10 tries, about 100 s in all)
         resource = DuckDBResource(database=self.database, connection_config={
             "memory_limit": self.memory_limit, "preserve_insertion_order": False})
+        where = f"DuckDB file {self.database}"
         try:
             with resource.get_connection() as conn:
-                return merge_partition(conn, target, valid_path, day)
+                summary = merge_partition(conn, target, valid_path, day)
+                if self.exports:
+                    export_day(conn, target.delivered_table, day, Path(self.exports))
+                return summary
         except (duckdb.IOException, OSError) as exc:  # a lock held elsewhere, a full or lost disk
-            raise WarehouseUnavailable(f"DuckDB file {self.database}", day, exc) from exc
+            holder = _LOCK_HOLDER.search(str(exc))
+            if holder or "Could not set lock" in str(exc):
+                exports = str(Path(self.exports) / target.delivered_table) if self.exports else None
+                raise WarehouseBusy(where, day, int(holder.group(1)) if holder else None, exports, exc) from exc
+            raise WarehouseUnavailable(where, day, exc) from exc
 
 
 class SnowflakeWarehouse(Warehouse):

@@ -1,0 +1,44 @@
+"""The one place that reaches into Dagster beyond its public API, where 1.13 has no public way yet:
+asset check history per partition, run worker health for run monitoring, and pool limits.
+
+Each function is pinned by `scrape_assets_tests/test_dagster_internals.py`, which fails on the first
+Dagster release that moves or changes what it uses, before delivery or monitoring can break unnoticed.
+"""
+
+from __future__ import annotations
+
+from dagster import AssetCheckKey, DagsterInstance
+from dagster._core.event_api import PartitionKeyFilter
+from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
+from dagster._core.storage.asset_check_execution_record import (
+    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
+    AssetCheckExecutionRecord,
+    AssetCheckExecutionRecordStatus,
+)
+
+__all__ = ["CheckRunHealthResult", "WorkerStatus", "check_failed", "check_history", "latest_check_evaluation",
+           "set_pool_limit"]
+
+
+def latest_check_evaluation(instance: DagsterInstance, check: AssetCheckKey,
+                            day: str) -> AssetCheckExecutionRecord | None:
+    """The latest completed evaluation of a partitioned check for one day, or None."""
+    records = instance.event_log_storage.get_asset_check_execution_history(
+        check, limit=1, status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES),
+        partition_filter=PartitionKeyFilter(key=day))
+    return records[0] if records else None
+
+
+def check_history(instance: DagsterInstance, check: AssetCheckKey, limit: int) -> list[AssetCheckExecutionRecord]:
+    """A check's newest execution records (`.id` grows with time)."""
+    return list(instance.event_log_storage.get_asset_check_execution_history(check, limit=limit))
+
+
+def check_failed(record: AssetCheckExecutionRecord) -> bool:
+    """Whether an execution record is a failed evaluation."""
+    return record.status == AssetCheckExecutionRecordStatus.FAILED
+
+
+def set_pool_limit(instance: DagsterInstance, pool: str, limit: int) -> None:
+    """What `dagster instance concurrency set POOL LIMIT` does, without starting a process."""
+    instance.event_log_storage.set_concurrency_slots(pool, limit)
