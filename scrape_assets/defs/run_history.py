@@ -8,13 +8,16 @@ from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFil
 
 from scrape_assets.crawler.outcome import OUR_SIDE_KINDS, TARGET_OUTAGES, TargetOutage
 from scrape_assets.defs.jobs import TARGET_TAG
+from scrape_assets.defs.resources.crawl_launcher import RunWorkerGone
 from scrape_assets.delivery import WarehouseUnavailable
 from scrape_assets.metrics import RunFacts, StepFacts
 
 PARTITION_TAG = "dagster/partition"
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 _OUTAGE_ERRORS = frozenset(cls.__name__ for cls in TARGET_OUTAGES)
-_OUR_SIDE_ERRORS = frozenset([*(cls.__name__ for cls in OUR_SIDE_KINDS.values()), WarehouseUnavailable.__name__])
+_OUR_SIDE_ERRORS = frozenset([*(cls.__name__ for cls in OUR_SIDE_KINDS.values()),
+                              *(cls.__name__ for cls in (WarehouseUnavailable, *WarehouseUnavailable.__subclasses__())),
+                              RunWorkerGone.__name__])
 _MAPPING_KEY = re.compile(r"\[[^\]]+\]$")
 
 
