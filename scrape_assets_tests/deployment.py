@@ -35,7 +35,7 @@ class LocalDeployment:
         self.env = {
             **os.environ, "DAGSTER_HOME": str(self.home), "SCRAPE_ASSETS_DATA_DIR": str(self.data_dir),
             "SCRAPE_ASSETS_TARGETS_DIR": str(targets), "DEMO_SHOP_URL": site_url,
-            "SCRAPE_ASSETS_PROGRESS_INTERVAL": "1", "DAGSTER_RUN_MONITORING_POLL_INTERVAL": "1",
+            "SCRAPE_ASSETS_PROGRESS_INTERVAL": "1",
         }
         self.env.pop("REDIS_URL", None)
         self.instance: DagsterInstance = prepare_local_instance(self.home, monitoring_poll_seconds=1)

@@ -1,0 +1,127 @@
+"""Runs that survive their own infrastructure, launched the way operators launch them (the `dagster`
+CLI on the instance `make dev` writes): a day that is not a partition, the same day launched twice at
+once, and the run's process killed mid-crawl."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from dagster import DagsterEventType, DagsterRunStatus
+
+from scrape_assets_tests.deployment import LocalDeployment
+
+pytestmark = pytest.mark.e2e
+DAY = "2026-11-20"
+
+
+@pytest.fixture
+def deployment(tmp_path):  # type: ignore[no-untyped-def]
+    made: list[LocalDeployment] = []
+
+    def make(site_url: str) -> LocalDeployment:
+        made.append(LocalDeployment(tmp_path, site_url))
+        return made[-1]
+
+    yield make
+    for deployment in made:
+        deployment.close()
+
+
+def _step_failures(deployment: LocalDeployment, run_id: str) -> list:
+    records = deployment.instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_FAILURE).records
+    return [r.event_log_entry.dagster_event.step_failure_data for r in records]
+
+
+def _retries(deployment: LocalDeployment, run_id: str) -> int:
+    return len(deployment.instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_UP_FOR_RETRY).records)
+
+
+def _crawlers_of(deployment: LocalDeployment) -> list[int]:
+    """Pids of crawler processes started for this deployment (their environment names its DAGSTER_HOME)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if b"scrape_assets.crawler" in command and f"DAGSTER_HOME={deployment.home}".encode() in environ:
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_day_that_is_not_a_partition_is_refused_naming_the_key_and_the_range(deployment, start_site):
+    site = start_site(10)
+    local = deployment(site.url)
+
+    # not a date: Dagster refuses it before any run exists
+    assert local.wait_finished(local.job_execute("2026-13-45", log="malformed.log")) != 0
+    assert "2026-13-45" in local.output("malformed.log") and local.runs("2026-13-45") == []
+    # before the first day, from the asset graph's command: refused before any run exists
+    assert local.wait_finished(local.asset_materialize("2025-06-01", log="materialize.log")) != 0
+    assert "2025-06-01" in local.output("materialize.log") and local.runs("2025-06-01") == []
+    # the same day as a raw partition tag: its first step stops it by name, before any request, untried again
+    assert local.wait_finished(local.job_execute("2025-06-01", log="early.log")) != 0
+    [record] = local.runs("2025-06-01")
+    assert record.dagster_run.status == DagsterRunStatus.FAILURE
+    [failure] = _step_failures(local, record.dagster_run.run_id)
+    assert "'2025-06-01' is not a day of target 'demo_shop': its days run from 2026-01-01 to " in (
+        failure.user_failure_data.description)
+    assert _retries(local, record.dagster_run.run_id) == 0
+    assert site.stats()["total"] == 0
+
+
+@pytest.mark.parametrize("first, second", [("job_execute", "asset_materialize"), ("asset_materialize", "job_execute")])
+def test_the_same_day_launched_twice_at_once_is_crawled_once(deployment, start_site, first, second):
+    products = 120
+    site = start_site(products, "--latency-ms", "150")
+    local = deployment(site.url)
+
+    one = getattr(local, first)(DAY, log="first.log")
+    # the second launch comes once the first is fetching pages
+    local.wait_for(lambda: site.stats()["by_class"].get("product", 0) >= 5, "the first run fetches products")
+    two = getattr(local, second)(DAY, log="second.log")
+    local.wait_finished(two)
+    local.wait_finished(one)
+
+    older, newer = local.runs(DAY)
+    assert older.dagster_run.status == DagsterRunStatus.SUCCESS, local.output("first.log")[-3000:]
+    assert newer.dagster_run.status == DagsterRunStatus.FAILURE
+    [failure] = _step_failures(local, newer.dagster_run.run_id)
+    assert failure.error.cls_name == "DayAlreadyCrawling" or failure.error.cause.cls_name == "DayAlreadyCrawling"
+    assert f"demo_shop/{DAY} is already being crawled by run {older.dagster_run.run_id}" in (
+        failure.user_failure_data.description)
+    assert _retries(local, newer.dagster_run.run_id) == 0
+    paths = site.stats(with_paths=True)["by_path"]
+    product_fetches = [count for path, count in paths.items() if path.startswith("/product/")]
+    assert len(product_fetches) == products and max(product_fetches) == 1
+
+
+def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_run_resumes(deployment,
+                                                                                          start_site):
+    products = 300
+    site = start_site(products, "--latency-ms", "100")
+    local = deployment(site.url)
+    local.start_daemon()  # run monitoring
+    run = local.job_execute(DAY, log="killed.log")
+    local.wait_for(lambda: site.stats()["by_class"].get("product", 0) >= 40, "the crawl fetches products")
+    assert _crawlers_of(local), "a crawler runs"
+
+    os.kill(run.pid, signal.SIGKILL)  # the run's process only: its step worker and crawler are orphaned
+
+    local.wait_for(lambda: not _crawlers_of(local), "every crawler process has exited", seconds=180)
+    local.wait_for(lambda: local.runs(DAY)[0].dagster_run.status == DagsterRunStatus.FAILURE,
+                   "run monitoring marks the run failed", seconds=180)
+    fetched_before = site.stats()["by_class"]["product"]
+    assert fetched_before < products
+
+    assert local.wait_finished(local.job_execute(DAY, log="resumed.log")) == 0, local.output("resumed.log")[-3000:]
+    assert local.runs(DAY)[-1].dagster_run.status == DagsterRunStatus.SUCCESS
+    paths = site.stats(with_paths=True)["by_path"]
+    product_fetches = [count for path, count in paths.items() if path.startswith("/product/")]
+    assert len(product_fetches) == products and max(product_fetches) == 1
