@@ -12,7 +12,7 @@ from scrape_assets.defs.assets.raw_pages import build_raw_pages
 from scrape_assets.defs.assets.url_frontier import build_url_frontier
 from scrape_assets.defs.assets.validated_records import build_validated_records
 from scrape_assets.defs.jobs import daily_job
-from scrape_assets.defs.partitions import daily_partitions
+from scrape_assets.defs.partitions import daily_partitions, partitioned_checks
 from scrape_assets.defs.schedules import daily_schedule
 from scrape_assets.defs.sensors import proxy_gate_sensor
 from scrape_assets.target_config.models import TargetConfig
@@ -27,9 +27,12 @@ def target_definitions(target: TargetConfig) -> Definitions:
     partitions = daily_partitions(target)
     job = daily_job(target)
     gated = bool(target.proxies.urls)
+    with partitioned_checks():
+        assets = [build(target, keys, partitions) for build in BUILDERS]
+        checks = [build_crawl_complete(target, keys, partitions)]
     return Definitions(
-        assets=[build(target, keys, partitions) for build in BUILDERS],
-        asset_checks=[build_crawl_complete(target, keys, partitions)],
+        assets=assets,
+        asset_checks=checks,
         jobs=[job],
         schedules=[] if gated else [daily_schedule(target, job)],
         sensors=[proxy_gate_sensor(target, job, partitions)] if gated else [],

@@ -1,0 +1,67 @@
+"""Contract of `scrape_assets/dagster_internals.py`: what it takes from Dagster beyond the public API
+still works as the delivery guard, the alert sensor, run monitoring and the local instance expect.
+The first Dagster release that moves or changes one of these fails here."""
+
+from __future__ import annotations
+
+import os
+
+from dagster import (
+    AssetCheckKey,
+    AssetCheckResult,
+    DailyPartitionsDefinition,
+    Definitions,
+    asset,
+    asset_check,
+    instance_for_test,
+)
+
+from scrape_assets.dagster_internals import (
+    WorkerStatus,
+    check_failed,
+    check_history,
+    latest_check_evaluation,
+    set_pool_limit,
+)
+from scrape_assets.defs.partitions import partitioned_checks
+from scrape_assets.local_instance import LocalRunLauncher, run_worker_pid
+
+DAYS = DailyPartitionsDefinition(start_date="2026-01-01")
+
+
+@asset(partitions_def=DAYS)
+def table() -> None:
+    return None
+
+
+with partitioned_checks():
+    @asset_check(asset=table, partitions_def=DAYS)
+    def rows_present(context) -> AssetCheckResult:  # type: ignore[no-untyped-def]
+        return AssetCheckResult(passed=context.partition_key != "2026-01-02")
+
+
+def test_check_history_per_day_and_failures_read_as_the_guard_and_the_alerts_need():
+    job = Definitions(assets=[table], asset_checks=[rows_present]).resolve_implicit_global_asset_job_def()
+    key = AssetCheckKey(table.key, "rows_present")
+    with instance_for_test() as instance:
+        assert latest_check_evaluation(instance, key, "2026-01-01") is None
+        for day in ("2026-01-01", "2026-01-02"):
+            assert job.execute_in_process(partition_key=day, instance=instance).success
+        passed, failed = (latest_check_evaluation(instance, key, day) for day in ("2026-01-01", "2026-01-02"))
+        assert passed.evaluation.passed and not failed.evaluation.passed
+        assert passed.run_id != failed.run_id
+        history = check_history(instance, key, limit=10)
+        assert [check_failed(record) for record in sorted(history, key=lambda r: r.id)] == [False, True]
+
+
+def test_pool_limits_and_run_worker_health_as_the_local_instance_uses_them():
+    job = Definitions(assets=[table]).resolve_implicit_global_asset_job_def()
+    with instance_for_test() as instance:
+        set_pool_limit(instance, "warehouse", 1)
+        assert instance.event_log_storage.get_concurrency_info("warehouse").slot_count == 1
+        result = job.execute_in_process(partition_key="2026-01-01", instance=instance)
+        run = instance.get_run_by_id(result.run_id)
+        assert run_worker_pid(instance, run.run_id)[0] == os.getpid()  # in-process: the worker is this process
+        launcher = LocalRunLauncher()
+        launcher.register_instance(instance)
+        assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING  # this very process
