@@ -2,9 +2,11 @@
 
 Speaks the part of the core/v1 API that dagster-k8s' `PipesK8sClient` uses (create, list by name,
 read log with follow, delete), so the real client, the real pod builder and the real Pipes log reader
-are exercised. Each created pod is validated with kubernetes-validate `--strict` first and refused
+are exercised. Deleting a pod deletes the pods that name it in `ownerReferences`, as Kubernetes'
+garbage collector does. Each created pod is validated with kubernetes-validate `--strict` first and refused
 (422) when invalid. Its first container's `command` runs with exactly the pod's environment: its
-`env`, plus the keys of the Secrets named in `envFrom`, plus `PATH` (so `python` is this virtualenv's);
+`env` (with `metadata.name` and `metadata.uid` from the downward API), plus the keys of the Secrets
+named in `envFrom`, plus `PATH` (so `python` is this virtualenv's);
 nothing else of the test process leaks in. Output is kept with timestamps and served as the pod log.
 """
 
@@ -16,6 +18,7 @@ import re
 import subprocess
 import sys
 import threading
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -120,9 +123,7 @@ class FakeKubernetes:
                 pod = fake.pods.get(match["name"]) if match else None
                 if pod is None or pod.deleted:
                     return self._send_json(404, {"kind": "Status", "status": "Failure", "reason": "NotFound"})
-                if pod.process.poll() is None:
-                    pod.process.kill()
-                pod.deleted = True
+                fake.delete(pod)
                 self._send_json(200, fake.pod_json(pod))
 
             def _stream_log(self, pod: FakePod | None, follow: bool) -> None:
@@ -154,7 +155,7 @@ class FakeKubernetes:
 
     def create(self, namespace: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         manifest = {"apiVersion": "v1", "kind": "Pod", **body}
-        manifest["metadata"] = {**manifest.get("metadata", {}), "namespace": namespace}
+        manifest["metadata"] = {**manifest.get("metadata", {}), "namespace": namespace, "uid": str(uuid.uuid4())}
         try:
             kubernetes_validate.validate(manifest, KUBERNETES_VERSION, strict=True)
         except kubernetes_validate.ValidationError as exc:
@@ -164,13 +165,26 @@ class FakeKubernetes:
         env = {"PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         for source in container.get("envFrom", []):
             env.update(self.secrets[source["secretRef"]["name"]])
-        env.update({item["name"]: item["value"] for item in container.get("env", [])})
+        for item in container.get("env", []):
+            field_path = item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")  # the downward API
+            env[item["name"]] = manifest["metadata"][field_path.split(".", 1)[1]] if field_path else item["value"]
         process = subprocess.Popen([*container.get("command", []), *container.get("args", [])], env=env,
                                    cwd=self.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         pod = FakePod(manifest=manifest, process=process)
         self.pods[manifest["metadata"]["name"]] = pod
         threading.Thread(target=pod.read_output, daemon=True).start()
         return 201, self.pod_json(pod)
+
+    def delete(self, pod: FakePod) -> None:
+        """Stop and delete a pod, then (like the garbage collector) every pod it owns."""
+        if pod.process.poll() is None:
+            pod.process.kill()
+        pod.deleted = True
+        uid = pod.manifest["metadata"]["uid"]
+        for other in list(self.pods.values()):
+            owners = other.manifest["metadata"].get("ownerReferences", [])
+            if not other.deleted and any(owner.get("uid") == uid for owner in owners):
+                self.delete(other)
 
     def pod_json(self, pod: FakePod) -> dict[str, Any]:
         return {**pod.manifest, "status": pod.status()}

@@ -8,9 +8,14 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import os
+import sys
+import time
+from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from dagster import serialize_value
 from dagster_pipes import decode_param
 
@@ -18,6 +23,7 @@ from scrape_assets_tests.fake_kubernetes import FakeKubernetes
 from scrape_assets_tests.results import failure_cause, materialization_metadata
 
 pytestmark = pytest.mark.e2e
+REPO = Path(__file__).resolve().parent.parent
 DAY = "2026-11-20"
 BUCKET = "scraped-pages"
 CRAWLER_SECRET = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -117,3 +123,39 @@ def test_proxy_credentials_reach_only_the_pod_that_uses_them(pipeline, start_sit
                for path in pipeline.data_dir.rglob("*.gz")}
     assert len(places) > 10 and any("PROXY_PASSWORD" in text for text in places.values())
     assert [(where, leak) for where, text in places.items() for leak in leaks if leak in text] == []
+
+
+def test_crawler_pods_are_owned_by_the_run_pod_and_deleted_with_it(pipeline, start_site, kubernetes, tmp_path):
+    site = start_site(400, "--latency-ms", "100")
+    pipeline.configure(run_policy={"crawl_step_retries": 0})
+    # the run pod, as K8sRunLauncher starts it from k8s/dagster.yaml: it runs the day's crawl, and knows
+    # its own name and UID through the downward API
+    launcher = yaml.safe_load((REPO / "k8s" / "dagster.yaml").read_text())["run_launcher"]["config"]
+    downward = launcher["run_k8s_config"]["container_config"]["env"]
+    env = {"DAGSTER_HOME": str(tmp_path), "PYTHONPATH": str(REPO), "DEMO_SHOP_URL": site.url,
+           **{name: os.environ[name] for name in os.environ if name.startswith("SCRAPE_ASSETS_")}}
+    status, _ = kubernetes.create("scrape-assets", {"metadata": {"name": "dagster-run-pod"}, "spec": {
+        "containers": [{"name": "run", "image": "registry.example.com/scrape-assets:test",
+                        "command": [sys.executable, "-m", "scrape_assets_tests.run_day_driver", DAY, "url_frontier",
+                                    "raw_pages"],
+                        "env": [{"name": k, "value": v} for k, v in env.items()] + downward}]}})
+    assert status == 201, kubernetes.refused
+    run_pod = kubernetes.pods["dagster-run-pod"]
+
+    def page_pod():  # type: ignore[no-untyped-def]
+        return next((pod for name, pod in kubernetes.pods.items()
+                     if name != "dagster-run-pod" and _pipes_extras(pod)["mode"] == "pages"), None)
+
+    deadline = time.monotonic() + 300
+    while (page_pod() is None or site.stats()["by_class"].get("product", 0) < 20) and time.monotonic() < deadline:
+        assert run_pod.process.poll() is None, "\n".join(run_pod.lines[-30:])
+        time.sleep(0.2)
+    crawler = page_pod()
+    assert crawler is not None and crawler.manifest["metadata"]["ownerReferences"] == [{
+        "apiVersion": "v1", "kind": "Pod", "name": "dagster-run-pod", "uid": run_pod.manifest["metadata"]["uid"],
+        "blockOwnerDeletion": False}]
+
+    kubernetes.delete(run_pod)  # the run's Job is cleaned up (ttlSecondsAfterFinished), or the run terminated
+
+    assert crawler.deleted and crawler.process.wait(timeout=60) is not None
+    assert site.stats()["by_class"]["product"] < 400  # the crawl did not go on without its run

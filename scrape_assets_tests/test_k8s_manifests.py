@@ -201,6 +201,13 @@ def test_helm_values_deploy_this_code_location_with_the_instance_settings():
     assert queue["tagConcurrencyLimits"] == coordinator["tag_concurrency_limits"]
     assert {_snake(k): v for k, v in values["dagsterDaemon"]["runRetries"].items()} == instance["run_retries"]
     assert {_snake(k): v for k, v in values["dagsterDaemon"]["runMonitoring"].items()} == instance["run_monitoring"]
+    # run pods know their own name and UID (crawler pods' owner) and their Jobs are cleaned up, both ways
+    chart_run = values["runLauncher"]["config"]["k8sRunLauncher"]["runK8sConfig"]
+    file_run = instance["run_launcher"]["config"]["run_k8s_config"]
+    assert chart_run["containerConfig"]["env"] == file_run["container_config"]["env"]
+    assert {e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"] for e in file_run["container_config"]["env"]} == {
+        "SCRAPE_ASSETS_RUN_POD_NAME": "metadata.name", "SCRAPE_ASSETS_RUN_POD_UID": "metadata.uid"}
+    assert chart_run["jobSpecConfig"]["ttlSecondsAfterFinished"] == file_run["job_spec_config"]["ttl_seconds_after_finished"]
 
 
 def test_the_instance_file_configures_postgres_the_k8s_run_launcher_and_the_queue_limits():

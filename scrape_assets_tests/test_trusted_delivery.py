@@ -228,7 +228,7 @@ def test_a_full_disk_stops_the_crawl_at_once_as_ours(pipeline, start_site, small
 
     step, cause = failure_cause(result)
     assert step == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]" and cause.cls_name == "PageStoreUnavailable"
-    assert "No space left on device" in cause.message and str(small_disk) in cause.message
+    assert "[Errno 28] No space left on device" in cause.message and str(small_disk) in cause.message
     assert "responses stored before it" in cause.message
     # nothing more was fetched than the store could keep, give or take the requests in flight
     stored = sum(1 for _ in small_disk.glob("demo_shop/*/*.idx.jsonl"))

@@ -148,8 +148,14 @@ def crawl_launcher() -> CrawlLauncher:
         unknown = unknown_pod_fields("V1Toleration", tolerations)
         if unknown:
             raise EnvironmentConfigError(f"SCRAPE_ASSETS_K8S_TOLERATIONS: unknown toleration field(s) {unknown}")
+        owner = (os.environ.get("SCRAPE_ASSETS_RUN_POD_NAME"), os.environ.get("SCRAPE_ASSETS_RUN_POD_UID"))
+        if any(owner) and not all(owner):
+            raise EnvironmentConfigError("SCRAPE_ASSETS_RUN_POD_NAME and SCRAPE_ASSETS_RUN_POD_UID (the run pod's "
+                                         "downward API fields, k8s/dagster.yaml) must be set together")
         return K8sCrawlLauncher(
             **common,
+            owner_pod_name=owner[0] or None,
+            owner_pod_uid=owner[1] or None,
             image=_required("SCRAPE_ASSETS_CRAWLER_IMAGE"),
             namespace=os.environ.get("SCRAPE_ASSETS_K8S_NAMESPACE", "scrape-assets"),
             service_account=os.environ.get("SCRAPE_ASSETS_K8S_SERVICE_ACCOUNT", "scrape-assets-crawler"),

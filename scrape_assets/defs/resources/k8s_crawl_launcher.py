@@ -5,6 +5,11 @@ the code-location image (k8s/Dockerfile). Secrets (`SCRAPE_ASSETS_REDIS_URL`, AW
 it through `envFrom` a Kubernetes Secret, never through the pod spec or Pipes extras. The pod is
 locked down: non-root, read-only root filesystem (a `/tmp` emptyDir for scratch), every capability
 dropped, no service-account token, CPU and memory requests and limits.
+
+Each crawler pod is owned by the run pod that launched it (`ownerReferences`, from the run pod's own
+name and UID, given to it by the downward API in k8s/dagster.yaml): when the run's Job is cleaned up
+(`ttlSecondsAfterFinished`, or the run is terminated), Kubernetes' garbage collector deletes its
+crawler pods with it, so a crawl never outlives its run for long.
 """
 
 from __future__ import annotations
@@ -56,16 +61,24 @@ class K8sCrawlLauncher(CrawlLauncher):
     tolerations: list[dict[str, Any]] = []
     load_incluster_config: bool = True
     kubeconfig_file: str | None = None
+    # the run pod that owns the crawler pods (its metadata.name and metadata.uid), when known
+    owner_pod_name: str | None = None
+    owner_pod_uid: str | None = None
 
     def pod_meta(self, target: str, partition: str, shard: str) -> dict[str, Any]:
-        """Labels that say which target, day and shard a pod crawls (for kubectl and NetworkPolicy)."""
-        return {"labels": {
+        """Labels that say which target, day and shard a pod crawls (for kubectl and NetworkPolicy),
+        and the run pod that owns it."""
+        meta: dict[str, Any] = {"labels": {
             "app.kubernetes.io/name": "scrape-assets-crawler",
             "app.kubernetes.io/component": "crawler",
             "scrape-assets/target": label_value(target),
             "scrape-assets/partition": label_value(partition),
             "scrape-assets/shard": label_value(shard),
         }}
+        if self.owner_pod_name and self.owner_pod_uid:
+            meta["ownerReferences"] = [{"apiVersion": "v1", "kind": "Pod", "name": self.owner_pod_name,
+                                        "uid": self.owner_pod_uid, "blockOwnerDeletion": False}]
+        return meta
 
     def pod_spec(self) -> dict[str, Any]:
         """The base pod spec handed to dagster-k8s' pod builder (camelCase, as in a manifest)."""
