@@ -57,6 +57,11 @@ class LocalDeployment:
         return self.start("asset", "materialize", "-m", "scrape_assets.definitions",
                           "--select", 'key:"demo_shop/*"', "--partition", day, log=log)
 
+    def backfill(self, day: str, log: str = "backfill.log") -> subprocess.Popen:
+        """`dagster job backfill` of one day: the daemon launches its run from the queue."""
+        return self.start("job", "backfill", "-w", "workspace.yaml", "-j", "daily_demo_shop", "--partitions", day,
+                          "--noprompt", log=log)
+
     def start_daemon(self) -> subprocess.Popen:
         daemon_bin = BIN / "dagster-daemon"
         with (self.root / "daemon.log").open("w") as out:

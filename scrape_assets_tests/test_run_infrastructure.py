@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterEventType, DagsterRunStatus
 
-from scrape_assets_tests.deployment import LocalDeployment
+from scrape_assets_tests.deployment import FINISHED, LocalDeployment
 
 pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
@@ -76,20 +76,23 @@ def test_a_day_that_is_not_a_partition_is_refused_naming_the_key_and_the_range(d
     assert site.stats()["total"] == 0
 
 
-@pytest.mark.parametrize("first, second", [("job_execute", "asset_materialize"), ("asset_materialize", "job_execute")])
+@pytest.mark.parametrize("first, second", [("job_execute", "asset_materialize"), ("asset_materialize", "job_execute"),
+                                           ("job_execute", "backfill")])
 def test_the_same_day_launched_twice_at_once_is_crawled_once(deployment, start_site, first, second):
     products = 120
     site = start_site(products, "--latency-ms", "150")
     local = deployment(site.url)
+    if second == "backfill":
+        local.start_daemon()  # a backfill's runs are launched by the daemon, from the queue
 
-    one = getattr(local, first)(DAY, log="first.log")
+    getattr(local, first)(DAY, log="first.log")
     # the second launch comes once the first is fetching pages
     local.wait_for(lambda: site.stats()["by_class"].get("product", 0) >= 5, "the first run fetches products")
-    two = getattr(local, second)(DAY, log="second.log")
-    local.wait_finished(two)
-    local.wait_finished(one)
+    getattr(local, second)(DAY, log="second.log")
+    finished = local.wait_for(lambda: len(runs := local.runs(DAY)) == 2 and all(
+        r.dagster_run.status in FINISHED for r in runs) and runs, "both runs finish", seconds=420)
 
-    older, newer = local.runs(DAY)
+    older, newer = finished
     assert older.dagster_run.status == DagsterRunStatus.SUCCESS, local.output("first.log")[-3000:]
     assert newer.dagster_run.status == DagsterRunStatus.FAILURE
     [failure] = _step_failures(local, newer.dagster_run.run_id)
