@@ -5,6 +5,7 @@ once, and the run's process killed mid-crawl."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 from pathlib import Path
 
@@ -58,20 +59,27 @@ def _crawlers_of(deployment: LocalDeployment) -> list[int]:
 def test_a_day_that_is_not_a_partition_is_refused_naming_the_key_and_the_range(deployment, start_site):
     site = start_site(10)
     local = deployment(site.url)
+    last = r"\d{4}-\d{2}-\d{2} \(the last complete day\)"
 
-    # not a date: Dagster refuses it before any run exists
-    assert local.wait_finished(local.job_execute("2026-13-45", log="malformed.log")) != 0
-    assert "2026-13-45" in local.output("malformed.log") and local.runs("2026-13-45") == []
-    # before the first day, from the asset graph's command: refused before any run exists
-    assert local.wait_finished(local.asset_materialize("2025-06-01", log="materialize.log")) != 0
-    assert "2025-06-01" in local.output("materialize.log") and local.runs("2025-06-01") == []
-    # the same day as a raw partition tag: its first step stops it by name, before any request, untried again
-    assert local.wait_finished(local.job_execute("2025-06-01", log="early.log")) != 0
-    [record] = local.runs("2025-06-01")
+    # not a date, and a day before schedule.start_date: no run is ever created, by either command
+    for key, command in (("2026-13-45", "job_execute"), ("2025-06-01", "job_execute"),
+                         ("2025-06-01", "asset_materialize")):
+        log = f"{command}-{key}.log"
+        assert local.wait_finished(getattr(local, command)(key, log=log)) != 0
+        assert local.runs(key) == [], local.output(log)[-2000:]
+        if command == "job_execute":
+            assert re.search(f"partition key '{key}' is not a day: days are YYYY-MM-DD from 2026-01-01 to {last}",
+                             local.output(log)), local.output(log)[-2000:]
+        else:  # Dagster's own check of the selection
+            assert key in local.output(log)
+    # a day not complete yet: its run stops at its first step, before any request, and is not retried
+    future = "2099-01-01"
+    assert local.wait_finished(local.job_execute(future, log="future.log")) != 0
+    [record] = local.runs(future)
     assert record.dagster_run.status == DagsterRunStatus.FAILURE
     [failure] = _step_failures(local, record.dagster_run.run_id)
-    assert "'2025-06-01' is not a day of target 'demo_shop': its days run from 2026-01-01 to " in (
-        failure.user_failure_data.description)
+    assert re.search(f"'{future}' is not a day of target 'demo_shop': its days run from 2026-01-01 to "
+                     r"\d{4}-\d{2}-\d{2}", failure.user_failure_data.description)
     assert _retries(local, record.dagster_run.run_id) == 0
     assert site.stats()["total"] == 0
 

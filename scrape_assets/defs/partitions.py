@@ -13,14 +13,42 @@ from dagster import (
     Failure,
     OpExecutionContext,
     PreviewWarning,
+    TimeWindow,
 )
 
 from scrape_assets.target_config.models import TargetConfig
 
 
+class NotADay(ValueError):
+    """A partition key that is not one of the days: not a YYYY-MM-DD date, or before the first day."""
+
+
+class TargetDays(DailyPartitionsDefinition):
+    """Dagster's daily partitions, refusing a key that is not a day when a run for it is being made.
+
+    The asset graph, `dagster asset materialize` and backfills check a key before creating a run;
+    `dagster job execute --tags '{"dagster/partition": ...}'` does not, and Dagster computes the run's
+    time window from the key as it creates the run: here. So that run is never created, and the error
+    names the key and the days that exist. (A day after the last complete one is not refused here:
+    Dagster asks for the current day's window itself; `require_day` stops such a run first.)"""
+
+    def time_window_for_partition_key(self, partition_key: str) -> TimeWindow:
+        try:
+            window = super().time_window_for_partition_key(partition_key)
+        except ValueError:
+            raise NotADay(self._refusal(partition_key)) from None
+        if window.start < self.start:
+            raise NotADay(self._refusal(partition_key))
+        return window
+
+    def _refusal(self, key: str) -> str:
+        return (f"partition key {key!r} is not a day: days are YYYY-MM-DD from {self.get_first_partition_key()} "
+                f"to {self.get_last_partition_key()} (the last complete day)")
+
+
 def daily_partitions(target: TargetConfig) -> DailyPartitionsDefinition:
     """One partition per day from the target's start date; the newest is yesterday (a complete day)."""
-    return DailyPartitionsDefinition(
+    return TargetDays(
         start_date=target.schedule.start_date.isoformat(),
         timezone=target.schedule.timezone,
     )
@@ -39,16 +67,12 @@ def partitioned_checks() -> Iterator[None]:
 
 def require_day(context: AssetExecutionContext | OpExecutionContext | AssetCheckExecutionContext,
                 target: TargetConfig) -> str:
-    """The run's day, once checked against the target's days. The asset graph, `dagster asset
-    materialize` and backfills refuse a key that is not a partition before any run exists; a run made
-    with a raw `dagster/partition` tag (`dagster job execute --tags`) is stopped here, by its first
-    step, before any request: not retried, naming the key and the days that exist."""
+    """The run's day, once checked against the target's days. A key that is not a day never gets a run
+    (`TargetDays`); a run for a day that is not complete yet (today, or later) is stopped here, by its
+    first step, before any request: not retried, naming the key and the days that exist."""
     day = context.partition_key
     partitions = daily_partitions(target)
-    try:
-        known = partitions.has_partition_key(day)
-    except ValueError:  # not a date at all
-        known = False
+    known = partitions.has_partition_key(day)
     if not known:
         last = partitions.get_last_partition_key()
         days = f"from {partitions.get_first_partition_key()} to {last}" if last else "none yet"
