@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,9 +21,34 @@ from dagster._core.execution.execute_in_process_result import ExecuteInProcessRe
 
 from scrape_assets.demo_site.process import DemoSite
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+from scrape_assets_tests.processes import SESSION_VARIABLE, leftovers, stop
 
 DEMO_TARGET = "demo_shop"
 REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Mark every process this session starts (see processes.py)."""
+    os.environ[SESSION_VARIABLE] = uuid.uuid4().hex  # a session of its own, even inside another one
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Nothing outlives its test: a process of this session still alive at the end fails the run
+    (after being killed, so that it does not outlive the run either)."""
+    left = leftovers(os.environ[SESSION_VARIABLE], float(os.environ.get("SCRAPE_ASSETS_TEST_LEFTOVER_GRACE", "30")))
+    if not left:
+        return
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    listed = "\n".join(f"  pid {pid}: {command}" for pid, command in left)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(f"FAILED: {len(left)} process(es) started by the tests outlived them (now killed):\n"
+                            f"{listed}", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture
@@ -53,9 +81,7 @@ def start_proxy() -> Iterator:
 
     yield start
     for process in started:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=10)
+        stop(process)
         process.stdout.close()
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from scrape_assets_tests.loopback import free_port
+from scrape_assets_tests.processes import stop
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parent.parent
@@ -54,7 +55,11 @@ def test_dev_serves_the_demo_target_and_stops_everything_it_started(tmp_path):
             assert response.status == 200
     finally:
         dev.send_signal(signal.SIGTERM)
-        code = dev.wait(timeout=90)
+        try:
+            code = dev.wait(timeout=90)
+        except subprocess.TimeoutExpired:  # it did not stop: stop it all, and fail
+            stop(dev, grace_seconds=0, group=True)
+            raise
     output = dev.stdout.read()
     assert code == 0, output
     for port in (ui_port, site_port):

@@ -1,0 +1,61 @@
+"""Processes the tests start: stopped for sure, and none left behind when the session ends.
+
+Every process started during a session inherits `SESSION_VARIABLE` (set once in conftest), so the
+processes of this session can be found even after they were orphaned (their parent killed, they were
+reparented to PID 1), and told apart from those of any other session running beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+SESSION_VARIABLE = "SCRAPE_ASSETS_TEST_SESSION"
+
+
+def stop(process: subprocess.Popen, grace_seconds: float = 30.0, group: bool = False) -> None:
+    """SIGTERM (to its process group when it leads one), then SIGKILL if it is still there after the
+    grace: a process that ignores SIGTERM is stopped too."""
+    if process.poll() is not None:
+        return
+    send = (lambda sig: os.killpg(process.pid, sig)) if group else process.send_signal
+    try:
+        send(signal.SIGTERM)
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        send(signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        process.wait()
+
+
+def session_processes(session: str) -> list[tuple[int, str]]:
+    """(pid, command line) of live processes, other than this one, started in the given session."""
+    marker = f"{SESSION_VARIABLE}={session}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:  # exited meanwhile
+            continue
+        if stat.rsplit(")", 1)[1].split()[0] != "Z":
+            found.append((int(entry.name), command))
+    return found
+
+
+def leftovers(session: str, grace_seconds: float = 30.0) -> list[tuple[int, str]]:
+    """Processes of the session still alive once the grace has passed (polled: exiting ones may)."""
+    deadline = time.monotonic() + grace_seconds
+    left = session_processes(session)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.5)
+        left = session_processes(session)
+    return left
