@@ -39,8 +39,13 @@ def _run(env: dict[str, str], *args: str) -> dict:
     line plus its wall time seen from here."""
     script = ["plain_crawl.py", *args[1:]] if args[0] == "plain" else ["step_process.py", *args]
     started = time.perf_counter()
-    completed = subprocess.run([sys.executable, str(REPO / "bench" / script[0]), *script[1:]], env=env,
-                               cwd=REPO, capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, str(REPO / "bench" / script[0]), *script[1:]],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - started
     if completed.returncode != 0:
         raise RuntimeError(f"bench step {args} failed:\n{completed.stderr[-3000:]}")
@@ -50,8 +55,13 @@ def _run(env: dict[str, str], *args: str) -> dict:
 def _environment(work: Path, site: DemoSite) -> dict[str, str]:
     home = work / "dagster_home"
     home.mkdir(exist_ok=True)
-    env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(work / "data"), "DAGSTER_HOME": str(home),
-           "DEMO_SHOP_URL": site.url, "SCRAPE_ASSETS_PROGRESS_INTERVAL": "30"}
+    env = {
+        **os.environ,
+        "SCRAPE_ASSETS_DATA_DIR": str(work / "data"),
+        "DAGSTER_HOME": str(home),
+        "DEMO_SHOP_URL": site.url,
+        "SCRAPE_ASSETS_PROGRESS_INTERVAL": "30",
+    }
     env.pop("REDIS_URL", None)
     return env
 
@@ -71,10 +81,14 @@ def bench_orchestration(products: int, repeat: int) -> dict:
     bare_s, dagster_s = median(bare, "wall"), median(dagster, "wall")
     pages = bare[0]["pages"]
     return {
-        "figure": "orchestration", "products": products, "pages": pages,
-        "bare_process_seconds": round(bare_s, 2), "dagster_process_seconds": round(dagster_s, 2),
+        "figure": "orchestration",
+        "products": products,
+        "pages": pages,
+        "bare_process_seconds": round(bare_s, 2),
+        "dagster_process_seconds": round(dagster_s, 2),
         "ratio_dagster_to_bare": round(dagster_s / bare_s, 3),
-        "bare_pages_per_s": round(pages / bare_s), "dagster_pages_per_s": round(dagster[0]["pages"] / dagster_s),
+        "bare_pages_per_s": round(pages / bare_s),
+        "dagster_pages_per_s": round(dagster[0]["pages"] / dagster_s),
         "bare_crawl_only_seconds": round(median(bare, "seconds"), 2),
         "bare_peak_rss_mib": max(r["peak_self_mib"] for r in bare),
         "dagster_orchestrator_peak_rss_mib": max(r["peak_self_mib"] for r in dagster),
@@ -92,22 +106,31 @@ def bench_scale(sizes: tuple[int, ...]) -> dict:
             "day_seconds": round(sum(s["wall"] for s in steps.values()), 1),
             **{f"{step}_seconds": round(s["wall"], 1) for step, s in steps.items()},
             # the crawl steps' work happens in the crawler child; the others in the step process itself
-            **{f"{step}_peak_rss_mib": (s["crawler_peak_rss_mib"] if step in ("url_frontier", "raw_pages")
-                                        else s["peak_self_mib"]) for step, s in steps.items()},
+            **{
+                f"{step}_peak_rss_mib": (
+                    s["crawler_peak_rss_mib"] if step in ("url_frontier", "raw_pages") else s["peak_self_mib"]
+                )
+                for step, s in steps.items()
+            },
         }
     small, large = rows[min(sizes)], rows[max(sizes)]
-    growth = {f"{step}_rss_growth": round(large[f"{step}_peak_rss_mib"] / small[f"{step}_peak_rss_mib"], 2)
-              for step in STEP_ORDER}
+    growth = {
+        f"{step}_rss_growth": round(large[f"{step}_peak_rss_mib"] / small[f"{step}_peak_rss_mib"], 2)
+        for step in STEP_ORDER
+    }
     return {"figure": "scale", "sizes": list(sizes), "by_size": rows, **growth}
 
 
 def _scrapy_bench() -> float:
     """`scrapy bench` on this machine: pages/s of Scrapy's own benchmark spider and server."""
     with tempfile.TemporaryDirectory() as tmp:
-        completed = subprocess.run([sys.executable, "-m", "scrapy", "bench"], cwd=tmp, capture_output=True,
-                                   text=True, check=True)
-    found = {key: float(value) for key, value in re.findall(
-        r"'(response_received_count|elapsed_time_seconds)': ([0-9.]+)", completed.stderr)}
+        completed = subprocess.run(
+            [sys.executable, "-m", "scrapy", "bench"], cwd=tmp, capture_output=True, text=True, check=True
+        )
+    found = {
+        key: float(value)
+        for key, value in re.findall(r"'(response_received_count|elapsed_time_seconds)': ([0-9.]+)", completed.stderr)
+    }
     return found["response_received_count"] / found["elapsed_time_seconds"]
 
 
@@ -128,19 +151,42 @@ def bench_crawl_ceiling(products: int, repeat: int, profile_path: Path) -> dict:
 
     plain_rate, ours_rate = rate(plain), rate(ours)
     return {
-        "figure": "crawl_ceiling", "products": products, "pages": ours[0]["pages"],
+        "figure": "crawl_ceiling",
+        "products": products,
+        "pages": ours[0]["pages"],
         "scrapy_bench_pages_per_s": round(statistics.median(scrapy_bench)),
-        "plain_scrapy_pages_per_s": round(plain_rate), "ours_politeness_off_pages_per_s": round(ours_rate),
+        "plain_scrapy_pages_per_s": round(plain_rate),
+        "ours_politeness_off_pages_per_s": round(ours_rate),
         "ratio_ours_to_plain_scrapy": round(ours_rate / plain_rate, 3),
-        **profile_summary(profile_path), "profile_raw": str(profile_path),
+        **profile_summary(profile_path),
+        "profile_raw": str(profile_path),
     }
 
 
 def _profile(env: dict[str, str], raw_path: Path) -> None:
     """One more `unthrottled` crawl, sampled by py-spy (collapsed stacks written to `raw_path`)."""
-    subprocess.run([str(Path(sys.executable).with_name("py-spy")), "record", "--rate", "200", "--format", "raw", "--full-filenames",
-                    "--output", str(raw_path), "--", sys.executable, str(REPO / "bench" / "step_process.py"),
-                    "unthrottled", DAY], env=env, cwd=REPO, capture_output=True, check=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("py-spy")),
+            "record",
+            "--rate",
+            "200",
+            "--format",
+            "raw",
+            "--full-filenames",
+            "--output",
+            str(raw_path),
+            "--",
+            sys.executable,
+            str(REPO / "bench" / "step_process.py"),
+            "unthrottled",
+            DAY,
+        ],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    )
 
 
 def _package(frame: str) -> str:
@@ -176,6 +222,9 @@ def profile_summary(raw_path: Path) -> dict:
     def shares(counts: dict[str, int], top: int) -> dict[str, float]:
         return {k: round(v / total, 3) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:top]}
 
-    return {"profile_samples": total, "profile_self_time_by_library": shares(by_package, 8),
-            "profile_share_with_our_code_on_stack": round(sum(ours_entries.values()) / max(total, 1), 3),
-            "profile_our_entry_points": shares(ours_entries, 5)}
+    return {
+        "profile_samples": total,
+        "profile_self_time_by_library": shares(by_package, 8),
+        "profile_share_with_our_code_on_stack": round(sum(ours_entries.values()) / max(total, 1), 3),
+        "profile_our_entry_points": shares(ours_entries, 5),
+    }

@@ -33,8 +33,15 @@ class PlainSpider(scrapy.Spider):
 def main() -> int:
     with open(sys.argv[1]) as lines:
         urls = [json.loads(line)["url"] for line in lines if line.strip()]
-    process = CrawlerProcess({"LOG_LEVEL": "WARNING", "TELNETCONSOLE_ENABLED": False, "CONCURRENT_REQUESTS": 16,
-                              "CONCURRENT_REQUESTS_PER_DOMAIN": 16, "ROBOTSTXT_OBEY": False})
+    process = CrawlerProcess(
+        {
+            "LOG_LEVEL": "WARNING",
+            "TELNETCONSOLE_ENABLED": False,
+            "CONCURRENT_REQUESTS": 16,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+            "ROBOTSTXT_OBEY": False,
+        }
+    )
     crawler = process.create_crawler(PlainSpider)
     process.crawl(crawler, urls=urls)
     started = time.perf_counter()

@@ -32,18 +32,18 @@ from parsel import Selector
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.pipeline_figures import bench_crawl_ceiling, bench_orchestration, bench_scale  # noqa: E402
+from bench.validation_backends import validate_pandas, validate_polars  # noqa: E402
 from scrape_assets.defs.resources import DuckDBWarehouse  # noqa: E402
 from scrape_assets.demo_site.catalog import Catalog  # noqa: E402
 from scrape_assets.demo_site.pages import product_page  # noqa: E402
 from scrape_assets.extraction import extract_records  # noqa: E402
-from scrape_assets.extraction.extract import META_COLUMNS, record_schema  # noqa: E402
+from scrape_assets.extraction.extract import record_schema  # noqa: E402
 from scrape_assets.page_store import LocalPageStore, iter_latest_pages  # noqa: E402
 from scrape_assets.target_config import load_target  # noqa: E402
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR  # noqa: E402
 from scrape_assets.validation.schema import arrow_schema  # noqa: E402
 from scrape_assets.validation.split import validate_records  # noqa: E402
-from bench.validation_backends import validate_pandas, validate_polars  # noqa: E402
-from bench.pipeline_figures import bench_crawl_ceiling, bench_orchestration, bench_scale  # noqa: E402
 
 TARGET = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
 BASE = TARGET.base_url.rstrip("/")
@@ -76,19 +76,34 @@ def bench_extraction(work: Path, pages: int, repeat: int) -> dict:
                 (selector.css(spec.css) if spec.css else selector.xpath(spec.xpath)).getall()
 
     ours_s, floor_s = _median(ours, repeat), _median(floor, repeat)
-    return {"figure": "extraction", "pages": pages, "ours_pages_per_s": round(pages / ours_s),
-            "bare_parsel_pages_per_s": round(pages / floor_s), "ratio_ours_to_floor": round(floor_s / ours_s, 2)}
+    return {
+        "figure": "extraction",
+        "pages": pages,
+        "ours_pages_per_s": round(pages / ours_s),
+        "bare_parsel_pages_per_s": round(pages / floor_s),
+        "ratio_ours_to_floor": round(floor_s / ours_s, 2),
+    }
 
 
 def _parsed_file(work: Path, rows: int) -> Path:
     n = list(range(rows))
-    table = pa.table({
-        "sku": [f"SKU-007-{i:06d}" for i in n], "title": [f"Lamp {i}" for i in n],
-        "price": [f"{(i % 900) + 1.5:.2f}" for i in n], "currency": ["USD"] * rows,
-        "availability": ["in_stock"] * rows, "rating": ["4.5"] * rows, "category": ["Lighting"] * rows,
-        "description": ["A lamp."] * rows, "source_url": [f"u{i}" for i in n], "page_ref": ["r"] * rows,
-        "fetched_at": ["2026-01-01T00:00:00Z"] * rows, "extraction_errors": [None] * rows,
-    }, schema=record_schema(TARGET))
+    table = pa.table(
+        {
+            "sku": [f"SKU-007-{i:06d}" for i in n],
+            "title": [f"Lamp {i}" for i in n],
+            "price": [f"{(i % 900) + 1.5:.2f}" for i in n],
+            "currency": ["USD"] * rows,
+            "availability": ["in_stock"] * rows,
+            "rating": ["4.5"] * rows,
+            "category": ["Lighting"] * rows,
+            "description": ["A lamp."] * rows,
+            "source_url": [f"u{i}" for i in n],
+            "page_ref": ["r"] * rows,
+            "fetched_at": ["2026-01-01T00:00:00Z"] * rows,
+            "extraction_errors": [None] * rows,
+        },
+        schema=record_schema(TARGET),
+    )
     path = work / f"parsed-{rows}.parquet"
     pq.write_table(table, path)
     return path
@@ -99,9 +114,15 @@ def bench_validation(work: Path, rows: int, repeat: int) -> dict:
     seconds = _median(lambda: validate_records(TARGET, parsed, work / "valid.parquet", work / "q.parquet"), repeat)
     pandas_s = _median(lambda: validate_pandas(TARGET, parsed), repeat)
     polars_s = _median(lambda: validate_polars(TARGET, parsed), repeat)
-    return {"figure": "validation", "rows": rows, "seconds": round(seconds, 2), "rows_per_s": round(rows / seconds),
-            "schema_only_pandas_seconds": round(pandas_s, 2), "schema_only_polars_seconds": round(polars_s, 2),
-            "ratio_pandas_to_polars": round(pandas_s / polars_s, 2)}
+    return {
+        "figure": "validation",
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(rows / seconds),
+        "schema_only_pandas_seconds": round(pandas_s, 2),
+        "schema_only_polars_seconds": round(polars_s, 2),
+        "ratio_pandas_to_polars": round(pandas_s / polars_s, 2),
+    }
 
 
 def bench_delivery(work: Path, rows: int, repeat: int, naive_rows: int) -> dict:
@@ -119,24 +140,44 @@ def bench_delivery(work: Path, rows: int, repeat: int, naive_rows: int) -> dict:
 
     def row_by_row() -> None:
         with duckdb.connect(str(work / "naive.duckdb")) as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS t (" + ", ".join(f"{c} VARCHAR" for c in columns)
-                         + ", partition_date DATE, PRIMARY KEY (sku, partition_date))")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS t ("
+                + ", ".join(f"{c} VARCHAR" for c in columns)
+                + ", partition_date DATE, PRIMARY KEY (sku, partition_date))"
+            )
             for row in sample:
-                conn.execute("INSERT OR REPLACE INTO t VALUES (" + ", ".join("?" for _ in columns) + ", '2026-01-01')",
-                             [str(row[c]) for c in columns])
+                conn.execute(
+                    "INSERT OR REPLACE INTO t VALUES (" + ", ".join("?" for _ in columns) + ", '2026-01-01')",
+                    [str(row[c]) for c in columns],
+                )
 
     naive_s = _median(row_by_row, 1) * rows / len(sample)
-    return {"figure": "delivery", "rows": rows, "merge_seconds": round(merge_s, 2),
-            "row_by_row_seconds_scaled": round(naive_s, 1), "ratio": round(naive_s / merge_s, 1)}
+    return {
+        "figure": "delivery",
+        "rows": rows,
+        "merge_seconds": round(merge_s, 2),
+        "row_by_row_seconds_scaled": round(naive_s, 1),
+        "ratio": round(naive_s / merge_s, 1),
+    }
 
 
 def bench_load(repeat: int) -> dict:
-    code = ("import sys, time; t=time.perf_counter(); import scrape_assets.definitions as d; "
-            "print(time.perf_counter()-t, 'dagster_snowflake' in sys.modules, 'pandera' in sys.modules)")
-    outputs = [subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
-               for _ in range(repeat)]
-    return {"figure": "load", "definitions_seconds": round(statistics.median(float(o[0]) for o in outputs), 2),
-            "imports_dagster_snowflake": outputs[0][1] == "True", "imports_pandera": outputs[0][2] == "True"}
+    code = (
+        "import sys, time; t=time.perf_counter(); import scrape_assets.definitions as d; "
+        "print(time.perf_counter()-t, 'dagster_snowflake' in sys.modules, 'pandera' in sys.modules)"
+    )
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(repeat)
+    ]
+    return {
+        "figure": "load",
+        "definitions_seconds": round(statistics.median(float(o[0]) for o in outputs), 2),
+        "imports_dagster_snowflake": outputs[0][1] == "True",
+        "imports_pandera": outputs[0][2] == "True",
+    }
 
 
 def main() -> int:
@@ -144,8 +185,11 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes (under two minutes)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated figures to run (default: all)")
-    parser.add_argument("--profile-raw", default=str(Path(tempfile.gettempdir()) / "scrape_assets_crawl.pyspy.txt"),
-                        help="where crawl_ceiling writes py-spy's collapsed stacks of our crawl")
+    parser.add_argument(
+        "--profile-raw",
+        default=str(Path(tempfile.gettempdir()) / "scrape_assets_crawl.pyspy.txt"),
+        help="where crawl_ceiling writes py-spy's collapsed stacks of our crawl",
+    )
     args = parser.parse_args()
     # quick: the row-by-row anchor over 1,000 rows (each upsert is a statement) and two day sizes
     pages, rows, naive_rows = (2_000, 100_000, 1_000) if args.quick else (10_000, 1_000_000, 10_000)

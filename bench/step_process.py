@@ -37,8 +37,12 @@ def dagster_step(day: str, step: str) -> dict:
 
     job = build_definitions().resolve_job_def("daily_demo_shop")
     started = time.perf_counter()
-    result = job.execute_in_process(partition_key=day, instance=DagsterInstance.get(), raise_on_error=True,
-                                    asset_selection=[AssetKey(k) for k in STEPS[step]])
+    result = job.execute_in_process(
+        partition_key=day,
+        instance=DagsterInstance.get(),
+        raise_on_error=True,
+        asset_selection=[AssetKey(k) for k in STEPS[step]],
+    )
     seconds = time.perf_counter() - started
     figures = {"seconds": seconds, "pages": 0, "crawler_peak_rss_mib": 0.0}
     for event in result.get_asset_materialization_events():
@@ -59,16 +63,36 @@ def bare_crawl(day: str, politeness_off: bool = False) -> dict:
 
     target = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
     if politeness_off:
-        target = target.model_copy(update={"politeness": target.politeness.model_copy(update={
-            "obey_robots": False, "respect_crawl_delay": False, "adaptive": False, "download_delay_seconds": 0.0,
-            "rate_limit_per_second": 0.0, "concurrency": 16})})
+        target = target.model_copy(
+            update={
+                "politeness": target.politeness.model_copy(
+                    update={
+                        "obey_robots": False,
+                        "respect_crawl_delay": False,
+                        "adaptive": False,
+                        "download_delay_seconds": 0.0,
+                        "rate_limit_per_second": 0.0,
+                        "concurrency": 16,
+                    }
+                )
+            }
+        )
     store = LocalPageStore(Path(os.environ["SCRAPE_ASSETS_DATA_DIR"]) / "pages")  # no Dagster import here
     started = time.perf_counter()
-    summary = run_pages(target, store, store.spec(), partition_prefix(target.name, day),
-                        f"{time.strftime('%Y%m%dT%H%M%S')}{time.perf_counter_ns() % 1_000_000:06d}-pages-s0of1-bare-try0")
+    summary = run_pages(
+        target,
+        store,
+        store.spec(),
+        partition_prefix(target.name, day),
+        f"{time.strftime('%Y%m%dT%H%M%S')}{time.perf_counter_ns() % 1_000_000:06d}-pages-s0of1-bare-try0",
+    )
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "crawl_seconds": summary["duration_seconds"], "pages": summary["pages"],
-            "crawler_peak_rss_mib": 0.0}
+    return {
+        "seconds": seconds,
+        "crawl_seconds": summary["duration_seconds"],
+        "pages": summary["pages"],
+        "crawler_peak_rss_mib": 0.0,
+    }
 
 
 def main() -> int:

@@ -22,8 +22,13 @@ POLARS_TYPES = {"string": pl.Utf8, "int": pl.Int64, "float": pl.Float64, "bool":
 def build_polars_schema(target: TargetConfig) -> pandera.polars.DataFrameSchema:
     """The record schema of `validation.schema.build_schema`, for pandera's polars backend."""
     columns = {
-        name: pandera.polars.Column(POLARS_TYPES[spec.type], checks=field_checks(spec), nullable=not spec.required,
-                                    coerce=True, unique=name == target.record.key)
+        name: pandera.polars.Column(
+            POLARS_TYPES[spec.type],
+            checks=field_checks(spec),
+            nullable=not spec.required,
+            coerce=True,
+            unique=name == target.record.key,
+        )
         for name, spec in target.record.fields.items()
     }
     return pandera.polars.DataFrameSchema(columns, strict=False, name=f"{target.name}_record")

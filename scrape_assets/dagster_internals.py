@@ -16,16 +16,26 @@ from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecordStatus,
 )
 
-__all__ = ["CheckRunHealthResult", "WorkerStatus", "check_failed", "check_history", "latest_check_evaluation",
-           "set_pool_limit"]
+__all__ = [
+    "CheckRunHealthResult",
+    "WorkerStatus",
+    "check_failed",
+    "check_history",
+    "latest_check_evaluation",
+    "set_pool_limit",
+]
 
 
-def latest_check_evaluation(instance: DagsterInstance, check: AssetCheckKey,
-                            day: str) -> AssetCheckExecutionRecord | None:
+def latest_check_evaluation(
+    instance: DagsterInstance, check: AssetCheckKey, day: str
+) -> AssetCheckExecutionRecord | None:
     """The latest completed evaluation of a partitioned check for one day, or None."""
     records = instance.event_log_storage.get_asset_check_execution_history(
-        check, limit=1, status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES),
-        partition_filter=PartitionKeyFilter(key=day))
+        check,
+        limit=1,
+        status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES),
+        partition_filter=PartitionKeyFilter(key=day),
+    )
     return records[0] if records else None
 
 

@@ -13,7 +13,7 @@ import os
 import shlex
 import sys
 import traceback
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,17 @@ TARGET = "demo_shop"
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
-    yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).date().isoformat()
+    yesterday = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
     parser = argparse.ArgumentParser(prog="python -m scrape_assets.demo", description=__doc__)
     parser.add_argument("--day", default="", help=f"partition to run (default: yesterday UTC, {yesterday})")
     parser.add_argument("--products", type=int, default=2000, help="demo site catalog size")
     parser.add_argument("--site-args", default="", help="extra demo site flags, e.g. '--layout v2'")
-    parser.add_argument("--site-port", type=int, default=8765,
-                        help="demo site port; stable so that URLs (and so the delivered table) repeat across runs")
+    parser.add_argument(
+        "--site-port",
+        type=int,
+        default=8765,
+        help="demo site port; stable so that URLs (and so the delivered table) repeat across runs",
+    )
     args = parser.parse_args(argv)
     args.day = args.day or yesterday
     return args
@@ -60,7 +64,10 @@ def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
         instance = DagsterInstance.get()
         job = defs.resolve_job_def(f"daily_{TARGET}")
         result = job.execute_in_process(
-            partition_key=args.day, instance=instance, raise_on_error=False, tags={"launched_by": "make demo"},
+            partition_key=args.day,
+            instance=instance,
+            raise_on_error=False,
+            tags={"launched_by": "make demo"},
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         )
         summary["run_id"] = result.run_id
@@ -84,7 +91,8 @@ def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
     print("\nchecks")
     for evaluation in result.get_asset_check_evaluations():
         checks[evaluation.check_name] = evaluation.passed
-        print(f"  {evaluation.asset_key.to_user_string()}:{evaluation.check_name:28s} {'passed' if evaluation.passed else 'FAILED'}")
+        outcome = "passed" if evaluation.passed else "FAILED"
+        print(f"  {evaluation.asset_key.to_user_string()}:{evaluation.check_name:28s} {outcome}")
     summary["checks"] = checks
     summary["quarantined_rows"] = rows.get(f"{TARGET}/quarantined_records")
     summary["delivered_rows"] = _delivered_rows(warehouse_path(), args.day)
@@ -114,8 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(os.environ.setdefault("SCRAPE_ASSETS_DATA_DIR", "data")).resolve()
     prepare_local_instance(local_home(data)).dispose()  # created before any run starts
     summary: dict[str, Any] = {
-        "day": args.day, "target": TARGET, "run_id": None, "status": "FAILURE", "delivered_rows": 0,
-        "quarantined_rows": None, "checks": {}, "site_requests": None,
+        "day": args.day,
+        "target": TARGET,
+        "run_id": None,
+        "status": "FAILURE",
+        "delivered_rows": 0,
+        "quarantined_rows": None,
+        "checks": {},
+        "site_requests": None,
     }
     ok = False
     try:

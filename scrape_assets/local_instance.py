@@ -59,8 +59,9 @@ def process_alive(pid: int, started_by: float) -> bool:
             return False
         return True
     fields = stat.rsplit(")", 1)[1].split()
-    boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
-                if line.startswith("btime "))
+    boot = next(
+        float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime ")
+    )
     started = boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
     return fields[0] != "Z" and started <= started_by + 2  # btime has one-second resolution
 
@@ -79,8 +80,9 @@ class LocalRunLauncher(DefaultRunLauncher):
         pid, seen = found
         if process_alive(pid, seen):
             return CheckRunHealthResult(WorkerStatus.RUNNING, run_worker_id=str(pid))
-        return CheckRunHealthResult(WorkerStatus.FAILED, f"the run worker process (pid {pid}) is gone",
-                                    run_worker_id=str(pid))
+        return CheckRunHealthResult(
+            WorkerStatus.FAILED, f"the run worker process (pid {pid}) is gone", run_worker_id=str(pid)
+        )
 
 
 def local_home(data: Path) -> Path:

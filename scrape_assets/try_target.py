@@ -43,8 +43,7 @@ def _target(name_or_path: str) -> TargetConfig:
 def _live_pages(target: TargetConfig, urls: list[str]) -> tuple[list[StoredPage], list[str]]:
     from scrape_assets.crawler.run import run_try
 
-    pages, failures = run_try(target, [target.absolute(url) for url in urls],
-                              redis_url=os.environ.get("REDIS_URL", ""))
+    pages, failures = run_try(target, [target.absolute(url) for url in urls], redis_url=os.environ.get("REDIS_URL", ""))
     return pages, [f"{f.url}: {f.error}" for f in failures]
 
 
@@ -65,7 +64,8 @@ def _stored_pages(target: TargetConfig, day: str, urls: list[str]) -> tuple[list
         return [], [f"no crawl of {day} stored under {store.location(prefix)}"]
     latest = latest_entries(store, prefix, readable_segments(store, prefix, generation))
     wanted = [target.absolute(url) for url in urls] or [
-        url for url in sorted(latest) if target.is_record_url(url) and latest[url][1].status == 200][:STORED_PAGES]
+        url for url in sorted(latest) if target.is_record_url(url) and latest[url][1].status == 200
+    ][:STORED_PAGES]
     missing = [f"{url}: not stored for {day}" for url in wanted if url not in latest]
     return list(iter_pages(store, prefix, [latest[url] for url in wanted if url in latest])), missing
 
@@ -103,8 +103,11 @@ def report(target: TargetConfig, pages: Iterable[StoredPage], out=sys.stdout) ->
         text, _ = decode_page(page)
         found = page_records(text, target.record) if page.status == 200 and "html" in page.content_type else []
         texts[page.url] = text
-        print(f"{page.url}  (HTTP {page.status}, {len(found)} record(s)"
-              f"{'' if target.is_record_url(page.url) else '; not a record URL by record_url_pattern'})", file=out)
+        print(
+            f"{page.url}  (HTTP {page.status}, {len(found)} record(s)"
+            f"{'' if target.is_record_url(page.url) else '; not a record URL by record_url_pattern'})",
+            file=out,
+        )
         records.extend((page, record) for record in found)
     reasons = _verdicts(target, records) if records else {}
     width = max(len(name) for name in target.record.fields)
@@ -117,8 +120,11 @@ def report(target: TargetConfig, pages: Iterable[StoredPage], out=sys.stdout) ->
             print(f"  {name:<{width}}  {_show(value):<62} {verdict}", file=out)
             if value is None:
                 hints = nearby(texts[page.url], spec)
-                print(f"  {'':<{width}}  {spec.selector} matched nothing"
-                      f"{'; nearby: ' + ' | '.join(hints) if hints else ''}", file=out)
+                print(
+                    f"  {'':<{width}}  {spec.selector} matched nothing"
+                    f"{'; nearby: ' + ' | '.join(hints) if hints else ''}",
+                    file=out,
+                )
         for reason in reasons.get(number, []):
             if reason.split(":", 1)[0] not in target.record.fields:
                 print(f"  (record) {reason}", file=out)
@@ -127,12 +133,17 @@ def report(target: TargetConfig, pages: Iterable[StoredPage], out=sys.stdout) ->
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scrape_assets try", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m scrape_assets try", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("target", help="a target's name (a file in the targets folder) or a YAML file's path")
     parser.add_argument("urls", nargs="*", metavar="URL", help="pages to try (relative to base_url allowed)")
-    parser.add_argument("--stored", metavar="DAY", help=f"read the day's stored pages instead (default: the "
-                                                         f"first {STORED_PAGES} record pages); no request is made")
+    parser.add_argument(
+        "--stored",
+        metavar="DAY",
+        help=f"read the day's stored pages instead (default: the "
+        f"first {STORED_PAGES} record pages); no request is made",
+    )
     args = parser.parse_args(argv)
     try:
         target = _target(args.target)

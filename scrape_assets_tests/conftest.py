@@ -46,8 +46,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     listed = "\n".join(f"  pid {pid}: {command}" for pid, command in left)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line(f"FAILED: {len(left)} process(es) started by the tests outlived them (now killed):\n"
-                            f"{listed}", red=True)
+        reporter.write_line(
+            f"FAILED: {len(left)} process(es) started by the tests outlived them (now killed):\n{listed}", red=True
+        )
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
@@ -72,8 +73,9 @@ def start_proxy() -> Iterator:
     started: list[subprocess.Popen] = []
 
     def start(*args: str) -> tuple[str, subprocess.Popen]:
-        process = subprocess.Popen([sys.executable, "-m", "scrape_assets_tests.forward_proxy", *args],
-                                   stdout=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "scrape_assets_tests.forward_proxy", *args], stdout=subprocess.PIPE, text=True
+        )
         started.append(process)
         line = process.stdout.readline()
         assert line.startswith("listening on "), f"proxy did not start: {line!r}"
@@ -134,12 +136,19 @@ class Pipeline:
 
         return build_definitions()
 
-    def run_day(self, site: DemoSite, day: str, target: str = DEMO_TARGET, selection: list | None = None,
-                tags: dict[str, str] | None = None) -> ExecuteInProcessResult:
+    def run_day(
+        self,
+        site: DemoSite,
+        day: str,
+        target: str = DEMO_TARGET,
+        selection: list | None = None,
+        tags: dict[str, str] | None = None,
+    ) -> ExecuteInProcessResult:
         """Run the `daily_<target>` job for one day, as the schedule would (optionally a subset of it)."""
         job = self.definitions(site).resolve_job_def(f"daily_{target}")
-        return job.execute_in_process(partition_key=day, instance=self.instance, raise_on_error=False,
-                                      asset_selection=selection, tags=tags)
+        return job.execute_in_process(
+            partition_key=day, instance=self.instance, raise_on_error=False, asset_selection=selection, tags=tags
+        )
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:
         with duckdb.connect(str(self.data_dir / "warehouse.duckdb"), read_only=True) as conn:
@@ -147,8 +156,9 @@ class Pipeline:
 
     def table_exists(self, table: str) -> bool:
         path = self.data_dir / "warehouse.duckdb"
-        return path.exists() and bool(self.query(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table])[0][0])
+        return path.exists() and bool(
+            self.query("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table])[0][0]
+        )
 
 
 @pytest.fixture
@@ -169,10 +179,14 @@ def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     # moto keeps its buckets in process-wide state: every test starts from an empty S3
-    urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"),
-                           timeout=10).close()
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                        ("AWS_DEFAULT_REGION", "us-east-1")):
+    urllib.request.urlopen(
+        urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"), timeout=10
+    ).close()
+    for name, value in (
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+    ):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     yield f"http://127.0.0.1:{port}"

@@ -33,8 +33,11 @@ class LocalDeployment:
         targets.mkdir(parents=True)
         shutil.copy(DEFAULT_TARGETS_DIR / "demo_shop.yaml", targets)
         self.env = {
-            **os.environ, "DAGSTER_HOME": str(self.home), "SCRAPE_ASSETS_DATA_DIR": str(self.data_dir),
-            "SCRAPE_ASSETS_TARGETS_DIR": str(targets), "DEMO_SHOP_URL": site_url,
+            **os.environ,
+            "DAGSTER_HOME": str(self.home),
+            "SCRAPE_ASSETS_DATA_DIR": str(self.data_dir),
+            "SCRAPE_ASSETS_TARGETS_DIR": str(targets),
+            "DEMO_SHOP_URL": site_url,
             "SCRAPE_ASSETS_PROGRESS_INTERVAL": "1",
         }
         self.env.pop("REDIS_URL", None)
@@ -44,29 +47,69 @@ class LocalDeployment:
     def start(self, *args: str, log: str) -> subprocess.Popen:
         """A `dagster ...` command in its own session, its output in `root/<log>`."""
         with (self.root / log).open("w") as out:
-            process = subprocess.Popen([str(BIN / "dagster"), *args], cwd=REPO, env=self.env, stdout=out,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                [str(BIN / "dagster"), *args],
+                cwd=REPO,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes.append(process)
         return process
 
     def job_execute(self, day: str, log: str = "job_execute.log") -> subprocess.Popen:
-        return self.start("job", "execute", "-m", "scrape_assets.definitions", "-j", "daily_demo_shop",
-                          "--tags", json.dumps({"dagster/partition": day}), log=log)
+        return self.start(
+            "job",
+            "execute",
+            "-m",
+            "scrape_assets.definitions",
+            "-j",
+            "daily_demo_shop",
+            "--tags",
+            json.dumps({"dagster/partition": day}),
+            log=log,
+        )
 
     def asset_materialize(self, day: str, log: str = "asset_materialize.log") -> subprocess.Popen:
-        return self.start("asset", "materialize", "-m", "scrape_assets.definitions",
-                          "--select", 'key:"demo_shop/*"', "--partition", day, log=log)
+        return self.start(
+            "asset",
+            "materialize",
+            "-m",
+            "scrape_assets.definitions",
+            "--select",
+            'key:"demo_shop/*"',
+            "--partition",
+            day,
+            log=log,
+        )
 
     def backfill(self, day: str, log: str = "backfill.log") -> subprocess.Popen:
         """`dagster job backfill` of one day: the daemon launches its run from the queue."""
-        return self.start("job", "backfill", "-w", "workspace.yaml", "-j", "daily_demo_shop", "--partitions", day,
-                          "--noprompt", log=log)
+        return self.start(
+            "job",
+            "backfill",
+            "-w",
+            "workspace.yaml",
+            "-j",
+            "daily_demo_shop",
+            "--partitions",
+            day,
+            "--noprompt",
+            log=log,
+        )
 
     def start_daemon(self) -> subprocess.Popen:
         daemon_bin = BIN / "dagster-daemon"
         with (self.root / "daemon.log").open("w") as out:
-            process = subprocess.Popen([str(daemon_bin), "run", "-w", "workspace.yaml"], cwd=REPO, env=self.env,
-                                       stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                [str(daemon_bin), "run", "-w", "workspace.yaml"],
+                cwd=REPO,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes.append(process)
         return process
 
@@ -89,8 +132,9 @@ class LocalDeployment:
         raise AssertionError(f"{what}: not within {seconds}s")
 
     def wait_finished(self, process: subprocess.Popen, seconds: float = 300.0) -> int:
-        return self.wait_for(lambda: process.poll() is not None and [process.returncode], "the command ended",
-                             seconds)[0]
+        return self.wait_for(lambda: process.poll() is not None and [process.returncode], "the command ended", seconds)[
+            0
+        ]
 
     def close(self) -> None:
         for process in self.processes:

@@ -20,7 +20,7 @@ import sys
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ POD_PATH = re.compile(r"^/api/v1/namespaces/(?P<ns>[^/]+)/pods(?:/(?P<name>[^/]+
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass
@@ -59,15 +59,26 @@ class FakePod:
 
     def status(self) -> dict[str, Any]:
         container = self.manifest["spec"]["containers"][0]
-        base = {"name": container["name"], "image": container["image"], "imageID": container["image"],
-                "restartCount": 0, "containerID": f"fake://{self.process.pid}"}
+        base = {
+            "name": container["name"],
+            "image": container["image"],
+            "imageID": container["image"],
+            "restartCount": 0,
+            "containerID": f"fake://{self.process.pid}",
+        }
         if self.finished is None:
             state = {"running": {"startedAt": self.started}}
             phase, ready = "Running", True
         else:
             code = self.process.returncode
-            state = {"terminated": {"exitCode": code, "reason": "Completed" if code == 0 else "Error",
-                                    "startedAt": self.started, "finishedAt": self.finished}}
+            state = {
+                "terminated": {
+                    "exitCode": code,
+                    "reason": "Completed" if code == 0 else "Error",
+                    "startedAt": self.started,
+                    "finishedAt": self.finished,
+                }
+            }
             phase, ready = ("Succeeded" if code == 0 else "Failed"), False
         return {"phase": phase, "containerStatuses": [{**base, "ready": ready, "state": state}]}
 
@@ -98,7 +109,7 @@ class FakeKubernetes:
                 url = urlparse(self.path)
                 return POD_PATH.match(url.path), parse_qs(url.query)
 
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 match, _ = self._route()
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 if not match or match["name"]:
@@ -106,19 +117,24 @@ class FakeKubernetes:
                 status, answer = fake.create(match["ns"], body)
                 self._send_json(status, answer)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 match, query = self._route()
                 if not match:
                     return self._send_json(404, {"kind": "Status", "status": "Failure"})
                 if match["log"]:
-                    return self._stream_log(fake.pods.get(match["name"]), (query.get("follow") or [""])[0].lower() == "true")
+                    return self._stream_log(
+                        fake.pods.get(match["name"]), (query.get("follow") or [""])[0].lower() == "true"
+                    )
                 selector = (query.get("fieldSelector") or [""])[0]
                 wanted = selector.removeprefix("metadata.name=") if selector else None
-                items = [fake.pod_json(p) for name, p in fake.pods.items()
-                         if not p.deleted and (wanted is None or name == wanted)]
+                items = [
+                    fake.pod_json(p)
+                    for name, p in fake.pods.items()
+                    if not p.deleted and (wanted is None or name == wanted)
+                ]
                 self._send_json(200, {"apiVersion": "v1", "kind": "PodList", "metadata": {}, "items": items})
 
-            def do_DELETE(self) -> None:  # noqa: N802
+            def do_DELETE(self) -> None:
                 match, _ = self._route()
                 pod = fake.pods.get(match["name"]) if match else None
                 if pod is None or pod.deleted:
@@ -168,8 +184,13 @@ class FakeKubernetes:
         for item in container.get("env", []):
             field_path = item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")  # the downward API
             env[item["name"]] = manifest["metadata"][field_path.split(".", 1)[1]] if field_path else item["value"]
-        process = subprocess.Popen([*container.get("command", []), *container.get("args", [])], env=env,
-                                   cwd=self.workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [*container.get("command", []), *container.get("args", [])],
+            env=env,
+            cwd=self.workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         pod = FakePod(manifest=manifest, process=process)
         self.pods[manifest["metadata"]["name"]] = pod
         threading.Thread(target=pod.read_output, daemon=True).start()
@@ -191,12 +212,20 @@ class FakeKubernetes:
 
     def kubeconfig(self, path: Path) -> Path:
         """A kubeconfig file that points the Kubernetes client here."""
-        path.write_text(yaml.safe_dump({
-            "apiVersion": "v1", "kind": "Config", "current-context": "fake",
-            "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
-            "users": [{"name": "fake", "user": {"token": "fake-token"}}],
-            "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake", "namespace": "scrape-assets"}}],
-        }))
+        path.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "current-context": "fake",
+                    "clusters": [{"name": "fake", "cluster": {"server": self.url}}],
+                    "users": [{"name": "fake", "user": {"token": "fake-token"}}],
+                    "contexts": [
+                        {"name": "fake", "context": {"cluster": "fake", "user": "fake", "namespace": "scrape-assets"}}
+                    ],
+                }
+            )
+        )
         return path
 
     def __enter__(self) -> FakeKubernetes:

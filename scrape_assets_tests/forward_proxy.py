@@ -18,8 +18,7 @@ from urllib.parse import urlsplit
 served = 0
 
 
-async def _relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, die_after: int,
-                 credentials: str) -> None:
+async def _relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, die_after: int, credentials: str) -> None:
     global served
     try:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -28,8 +27,9 @@ async def _relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, die
         if credentials:
             expected = "proxy-authorization: basic " + base64.b64encode(credentials.encode()).decode().lower()
             if expected not in (line.lower() for line in lines[1:]):
-                writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n"
-                             b"Connection: close\r\n\r\n")
+                writer.write(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
                 return
         headers = [line for line in lines[1:] if line and not line.lower().startswith(("proxy-", "connection"))]
         length = next((int(h.split(":", 1)[1]) for h in headers if h.lower().startswith("content-length")), 0)

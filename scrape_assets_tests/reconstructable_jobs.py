@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import reconstructable
 
+
 def daily_demo_shop():  # type: ignore[no-untyped-def]
     """The `daily_demo_shop` job of the code location as the environment configures it now."""
     from scrape_assets.definitions import build_definitions

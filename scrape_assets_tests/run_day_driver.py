@@ -17,7 +17,9 @@ if __name__ == "__main__":
     day, *assets = sys.argv[1:]
     job = build_definitions().resolve_job_def("daily_demo_shop")
     result = job.execute_in_process(
-        partition_key=day, instance=DagsterInstance.get(), raise_on_error=False,
+        partition_key=day,
+        instance=DagsterInstance.get(),
+        raise_on_error=False,
         asset_selection=[AssetKey(["demo_shop", name]) for name in assets],
     )
     print(result.run_id, flush=True)

@@ -20,8 +20,12 @@ UI = "http://dagster.internal:3000"
 def _tick(defs, name: str, instance, cursor: str | None):  # type: ignore[no-untyped-def]
     repository = defs.get_repository_def()
     # the daemon hands a sensor the code location's resources; a test context must be given them
-    context = build_sensor_context(instance=instance, cursor=cursor, repository_def=repository,
-                                   resources={"alert_webhook": repository.get_top_level_resources()["alert_webhook"]})
+    context = build_sensor_context(
+        instance=instance,
+        cursor=cursor,
+        repository_def=repository,
+        resources={"alert_webhook": repository.get_top_level_resources()["alert_webhook"]},
+    )
     sensor = repository.get_sensor_def(name)
     sensor.evaluate_tick(context)
     return context.cursor
@@ -51,7 +55,8 @@ def test_failed_run_and_failed_check_reach_the_webhook_with_a_link_to_the_run(pi
         assert fields["*Run*"] == f"<{UI}/runs/{failed.run_id}|open in Dagster>"
         assert check_alert["text"] == (
             f"[scrape-assets] check failed: demo_shop {DAY} at demo_shop/validated_records:valid_share: "
-            "check valid_share did not pass (share=0.683333)")
+            "check valid_share did not pass (share=0.683333)"
+        )
         assert f"{UI}/runs/{failed.run_id}" in str(check_alert["blocks"])
 
         # a later tick with nothing new sends nothing again

@@ -14,8 +14,14 @@ from scrape_assets_tests.results import failure_cause, materialization_metadata
 pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
 PRODUCTS = 100
-SHARES = {"reset_share": 0.1, "truncate_share": 0.1, "oversize_share": 0.06, "bad_charset_share": 0.1,
-          "non_html_share": 0.06, "offsite_redirect_share": 0.06}
+SHARES = {
+    "reset_share": 0.1,
+    "truncate_share": 0.1,
+    "oversize_share": 0.06,
+    "bad_charset_share": 0.1,
+    "non_html_share": 0.06,
+    "offsite_redirect_share": 0.06,
+}
 
 
 def _expected() -> dict[str, set[int]]:
@@ -32,10 +38,17 @@ def _expected() -> dict[str, set[int]]:
     oversized = picks("oversize_share", requested - offsite - non_html)
     records = requested - offsite - non_html - oversized
     reset = picks("reset_share", requested)
-    return {"disallowed": disallowed, "offsite": offsite, "non_html": non_html, "oversized": oversized,
-            "records": records, "bad_charset": picks("bad_charset_share", records), "reset": reset,
-            # a page reset on its first request is served whole on the second
-            "truncated": picks("truncate_share", records - reset)}
+    return {
+        "disallowed": disallowed,
+        "offsite": offsite,
+        "non_html": non_html,
+        "oversized": oversized,
+        "records": records,
+        "bad_charset": picks("bad_charset_share", records),
+        "reset": reset,
+        # a page reset on its first request is served whole on the second
+        "truncated": picks("truncate_share", records - reset),
+    }
 
 
 def test_each_bad_input_knob_ends_in_a_named_recorded_outcome(pipeline, start_site):
@@ -59,10 +72,12 @@ def test_each_bad_input_knob_ends_in_a_named_recorded_outcome(pipeline, start_si
         "offsite_redirect": len(expected["offsite"]),
         "robots_denied": len(expected["disallowed"]),
     }
-    failures = json.loads((pipeline.data_dir / "pages" / "demo_shop" / DAY /
-                           f"{raw['segments'][-1]}.failures.json").read_text())
+    failures = json.loads(
+        (pipeline.data_dir / "pages" / "demo_shop" / DAY / f"{raw['segments'][-1]}.failures.json").read_text()
+    )
     assert {f["url"].rsplit("/", 1)[1] for f in failures if f["outcome"] == "oversized"} == {
-        str(i) for i in expected["oversized"]}
+        str(i) for i in expected["oversized"]
+    }
     reasons = dict(raw["retries_by_reason"])
     assert reasons.pop("scrapy.exceptions.ResponseDataLossError") == len(expected["truncated"])
     # a reset on a pooled connection is retried by the HTTP client itself, otherwise by Scrapy;
@@ -82,15 +97,20 @@ def test_each_bad_input_knob_ends_in_a_named_recorded_outcome(pipeline, start_si
 
 def test_slow_pages_time_out_as_a_named_outcome(pipeline, start_site):
     site = start_site(3, "--latency-ms", "1500")
-    pipeline.configure(politeness={"timeout_seconds": 0.4, "max_tries": 2, "backoff_base_seconds": 0.1},
-                       breaker={"min_samples": 1000},  # let every request time out on its own
-                       run_policy={"crawl_step_retries": 0})
+    pipeline.configure(
+        politeness={"timeout_seconds": 0.4, "max_tries": 2, "backoff_base_seconds": 0.1},
+        breaker={"min_samples": 1000},  # let every request time out on its own
+        run_policy={"crawl_step_retries": 0},
+    )
 
     result = pipeline.run_day(site, DAY)
 
     failure = result.get_step_failure_events()[0]
     cause = failure.step_failure_data.error.cause
-    assert failure.step_key == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]" and cause.cls_name == "TargetUnreachable"
+    assert (
+        failure.step_key == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]"
+        and cause.cls_name == "TargetUnreachable"
+    )
     assert "no page answered" in cause.message and "took longer than 0.4 seconds" in cause.message
     folder = pipeline.data_dir / "pages" / "demo_shop" / DAY
     failures = json.loads(next(folder.glob("*-pages-*.failures.json")).read_text())
@@ -105,8 +125,10 @@ def test_a_gzip_bomb_sitemap_fails_the_frontier_by_name_without_expanding_it(pip
     assert not result.success
     step, cause = failure_cause(result)
     assert (step, cause.cls_name) == ("demo_shop__url_frontier", "FrontierIncomplete")
-    assert (f"{site.url}/sitemaps/bomb.xml.gz (gzipped sitemap expands beyond politeness.max_page_bytes "
-            "(5242880 bytes); not read)") in cause.message
+    assert (
+        f"{site.url}/sitemaps/bomb.xml.gz (gzipped sitemap expands beyond politeness.max_page_bytes "
+        "(5242880 bytes); not read)"
+    ) in cause.message
     peak = float(re.search(r"crawler peak RSS ([0-9.]+) MiB", cause.message).group(1))
     assert peak < 200, f"the crawler grew to {peak} MiB: the 256 MiB body was expanded"
     assert site.stats()["by_class"]["sitemap"] >= 2  # the index and the bomb were fetched

@@ -46,7 +46,8 @@ def test_drop_against_trailing_median_blocks_delivery_above_the_fixed_threshold(
     assert pipeline.query("SELECT count(*) FROM delivered_demo_shop WHERE partition_date = DATE '2026-11-19'") == [(0,)]
     # the failed evaluation is recorded against the day, where the delivery guard will find it
     latest = pipeline.instance.event_log_storage.get_asset_check_execution_history(
-        AssetCheckKey(VALIDATED, "completeness_drift"), limit=1)[0]
+        AssetCheckKey(VALIDATED, "completeness_drift"), limit=1
+    )[0]
     assert latest.partition == "2026-11-19" and not latest.evaluation.passed
 
 
@@ -54,8 +55,11 @@ def test_drift_config_errors_name_the_field(tmp_path):
     from scrape_assets.target_config import TargetConfigError
     from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR, load_target
 
-    body = (DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text().replace(
-        "min_row_share: 0.99", "min_row_share: 0.99\n  completeness_drift: {window: 3, min_history: 5}")
+    body = (
+        (DEFAULT_TARGETS_DIR / "demo_shop.yaml")
+        .read_text()
+        .replace("min_row_share: 0.99", "min_row_share: 0.99\n  completeness_drift: {window: 3, min_history: 5}")
+    )
     path = tmp_path / "demo_shop.yaml"
     path.write_text(body)
     with pytest.raises(TargetConfigError) as error:

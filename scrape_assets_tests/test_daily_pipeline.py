@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 
 import pyarrow.parquet as pq
 import pytest
@@ -22,13 +22,16 @@ DELIVERED = AssetKey(["demo_shop", "delivered_demo_shop"])
 
 
 def _materialized(result) -> set[str]:
-    return {e.event_specific_data.materialization.asset_key.to_user_string()
-            for e in result.get_asset_materialization_events()}
+    return {
+        e.event_specific_data.materialization.asset_key.to_user_string()
+        for e in result.get_asset_materialization_events()
+    }
 
 
 def _table_dump(pipeline) -> bytes:
     rows = pipeline.query(
-        "SELECT * FROM delivered_demo_shop WHERE partition_date = CAST(? AS DATE) ORDER BY sku", [DAY])
+        "SELECT * FROM delivered_demo_shop WHERE partition_date = CAST(? AS DATE) ORDER BY sku", [DAY]
+    )
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     return out.getvalue().encode()
@@ -40,20 +43,37 @@ def test_day_delivers_every_product_with_all_fields(pipeline, start_site):
 
     assert result.success
     assert _materialized(result) == {
-        "demo_shop/url_frontier", "demo_shop/raw_pages", "demo_shop/parsed_records",
-        "demo_shop/validated_records", "demo_shop/quarantined_records", "demo_shop/delivered_demo_shop",
+        "demo_shop/url_frontier",
+        "demo_shop/raw_pages",
+        "demo_shop/parsed_records",
+        "demo_shop/validated_records",
+        "demo_shop/quarantined_records",
+        "demo_shop/delivered_demo_shop",
     }
-    assert pipeline.query("SELECT count(*), count(DISTINCT sku) FROM delivered_demo_shop "
-                          "WHERE partition_date = CAST(? AS DATE)", [DAY]) == [(400, 400)]
+    assert pipeline.query(
+        "SELECT count(*), count(DISTINCT sku) FROM delivered_demo_shop WHERE partition_date = CAST(? AS DATE)", [DAY]
+    ) == [(400, 400)]
     null_checks = " OR ".join(f"{f} IS NULL" for f in FIELDS)
     assert pipeline.query(f"SELECT count(*) FROM delivered_demo_shop WHERE {null_checks}") == [(0,)]
     # the record matches what the site shows for that product
     from scrape_assets.demo_site.catalog import Catalog
+
     product = Catalog(400, 7).product(7)
-    assert pipeline.query("SELECT sku, title, price, currency, availability, rating, category "
-                          "FROM delivered_demo_shop WHERE source_url = ?", [f"{site.url}/product/7"]) == [
-        (product.sku, product.title, product.price, product.currency, product.availability, product.rating,
-         product.category.title())]
+    assert pipeline.query(
+        "SELECT sku, title, price, currency, availability, rating, category "
+        "FROM delivered_demo_shop WHERE source_url = ?",
+        [f"{site.url}/product/7"],
+    ) == [
+        (
+            product.sku,
+            product.title,
+            product.price,
+            product.currency,
+            product.availability,
+            product.rating,
+            product.category.title(),
+        )
+    ]
 
     # every product page was fetched exactly once, and the crawl's metadata says so
     stats = site.stats()
@@ -68,7 +88,8 @@ def test_day_delivers_every_product_with_all_fields(pipeline, start_site):
     # checks passed, recorded against the partition
     for check in ("field_completeness", "row_count_vs_frontier"):
         record = pipeline.instance.event_log_storage.get_asset_check_execution_history(
-            AssetCheckKey(VALIDATED, check), limit=1)[0]
+            AssetCheckKey(VALIDATED, check), limit=1
+        )[0]
         assert record.partition == DAY
         assert record.event.dagster_event.event_specific_data.passed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -38,9 +38,15 @@ def test_every_asset_check_job_and_schedule_exists_for_two_targets(pipeline):
             assert node.partitions_def is not None and node.partitions_def.get_partition_keys()[0] == "2026-01-01"
         assert graph.get(AssetKey([target, "raw_pages"])).parent_keys == {AssetKey([target, "url_frontier"])}
         assert graph.get(AssetKey([target, f"delivered_{target}"])).parent_keys == {
-            AssetKey([target, "validated_records"])}
-        for check in ("valid_share", "field_completeness", "row_count_vs_frontier", "row_count_drift",
-                      "completeness_drift"):
+            AssetKey([target, "validated_records"])
+        }
+        for check in (
+            "valid_share",
+            "field_completeness",
+            "row_count_vs_frontier",
+            "row_count_drift",
+            "completeness_drift",
+        ):
             check_key = AssetCheckKey(AssetKey([target, "validated_records"]), check)
             assert check_key in graph.asset_check_keys
             assert graph.get_check_spec(check_key).blocking
@@ -54,8 +60,11 @@ def test_every_asset_check_job_and_schedule_exists_for_two_targets(pipeline):
     assert defs.resolve_schedule_def("daily_book_shop_schedule").cron_schedule == "0 5 * * *"
 
     # a schedule tick's run carries the tags the production run queue limits on (k8s/dagster.yaml)
-    context = build_schedule_context(instance=pipeline.instance, repository_def=defs.get_repository_def(),
-                                     scheduled_execution_time=datetime(2026, 11, 21, 6, tzinfo=timezone.utc))
+    context = build_schedule_context(
+        instance=pipeline.instance,
+        repository_def=defs.get_repository_def(),
+        scheduled_execution_time=datetime(2026, 11, 21, 6, tzinfo=UTC),
+    )
     [request] = defs.resolve_schedule_def("daily_book_shop_schedule").evaluate_tick(context).run_requests
     assert request.partition_key == "2026-11-20"
     assert request.tags["target"] == "book_shop"
@@ -69,18 +78,32 @@ def test_code_location_validates_with_the_dagster_cli(tmp_path):
     dagster = Path(sys.executable).with_name("dagster")
     completed = subprocess.run(
         [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Validation successful for code location scrape_assets" in completed.stdout + completed.stderr
 
 
 def _validate_with_cli(tmp_path: Path, targets_dir: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path), "DAGSTER_HOME": str(tmp_path),
-           "SCRAPE_ASSETS_TARGETS_DIR": str(targets_dir)}
+    env = {
+        **os.environ,
+        "SCRAPE_ASSETS_DATA_DIR": str(tmp_path),
+        "DAGSTER_HOME": str(tmp_path),
+        "SCRAPE_ASSETS_TARGETS_DIR": str(targets_dir),
+    }
     dagster = Path(sys.executable).with_name("dagster")
-    return subprocess.run([str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_bad_selectors_fail_the_load_naming_file_field_and_parser_message(tmp_path):
@@ -93,8 +116,10 @@ def test_bad_selectors_fail_the_load_naming_file_field_and_parser_message(tmp_pa
         ("sku", {"css": "span.sku::text()"}, "pseudo-element ::text() is unknown"),
     ):
         broken = yaml.safe_load(yaml.safe_dump(body))
-        broken["record"]["fields"][field] = {**{k: v for k, v in broken["record"]["fields"][field].items()
-                                              if k not in ("css", "xpath")}, **selector}
+        broken["record"]["fields"][field] = {
+            **{k: v for k, v in broken["record"]["fields"][field].items() if k not in ("css", "xpath")},
+            **selector,
+        }
         (targets / "broken_shop.yaml").write_text(yaml.safe_dump(broken))
         completed = _validate_with_cli(tmp_path, targets)
         output = completed.stdout + completed.stderr
@@ -118,7 +143,6 @@ def test_bad_target_file_stops_the_code_location_naming_file_and_field(pipeline)
 
 def test_loading_the_code_location_does_not_import_pandera():
     # pandera costs about 0.3 s to import; every run and step process loads the code location
-    probe = ("import sys, scrape_assets.definitions as d; d.defs.get_repository_def(); "
-             "print('pandera' in sys.modules)")
+    probe = "import sys, scrape_assets.definitions as d; d.defs.get_repository_def(); print('pandera' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False"], out.stdout

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import duckdb
-import pytest
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from scrape_assets.delivery import DuplicateKeys, merge_partition
 from scrape_assets.extraction.extract import META_COLUMNS
@@ -17,9 +17,22 @@ TARGET = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
 
 
 def _valid(tmp_path, name: str, prices: dict[int, float]):
-    rows = [{"sku": f"SKU-007-{n:06d}", "title": f"T{n}", "price": p, "currency": "USD", "availability": "in_stock",
-             "rating": 4.0, "category": "Toys", "description": "d", "source_url": f"u{n}", "page_ref": "r",
-             "fetched_at": "f"} for n, p in prices.items()]
+    rows = [
+        {
+            "sku": f"SKU-007-{n:06d}",
+            "title": f"T{n}",
+            "price": p,
+            "currency": "USD",
+            "availability": "in_stock",
+            "rating": 4.0,
+            "category": "Toys",
+            "description": "d",
+            "source_url": f"u{n}",
+            "page_ref": "r",
+            "fetched_at": "f",
+        }
+        for n, p in prices.items()
+    ]
     path = tmp_path / f"{name}.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=arrow_schema(TARGET, META_COLUMNS)), path)
     return path
@@ -42,16 +55,20 @@ def test_delivery_replaces_the_day_deleting_gone_rows_and_leaves_other_days(tmp_
 
 def test_table_of_an_earlier_version_gains_new_columns_and_loses_its_primary_key_keeping_rows(tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
-    conn.execute("CREATE TABLE delivered_demo_shop (sku VARCHAR, partition_date DATE, source_url VARCHAR, "
-                 "PRIMARY KEY (sku, partition_date))")
+    conn.execute(
+        "CREATE TABLE delivered_demo_shop (sku VARCHAR, partition_date DATE, source_url VARCHAR, "
+        "PRIMARY KEY (sku, partition_date))"
+    )
     conn.execute("INSERT INTO delivered_demo_shop VALUES ('SKU-007-000009', DATE '2025-12-31', 'u9')")
     merge_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0}), "2026-01-01")
     columns = [row[0] for row in conn.execute("DESCRIBE delivered_demo_shop").fetchall()]
     assert set(TARGET.record.fields) <= set(columns)
     rows = conn.execute("SELECT sku, partition_date::VARCHAR, price FROM delivered_demo_shop ORDER BY 2").fetchall()
     assert rows == [("SKU-007-000009", "2025-12-31", None), ("SKU-007-000001", "2026-01-01", 1.0)]
-    assert conn.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'delivered_demo_shop' "
-                        "AND constraint_type = 'PRIMARY KEY'").fetchone() == (0,)
+    assert conn.execute(
+        "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'delivered_demo_shop' "
+        "AND constraint_type = 'PRIMARY KEY'"
+    ).fetchone() == (0,)
 
 
 def test_repeated_key_in_the_valid_file_is_refused_naming_the_file_and_leaves_the_day(tmp_path):

@@ -25,19 +25,20 @@ def test_a_later_run_of_the_table_alone_refuses_a_day_whose_check_failed(pipelin
     assert not refused.success
     step, cause = failure_cause(refused)
     assert step == "demo_shop__delivered_demo_shop" and cause.cls_name == "DeliveryBlocked"
-    assert (f"delivery of {DAY} refused: demo_shop/validated_records:valid_share failed in run "
-            f"{checked.run_id}") in cause.message
+    assert (
+        f"delivery of {DAY} refused: demo_shop/validated_records:valid_share failed in run {checked.run_id}"
+    ) in cause.message
     assert OVERRIDE_TAG in cause.message
     assert not pipeline.table_exists("delivered_demo_shop")
 
-    overridden = pipeline.run_day(site, DAY, selection=DELIVERED_ONLY,
-                                  tags={OVERRIDE_TAG: "partial prices accepted by the pricing team"})
+    overridden = pipeline.run_day(
+        site, DAY, selection=DELIVERED_ONLY, tags={OVERRIDE_TAG: "partial prices accepted by the pricing team"}
+    )
 
     assert overridden.success
     metadata = materialization_metadata(overridden, "delivered_demo_shop")
     assert metadata["delivery_guard"] == "overridden: partial prices accepted by the pricing team"
-    assert metadata["overridden_checks"] == (
-        f"demo_shop/validated_records:valid_share failed in run {checked.run_id}")
+    assert metadata["overridden_checks"] == (f"demo_shop/validated_records:valid_share failed in run {checked.run_id}")
     valid = materialization_metadata(checked, "validated_records")["rows"]
     assert pipeline.query("SELECT count(*) FROM delivered_demo_shop") == [(valid,)]
 
@@ -54,8 +55,14 @@ def test_a_day_never_validated_is_refused(pipeline, start_site):
 
 def test_a_passing_day_delivers_from_a_later_run_and_records_the_guard(pipeline, start_site):
     site = start_site(30)
-    assert pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", s]) for s in (
-        "url_frontier", "raw_pages", "parsed_records", "validated_records", "quarantined_records")]).success
+    assert pipeline.run_day(
+        site,
+        DAY,
+        selection=[
+            AssetKey(["demo_shop", s])
+            for s in ("url_frontier", "raw_pages", "parsed_records", "validated_records", "quarantined_records")
+        ],
+    ).success
 
     result = pipeline.run_day(site, DAY, selection=DELIVERED_ONLY)
 

@@ -21,8 +21,14 @@ def _demo(tmp_path: Path, *args: str) -> tuple[int, list[str]]:
     env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path / "data")}
     env.pop("DAGSTER_HOME", None)
     env.pop("SCRAPE_ASSETS_TARGETS_DIR", None)
-    completed = subprocess.run([sys.executable, "-m", "scrape_assets.demo", "--day", "2026-11-01", *args],
-                               cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [sys.executable, "-m", "scrape_assets.demo", "--day", "2026-11-01", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     return completed.returncode, completed.stdout.strip().splitlines()
 
 
@@ -33,9 +39,15 @@ def test_demo_delivers_the_day_and_ends_with_a_json_summary(tmp_path):
     assert code == 0, "\n".join(lines)
     assert summary["status"] == "SUCCESS" and summary["day"] == "2026-11-01" and summary["target"] == "demo_shop"
     assert summary["delivered_rows"] == 150 and summary["quarantined_rows"] == 0
-    assert summary["checks"] == {"crawl_complete": True, "valid_share": True, "field_completeness": True,
-                                 "row_count_vs_frontier": True, "row_count_drift": True,
-                                 "completeness_drift": True, "rows_match_validated": True}
+    assert summary["checks"] == {
+        "crawl_complete": True,
+        "valid_share": True,
+        "field_completeness": True,
+        "row_count_vs_frontier": True,
+        "row_count_drift": True,
+        "completeness_drift": True,
+        "rows_match_validated": True,
+    }
     assert summary["site_requests"] > 150 and summary["run_id"]
     warehouse = tmp_path / "data" / "warehouse.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as conn:

@@ -32,11 +32,18 @@ def test_drop_share_is_close_to_the_requested_share():
     assert 0.37 < dropped / 5000 < 0.43
 
 
-@pytest.mark.parametrize(("knobs", "named"), [
-    ({"layout": "v3"}, "--layout"), ({"products": 0}, "--products"), ({"drop_fields": {"colour": 0.1}}, "colour"),
-    ({"drop_fields": {"price": 1.5}}, "--drop-field price"), ({"reset_share": 1.5}, "--reset-share"),
-    ({"error_rate": -0.1}, "--error-rate"), ({"latency_ms": -1}, "--latency-ms"),
-])
+@pytest.mark.parametrize(
+    ("knobs", "named"),
+    [
+        ({"layout": "v3"}, "--layout"),
+        ({"products": 0}, "--products"),
+        ({"drop_fields": {"colour": 0.1}}, "colour"),
+        ({"drop_fields": {"price": 1.5}}, "--drop-field price"),
+        ({"reset_share": 1.5}, "--reset-share"),
+        ({"error_rate": -0.1}, "--error-rate"),
+        ({"latency_ms": -1}, "--latency-ms"),
+    ],
+)
 def test_bad_knobs_are_refused_with_the_knob_named(knobs, named):
     with pytest.raises(ValueError, match=named):
         SiteKnobs(**knobs)

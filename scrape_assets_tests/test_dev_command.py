@@ -22,8 +22,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _graphql(port: int, query: str) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"content-type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"content-type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response)
 
@@ -33,9 +36,22 @@ def test_dev_serves_the_demo_target_and_stops_everything_it_started(tmp_path):
     env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path)}
     env.pop("DAGSTER_HOME", None)
     dev = subprocess.Popen(
-        [sys.executable, "-m", "scrape_assets.dev", "--port", str(ui_port), "--site-port", str(site_port),
-         "--products", "20"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "scrape_assets.dev",
+            "--port",
+            str(ui_port),
+            "--site-port",
+            str(site_port),
+            "--products",
+            "20",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
         start_new_session=True,
     )
     try:
@@ -48,9 +64,17 @@ def test_dev_serves_the_demo_target_and_stops_everything_it_started(tmp_path):
                 assets = {"/".join(n["assetKey"]["path"]) for n in nodes if n["groupName"] == "demo_shop"}
             except OSError:
                 continue
-        assert assets == {f"demo_shop/{name}" for name in (
-            "url_frontier", "raw_pages", "parsed_records", "validated_records", "quarantined_records",
-            "delivered_demo_shop")}
+        assert assets == {
+            f"demo_shop/{name}"
+            for name in (
+                "url_frontier",
+                "raw_pages",
+                "parsed_records",
+                "validated_records",
+                "quarantined_records",
+                "delivered_demo_shop",
+            )
+        }
         with urllib.request.urlopen(f"http://127.0.0.1:{site_port}/robots.txt", timeout=10) as response:
             assert response.status == 200
     finally:

@@ -17,17 +17,28 @@ BASE = TARGET.base_url.rstrip("/")
 
 
 def _page(url: str, body: str, status: int = 200, content_type: str = "text/html; charset=utf-8") -> StoredPage:
-    return StoredPage(url=url, status=status, headers={"content-type": content_type}, body=body.encode(),
-                      fetched_at="2026-01-01T00:00:00Z", ref=f"t/d/s#{hash(url) & 0xffff}")
+    return StoredPage(
+        url=url,
+        status=status,
+        headers={"content-type": content_type},
+        body=body.encode(),
+        fetched_at="2026-01-01T00:00:00Z",
+        ref=f"t/d/s#{hash(url) & 0xFFFF}",
+    )
 
 
 def test_demo_selectors_read_every_field_of_a_v1_product_page():
     product = Catalog(10, 7).product(3)
     values = extract_fields(product_page(product, "v1", set()), TARGET.record.fields)
     assert values == {
-        "sku": product.sku, "title": product.title, "price": f"{product.price:.2f}",
-        "currency": product.currency, "availability": product.availability, "rating": f"{product.rating:.1f}",
-        "category": product.category.title(), "description": product.description,
+        "sku": product.sku,
+        "title": product.title,
+        "price": f"{product.price:.2f}",
+        "currency": product.currency,
+        "availability": product.availability,
+        "rating": f"{product.rating:.1f}",
+        "category": product.category.title(),
+        "description": product.description,
     }
 
 
@@ -80,16 +91,27 @@ def test_no_record_pages_is_an_error_naming_what_was_seen(tmp_path):
 def test_structured_paths_read_json_ld_and_microdata_walking_graphs_and_lists():
     from scrape_assets.target_config.models import FieldSpec
 
-    html = ('<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
-            '{"@type": "BreadcrumbList"}, {"@type": "Product", "sku": "A1", "offers": ['
-            '{"@type": "Offer", "price": 12.5}, {"@type": "Offer", "price": "13.00"}]}]}</script></head>'
-            '<body><div itemscope itemtype="https://schema.org/Product"><span itemprop="sku">B2</span>'
-            '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
-            '<meta itemprop="priceCurrency" content="EUR"></div></div></body></html>')
-    fields = {"sku": FieldSpec(jsonld="Product.sku"), "prices": FieldSpec(jsonld="Product.offers.price", multiple=True),
-              "first_price": FieldSpec(jsonld="Product.offers.price", processors=[{"regex": r"^\S+"}, "price"]),
-              "micro_sku": FieldSpec(microdata="Product.sku"),
-              "currency": FieldSpec(microdata="Product.offers.priceCurrency"),
-              "missing": FieldSpec(jsonld="Product.gtin13")}
-    assert extract_fields(html, fields) == {"sku": "A1", "prices": ["12.5", "13.00"], "first_price": "12.5",
-                                            "micro_sku": "B2", "currency": "EUR", "missing": None}
+    html = (
+        '<html><head><script type="application/ld+json">{"@context": "https://schema.org", "@graph": ['
+        '{"@type": "BreadcrumbList"}, {"@type": "Product", "sku": "A1", "offers": ['
+        '{"@type": "Offer", "price": 12.5}, {"@type": "Offer", "price": "13.00"}]}]}</script></head>'
+        '<body><div itemscope itemtype="https://schema.org/Product"><span itemprop="sku">B2</span>'
+        '<div itemprop="offers" itemscope itemtype="https://schema.org/Offer">'
+        '<meta itemprop="priceCurrency" content="EUR"></div></div></body></html>'
+    )
+    fields = {
+        "sku": FieldSpec(jsonld="Product.sku"),
+        "prices": FieldSpec(jsonld="Product.offers.price", multiple=True),
+        "first_price": FieldSpec(jsonld="Product.offers.price", processors=[{"regex": r"^\S+"}, "price"]),
+        "micro_sku": FieldSpec(microdata="Product.sku"),
+        "currency": FieldSpec(microdata="Product.offers.priceCurrency"),
+        "missing": FieldSpec(jsonld="Product.gtin13"),
+    }
+    assert extract_fields(html, fields) == {
+        "sku": "A1",
+        "prices": ["12.5", "13.00"],
+        "first_price": "12.5",
+        "micro_sku": "B2",
+        "currency": "EUR",
+        "missing": None,
+    }

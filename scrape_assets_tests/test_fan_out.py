@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -92,8 +93,11 @@ def _product_owners(pipeline) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 def test_shards_crawl_in_parallel_and_a_killed_shard_is_retried_alone(pipeline, start_site):
-    pipeline.configure(sharding=THREE_SHARDS, politeness=PACED,
-                       run_policy={"crawl_step_retries": 1, "crawl_step_retry_delay_seconds": 0})
+    pipeline.configure(
+        sharding=THREE_SHARDS,
+        politeness=PACED,
+        run_policy={"crawl_step_retries": 1, "crawl_step_retry_delay_seconds": 0},
+    )
     site = start_site(PRODUCTS, "--latency-ms", "150")
     pipeline.definitions(site)  # points the YAML at this site
     killer = ShardKiller(index=1)
@@ -111,9 +115,12 @@ def test_shards_crawl_in_parallel_and_a_killed_shard_is_retried_alone(pipeline, 
     assert sorted(shards) == [f"{CRAWL}[shard_{i}]" for i in range(3)]
     # the killed shard was retried by its own RetryPolicy; the others ran once
     assert {key: s.attempts for key, s in shards.items()} == {
-        f"{CRAWL}[shard_0]": 1, f"{CRAWL}[shard_1]": 2, f"{CRAWL}[shard_2]": 1}
+        f"{CRAWL}[shard_0]": 1,
+        f"{CRAWL}[shard_1]": 2,
+        f"{CRAWL}[shard_2]": 1,
+    }
     windows = sorted((s.start_time, s.end_time) for s in shards.values())
-    assert any(later[0] < earlier[1] for earlier, later in zip(windows, windows[1:])), windows  # in parallel
+    assert any(later[0] < earlier[1] for earlier, later in pairwise(windows)), windows  # in parallel
 
     assert metadata["shards"] == 3 and len(metadata["per_shard"].records) == 3
     assert sorted(row.data["shard"] for row in metadata["per_shard"].records) == ["1/3", "2/3", "3/3"]
@@ -139,7 +146,10 @@ def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_s
         killer.stop()
     statuses = {key: s.status.value for key, s in _steps(pipeline.instance, first.run_id).items()}
     assert {key: statuses[key] for key in statuses if key.startswith(CRAWL)} == {
-        f"{CRAWL}[shard_0]": "SUCCESS", f"{CRAWL}[shard_1]": "SUCCESS", f"{CRAWL}[shard_2]": "FAILURE"}
+        f"{CRAWL}[shard_0]": "SUCCESS",
+        f"{CRAWL}[shard_1]": "SUCCESS",
+        f"{CRAWL}[shard_2]": "FAILURE",
+    }
     assert "demo_shop__raw_pages.demo_shop__combine_shards" not in statuses  # the asset was not materialized
 
     site.reset_stats()
@@ -150,7 +160,9 @@ def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_s
         metadata = materialization_metadata(second, "raw_pages")
     rerun = set(_steps(pipeline.instance, second.run_id))
     assert {key for key in rerun if key.startswith("demo_shop__raw_pages.")} == {
-        f"{CRAWL}[shard_2]", "demo_shop__raw_pages.demo_shop__combine_shards"}
+        f"{CRAWL}[shard_2]",
+        "demo_shop__raw_pages.demo_shop__combine_shards",
+    }
     assert "demo_shop__url_frontier" not in rerun
 
     # only shard 2's pages were requested again, and only those its killed try had not stored

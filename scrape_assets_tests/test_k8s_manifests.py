@@ -51,10 +51,12 @@ def _launcher_pod(monkeypatch, **env: str) -> dict[str, Any]:
         monkeypatch.setenv(name, value)
     launcher = environment.crawl_launcher()
     body = build_pod_body(
-        pod_name="dagster-pipes-0123456789abcdef", image=launcher.image,
+        pod_name="dagster-pipes-0123456789abcdef",
+        image=launcher.image,
         command=["python", "-m", CRAWLER_MODULE],
         env_vars={"DAGSTER_PIPES_CONTEXT": "e30=", "DAGSTER_PIPES_MESSAGES": "e30="},  # as Pipes bootstraps
-        base_pod_meta=launcher.pod_meta("demo_shop", "2026-11-20", "all"), base_pod_spec=launcher.pod_spec(),
+        base_pod_meta=launcher.pod_meta("demo_shop", "2026-11-20", "all"),
+        base_pod_spec=launcher.pod_spec(),
     )
     pod = kubernetes.client.ApiClient().sanitize_for_serialization(body)
     return {"apiVersion": "v1", "kind": "Pod", **pod}
@@ -66,8 +68,18 @@ def test_every_manifest_in_k8s_validates_strictly():
         for doc in _documents(name):
             _validate(doc)
             kinds.append(doc["kind"])
-    assert sorted(kinds) == sorted(["Namespace", "ServiceAccount", "ServiceAccount", "Role", "RoleBinding",
-                                    "NetworkPolicy", "PersistentVolumeClaim", "Pod"])
+    assert sorted(kinds) == sorted(
+        [
+            "Namespace",
+            "ServiceAccount",
+            "ServiceAccount",
+            "Role",
+            "RoleBinding",
+            "NetworkPolicy",
+            "PersistentVolumeClaim",
+            "Pod",
+        ]
+    )
 
 
 def test_strict_validation_rejects_a_misspelt_field():
@@ -100,8 +112,11 @@ def test_the_role_allows_exactly_what_the_pipes_k8s_client_needs():
 
 
 def test_the_pod_the_k8s_launcher_creates_validates_and_is_locked_down(monkeypatch):
-    pod = _launcher_pod(monkeypatch, SCRAPE_ASSETS_K8S_NODE_SELECTOR='{"pool": "crawlers"}',
-                        SCRAPE_ASSETS_K8S_TOLERATIONS='[{"key": "crawlers", "operator": "Exists", "effect": "NoSchedule"}]')
+    pod = _launcher_pod(
+        monkeypatch,
+        SCRAPE_ASSETS_K8S_NODE_SELECTOR='{"pool": "crawlers"}',
+        SCRAPE_ASSETS_K8S_TOLERATIONS='[{"key": "crawlers", "operator": "Exists", "effect": "NoSchedule"}]',
+    )
     _validate(pod)
 
     spec = pod["spec"]
@@ -136,12 +151,18 @@ def test_the_pod_the_k8s_launcher_creates_validates_and_is_locked_down(monkeypat
         assert reviewed["spec"][field] == spec[field], field
 
 
-@pytest.mark.parametrize(("variable", "value", "message"), [
-    ("SCRAPE_ASSETS_K8S_TOLERATIONS", '[{"key": "crawlers", "efect": "NoSchedule"}]',
-     r"SCRAPE_ASSETS_K8S_TOLERATIONS: unknown toleration field\(s\) \['efect'\]"),
-    ("SCRAPE_ASSETS_K8S_TOLERATIONS", '{"key": "crawlers"}', "SCRAPE_ASSETS_K8S_TOLERATIONS must be a JSON list"),
-    ("SCRAPE_ASSETS_K8S_NODE_SELECTOR", "pool=crawlers", "SCRAPE_ASSETS_K8S_NODE_SELECTOR is not valid JSON"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "SCRAPE_ASSETS_K8S_TOLERATIONS",
+            '[{"key": "crawlers", "efect": "NoSchedule"}]',
+            r"SCRAPE_ASSETS_K8S_TOLERATIONS: unknown toleration field\(s\) \['efect'\]",
+        ),
+        ("SCRAPE_ASSETS_K8S_TOLERATIONS", '{"key": "crawlers"}', "SCRAPE_ASSETS_K8S_TOLERATIONS must be a JSON list"),
+        ("SCRAPE_ASSETS_K8S_NODE_SELECTOR", "pool=crawlers", "SCRAPE_ASSETS_K8S_NODE_SELECTOR is not valid JSON"),
+    ],
+)
 def test_a_bad_launcher_setting_fails_at_load_naming_the_variable(monkeypatch, variable, value, message):
     with pytest.raises(environment.EnvironmentConfigError, match=message):
         _launcher_pod(monkeypatch, **{variable: value})
@@ -151,21 +172,34 @@ def _pod_from_user_deployment(deployment: dict[str, Any]) -> dict[str, Any]:
     """The pod the chart's user-deployment template builds from these values (the fields we set)."""
     image = deployment["image"]
     return {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": deployment["name"]},
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": deployment["name"]},
         "spec": {
             "securityContext": deployment["podSecurityContext"],
             "volumes": deployment["volumes"],
-            "containers": [{
-                "name": deployment["name"], "image": f"{image['repository']}:{image['tag']}",
-                "imagePullPolicy": image["pullPolicy"],
-                "args": ["dagster", "api", "grpc", "-h", "0.0.0.0", "-p", str(deployment["port"]),
-                         *deployment["dagsterApiGrpcArgs"]],
-                "env": deployment["env"],
-                "envFrom": [{"secretRef": secret} for secret in deployment["envSecrets"]],
-                "securityContext": deployment["securityContext"],
-                "resources": deployment["resources"],
-                "volumeMounts": deployment["volumeMounts"],
-            }],
+            "containers": [
+                {
+                    "name": deployment["name"],
+                    "image": f"{image['repository']}:{image['tag']}",
+                    "imagePullPolicy": image["pullPolicy"],
+                    "args": [
+                        "dagster",
+                        "api",
+                        "grpc",
+                        "-h",
+                        "0.0.0.0",
+                        "-p",
+                        str(deployment["port"]),
+                        *deployment["dagsterApiGrpcArgs"],
+                    ],
+                    "env": deployment["env"],
+                    "envFrom": [{"secretRef": secret} for secret in deployment["envSecrets"]],
+                    "securityContext": deployment["securityContext"],
+                    "resources": deployment["resources"],
+                    "volumeMounts": deployment["volumeMounts"],
+                }
+            ],
         },
     }
 
@@ -206,8 +240,13 @@ def test_helm_values_deploy_this_code_location_with_the_instance_settings():
     file_run = instance["run_launcher"]["config"]["run_k8s_config"]
     assert chart_run["containerConfig"]["env"] == file_run["container_config"]["env"]
     assert {e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"] for e in file_run["container_config"]["env"]} == {
-        "SCRAPE_ASSETS_RUN_POD_NAME": "metadata.name", "SCRAPE_ASSETS_RUN_POD_UID": "metadata.uid"}
-    assert chart_run["jobSpecConfig"]["ttlSecondsAfterFinished"] == file_run["job_spec_config"]["ttl_seconds_after_finished"]
+        "SCRAPE_ASSETS_RUN_POD_NAME": "metadata.name",
+        "SCRAPE_ASSETS_RUN_POD_UID": "metadata.uid",
+    }
+    assert (
+        chart_run["jobSpecConfig"]["ttlSecondsAfterFinished"]
+        == file_run["job_spec_config"]["ttl_seconds_after_finished"]
+    )
 
 
 def test_the_instance_file_configures_postgres_the_k8s_run_launcher_and_the_queue_limits():
@@ -237,6 +276,10 @@ def test_the_dockerfile_builds_the_image_the_manifests_run():
     module = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["dagster"]["module_name"]
     assert json.loads(command)[-2:] == ["-m", module]
     # the crawler's entrypoint, which crawler pods run, is importable from the installed package
-    probe = subprocess.run([sys.executable, "-c", f"import importlib.util as u; print(bool(u.find_spec('{CRAWLER_MODULE}.__main__')))"],
-                           capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", f"import importlib.util as u; print(bool(u.find_spec('{CRAWLER_MODULE}.__main__')))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert probe.stdout.strip() == "True"

@@ -35,11 +35,12 @@ def test_a_listing_only_catalogue_with_processors_and_lists_is_delivered_exactly
     assert served["by_class"] == {"robots": 2, "other": 1, "books": 10}  # each page once; no product page
     rows = pipeline.query(
         "SELECT code, title, price, currency, published, rating, in_stock, tags "
-        "FROM delivered_demo_books WHERE partition_date = CAST(? AS DATE) ORDER BY code", [DAY])
+        "FROM delivered_demo_books WHERE partition_date = CAST(? AS DATE) ORDER BY code",
+        [DAY],
+    )
     catalog = Catalog(95, 7)
     expected = [book(catalog, n) for n in range(1, 96)]
-    assert rows == [(b.code, b.title, b.price, b.currency, b.published, b.rating, b.in_stock, b.tags)
-                    for b in expected]
+    assert rows == [(b.code, b.title, b.price, b.currency, b.published, b.rating, b.in_stock, b.tags) for b in expected]
     # each record keeps its page and its item's index on the page
     valid = pq.read_table(pipeline.data_dir / "records" / "demo_books" / DAY / "valid.parquet").to_pylist()
     refs = {row["code"]: (row["source_url"], row["page_ref"]) for row in valid}
@@ -64,8 +65,9 @@ def test_max_depth_and_max_pages_bound_a_crawl_that_follows_links(pipeline, star
     _add_example(pipeline, "demo_books", max_pages=5)  # five responses: robots.txt and four pages
     assert pipeline.run_day(site, "2026-11-21", target="demo_books").success
     assert site.stats()["by_class"]["books"] == 4
-    assert pipeline.query("SELECT count(*) FROM delivered_demo_books WHERE partition_date = ?",
-                          ["2026-11-21"]) == [(40,)]
+    assert pipeline.query("SELECT count(*) FROM delivered_demo_books WHERE partition_date = ?", ["2026-11-21"]) == [
+        (40,)
+    ]
 
 
 def test_a_shop_that_carries_only_json_ld_is_delivered_exactly_without_a_selector(pipeline, start_site):
@@ -76,12 +78,16 @@ def test_a_shop_that_carries_only_json_ld_is_delivered_exactly_without_a_selecto
 
     assert result.success
     assert site.stats()["by_class"].get("listing", 0) == 0  # the sitemap's category pages were not asked for
-    rows = pipeline.query("SELECT sku, title, price, currency, availability, rating, category, description "
-                          "FROM delivered_demo_jsonld_shop ORDER BY sku")
+    rows = pipeline.query(
+        "SELECT sku, title, price, currency, availability, rating, category, description "
+        "FROM delivered_demo_jsonld_shop ORDER BY sku"
+    )
     catalog = Catalog(60, 7)
     products = [catalog.product(n) for n in range(1, 61)]
-    assert rows == [(p.sku, p.title, p.price, p.currency, p.availability, p.rating, p.category.title(),
-                     p.description) for p in products]
+    assert rows == [
+        (p.sku, p.title, p.price, p.currency, p.availability, p.rating, p.category.title(), p.description)
+        for p in products
+    ]
 
 
 def test_a_missing_listing_page_blocks_a_day_of_many_records_per_page(pipeline, start_site):

@@ -33,7 +33,9 @@ def test_latest_response_per_url_wins_across_retries_and_segments(tmp_path):
     pages = {page.url: page for page in iter_latest_pages(store, PREFIX)}
 
     assert {url: page.body for url, page in pages.items()} == {
-        "http://x/1": b"<p>one</p>", "http://x/2": b"<p>two again</p>"}
+        "http://x/1": b"<p>one</p>",
+        "http://x/2": b"<p>two again</p>",
+    }
     assert pages["http://x/1"].status == 200
     assert pages["http://x/1"].ref.startswith(f"{PREFIX}/20260101T000000-a#")
     assert pages["http://x/1"].content_type == "text/html; charset=utf-8"
@@ -107,13 +109,18 @@ def test_crawl_after_a_completed_one_starts_a_fresh_snapshot_and_after_a_failed_
     _segment(store, "20261120T010002000000-pages-s0of2-run-try0")
     _segment(store, "20261120T010003000000-pages-s1of2-run-try0")
     assert generation_segments(store, PREFIX, first) == [
-        "20261120T010002000000-pages-s0of2-run-try0", "20261120T010003000000-pages-s1of2-run-try0"]
+        "20261120T010002000000-pages-s0of2-run-try0",
+        "20261120T010003000000-pages-s1of2-run-try0",
+    ]
     assert generation_segments(store, PREFIX, first, shard_mark(1, 2)) == ["20261120T010003000000-pages-s1of2-run-try0"]
 
     # the crawl failed: the next attempt carries both shards' segments over and resumes them
     second, earlier = open_generation(store, PREFIX, "20261120T020000000000")
-    assert earlier == second.segments == [
-        "20261120T010002000000-pages-s0of2-run-try0", "20261120T010003000000-pages-s1of2-run-try0"]
+    assert (
+        earlier
+        == second.segments
+        == ["20261120T010002000000-pages-s0of2-run-try0", "20261120T010003000000-pages-s1of2-run-try0"]
+    )
     _segment(store, "20261120T020001000000-pages-s0of1-run2-try0")
     closed = close_generation(store, PREFIX, second)
     assert closed.complete and closed.segments[-1] == "20261120T020001000000-pages-s0of1-run2-try0"

@@ -10,15 +10,28 @@ from scrape_assets_tests.results import materialization_metadata
 pytestmark = pytest.mark.e2e
 
 DAY = "2026-11-20"
-QUICK_BREAKER = {"window_seconds": 1, "min_samples": 5, "open_seconds": 0.5, "max_open_seconds": 1,
-                 "outage_after_seconds": 2}
-PACED = {"max_tries": 6, "backoff_base_seconds": 0.2, "backoff_max_seconds": 2.0, "rate_limit_per_second": 100,
-         "concurrency": 4}
+QUICK_BREAKER = {
+    "window_seconds": 1,
+    "min_samples": 5,
+    "open_seconds": 0.5,
+    "max_open_seconds": 1,
+    "outage_after_seconds": 2,
+}
+PACED = {
+    "max_tries": 6,
+    "backoff_base_seconds": 0.2,
+    "backoff_max_seconds": 2.0,
+    "rate_limit_per_second": 100,
+    "concurrency": 4,
+}
 
 
 def test_metrics_exclude_outages_count_retries_and_measure_the_critical_path(pipeline, start_site):
-    pipeline.configure(politeness=PACED, breaker=QUICK_BREAKER,
-                       run_policy={"crawl_step_retries": 1, "crawl_step_retry_delay_seconds": 0})
+    pipeline.configure(
+        politeness=PACED,
+        breaker=QUICK_BREAKER,
+        run_policy={"crawl_step_retries": 1, "crawl_step_retry_delay_seconds": 0},
+    )
     down = start_site(100, "--outage-after", "0.3", "--outage-for", "3600")
     port = int(down.url.rsplit(":", 1)[1])
     # raw_pages: TargetOutage, retried once by its RetryPolicy, again an outage: the pages kept are then
@@ -52,11 +65,13 @@ def test_metrics_exclude_outages_count_retries_and_measure_the_critical_path(pip
     assert figures["demo_shop/critical_path"].endswith(
         "along demo_shop__url_frontier -> demo_shop__raw_pages.demo_shop__plan_shards -> "
         "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0] -> demo_shop__raw_pages.demo_shop__combine_shards -> "
-        "demo_shop__parsed_records -> demo_shop__validate -> demo_shop__delivered_demo_shop")
+        "demo_shop__parsed_records -> demo_shop__validate -> demo_shop__delivered_demo_shop"
+    )
 
     crawls = [materialization_metadata(run, "raw_pages") for run in (outage, success, ours)]
     assert figures["request_retry_share"] == pytest.approx(
-        sum(c["retries"] for c in crawls) / sum(c["requests"] for c in crawls), abs=1e-6)
+        sum(c["retries"] for c in crawls) / sum(c["requests"] for c in crawls), abs=1e-6
+    )
     table = {row.data["day"]: row.data for row in figures["last_days"].records}
     assert len(table) == 14 and table[DAY]["runs"] == 3 and table["2026-11-19"]["runs"] == 0
     assert table[DAY]["success_rate"] == 0.5

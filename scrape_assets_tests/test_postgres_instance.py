@@ -17,6 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -75,10 +76,15 @@ class Deployment:
         targets.mkdir()
         shutil.copy(DEFAULT_TARGETS_DIR / "demo_shop.yaml", targets)
         self.env = {
-            "DAGSTER_HOME": str(self.home), "DAGSTER_PG_HOST": PG["host"], "DAGSTER_PG_PORT": str(PG["port"]),
-            "DAGSTER_PG_USERNAME": PG["user"], "DAGSTER_PG_PASSWORD": "unused-with-trust-auth",
-            "DAGSTER_PG_DB": database, "SCRAPE_ASSETS_DATA_DIR": str(self.data_dir),
-            "SCRAPE_ASSETS_TARGETS_DIR": str(targets), "DEMO_SHOP_URL": site_url,
+            "DAGSTER_HOME": str(self.home),
+            "DAGSTER_PG_HOST": PG["host"],
+            "DAGSTER_PG_PORT": str(PG["port"]),
+            "DAGSTER_PG_USERNAME": PG["user"],
+            "DAGSTER_PG_PASSWORD": "unused-with-trust-auth",
+            "DAGSTER_PG_DB": database,
+            "SCRAPE_ASSETS_DATA_DIR": str(self.data_dir),
+            "SCRAPE_ASSETS_TARGETS_DIR": str(targets),
+            "DEMO_SHOP_URL": site_url,
             "SCRAPE_ASSETS_PROGRESS_INTERVAL": "1",
         }
         for name, value in self.env.items():
@@ -90,9 +96,14 @@ class Deployment:
 
     def start_daemon(self) -> None:
         with self.daemon_log.open("w") as log:
-            self.daemon = subprocess.Popen([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], cwd=REPO,
-                                           env={**os.environ, **self.env}, stdout=log, stderr=subprocess.STDOUT,
-                                           start_new_session=True)
+            self.daemon = subprocess.Popen(
+                [str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"],
+                cwd=REPO,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
 
     def stop_daemon(self) -> None:
         if self.daemon is None or self.daemon.poll() is not None:
@@ -107,9 +118,24 @@ class Deployment:
     def backfill(self, *days: str) -> subprocess.Popen:
         """`dagster job backfill` for these days, as an operator would type it (runs are queued)."""
         return subprocess.Popen(
-            [str(BIN / "dagster"), "job", "backfill", "-w", "workspace.yaml", "-j", JOB, "--partitions",
-             ",".join(days), "--noprompt"],
-            cwd=REPO, env={**os.environ, **self.env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            [
+                str(BIN / "dagster"),
+                "job",
+                "backfill",
+                "-w",
+                "workspace.yaml",
+                "-j",
+                JOB,
+                "--partitions",
+                ",".join(days),
+                "--noprompt",
+            ],
+            cwd=REPO,
+            env={**os.environ, **self.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
 
     def wait_for_runs(self, day: str, count: int, seconds: float = 420) -> list:
         """Run records of `day` once `count` of them have finished, oldest first."""
@@ -128,8 +154,9 @@ class Deployment:
 
     def day_rows(self, day: str) -> list[tuple]:
         with duckdb.connect(str(self.data_dir / "warehouse.duckdb"), read_only=True) as conn:
-            return conn.execute("SELECT sku FROM delivered_demo_shop WHERE partition_date = ? ORDER BY sku",
-                                [day]).fetchall()
+            return conn.execute(
+                "SELECT sku FROM delivered_demo_shop WHERE partition_date = ? ORDER BY sku", [day]
+            ).fetchall()
 
 
 @pytest.fixture
@@ -159,7 +186,7 @@ def test_a_three_day_backfill_runs_concurrently_on_postgres_and_the_same_day_twi
     _assert_backfill_submitted(deployment.backfill(*days))
     records = [deployment.wait_for_runs(day, 1)[0] for day in days]
 
-    for day, record in zip(days, records):
+    for day, record in zip(days, records, strict=True):
         run = record.dagster_run
         assert run.status == DagsterRunStatus.SUCCESS, (day, run.run_id)
         assert run.tags["scrape_assets/target_day"] == f"demo_shop.{day}" and run.tags["target"] == "demo_shop"
@@ -167,7 +194,7 @@ def test_a_three_day_backfill_runs_concurrently_on_postgres_and_the_same_day_twi
         assert len(rows) == PRODUCTS and len(set(rows)) == PRODUCTS
     windows = sorted(_window(record) for record in records)
     # the days ran at the same time (the per-target limit is 3), not one after the other
-    assert any(later[0] < earlier[1] for earlier, later in zip(windows, windows[1:])), windows
+    assert any(later[0] < earlier[1] for earlier, later in pairwise(windows)), windows
 
     # the same day launched twice at once: the queue runs one, then the other
     day = "2026-11-20"

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from dagster import AssetKey, build_sensor_context
+from dagster import build_sensor_context
+
 from scrape_assets_tests.results import materialization_metadata
 
 pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
-FAST = {"max_tries": 6, "backoff_base_seconds": 0.2, "backoff_max_seconds": 1.0, "concurrency": 4,
-        "rate_limit_per_second": 60}
+FAST = {
+    "max_tries": 6,
+    "backoff_base_seconds": 0.2,
+    "backoff_max_seconds": 1.0,
+    "concurrency": 4,
+    "rate_limit_per_second": 60,
+}
 NO_STEP_RETRY = {"crawl_step_retries": 0, "crawl_step_retry_delay_seconds": 0}
 
 
@@ -33,13 +39,17 @@ def test_one_proxy_dying_mid_crawl_is_benched_and_the_others_finish(pipeline, st
 def test_all_proxies_dead_pauses_alerts_extracts_what_was_stored_and_delivery_waits(pipeline, start_site, start_proxy):
     site = start_site(60)
     urls = [start_proxy("--die-after", "8")[0] for _ in range(3)]
-    pipeline.configure(politeness=FAST, run_policy=NO_STEP_RETRY,
-                       proxies={"urls": urls, "bench_seconds": 0.5, "exhausted_timeout_seconds": 3})
+    pipeline.configure(
+        politeness=FAST,
+        run_policy=NO_STEP_RETRY,
+        proxies={"urls": urls, "bench_seconds": 0.5, "exhausted_timeout_seconds": 3},
+    )
 
     result = pipeline.run_day(site, DAY)
 
-    alerts = [e for e in pipeline.instance.all_logs(result.run_id)
-              if "ALERT proxy pool exhausted" in (e.user_message or "")]
+    alerts = [
+        e for e in pipeline.instance.all_logs(result.run_id) if "ALERT proxy pool exhausted" in (e.user_message or "")
+    ]
     assert alerts and alerts[0].level >= 40  # logged at ERROR, live in the run
     # the same run went on with the pages stored: extracted, validated, not delivered
     raw = materialization_metadata(result, "raw_pages")

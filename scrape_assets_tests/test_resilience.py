@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import pairwise
 
 import pytest
+
 from scrape_assets_tests.results import failure_cause, materialization_metadata
 
 pytestmark = pytest.mark.e2e
@@ -37,8 +39,9 @@ def test_429_storm_with_retry_after_delivers_everything_and_respects_the_wait(pi
     by_path = defaultdict(list)
     for seconds, _kind, status, path in site.stats(with_times=True)["times"]:
         by_path[path].append((seconds, status))
-    gaps = [later[0] - earlier[0] for hits in by_path.values() for earlier, later in zip(hits, hits[1:])
-            if earlier[1] == 429]
+    gaps = [
+        later[0] - earlier[0] for hits in by_path.values() for earlier, later in pairwise(hits) if earlier[1] == 429
+    ]
     assert gaps and min(gaps) >= 0.95
 
 
@@ -76,8 +79,9 @@ def test_outage_past_the_limit_stops_the_fetch_extracts_what_it_kept_and_the_nex
     assert not result.success
     raw = materialization_metadata(result, "demo_shop/raw_pages")
     assert raw["crawl_complete"] is False and raw["crawl_stopped_by"] == "target_outage"
-    stored = {path for _, kind, status, path in site.stats(with_times=True)["times"]
-              if kind == "product" and status == 200}
+    stored = {
+        path for _, kind, status, path in site.stats(with_times=True)["times"] if kind == "product" and status == 200
+    }
     assert 0 < len(stored) < 150
     assert materialization_metadata(result, "demo_shop/parsed_records")["records"] == len(stored)
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}

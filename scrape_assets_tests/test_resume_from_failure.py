@@ -48,11 +48,13 @@ def test_layout_change_is_fixed_by_reexecution_from_failure_without_requests(pip
     with execute_job(job, pipeline.instance, tags={"dagster/partition": DAY}) as first:
         assert not first.success
         assert _step_statuses(pipeline.instance, first.run_id) == {
-            "demo_shop__url_frontier": "SUCCESS", "demo_shop__raw_pages.demo_shop__plan_shards": "SUCCESS",
+            "demo_shop__url_frontier": "SUCCESS",
+            "demo_shop__raw_pages.demo_shop__plan_shards": "SUCCESS",
             "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]": "SUCCESS",
             "demo_shop__raw_pages.demo_shop__combine_shards": "SUCCESS",
             "demo_shop__raw_pages_crawl_complete": "SUCCESS",
-            "demo_shop__parsed_records": "FAILURE"}  # validation and delivery never started
+            "demo_shop__parsed_records": "FAILURE",
+        }  # validation and delivery never started
         cause = first.get_step_failure_events()[0].step_failure_data.error.cause
         assert cause.cls_name == "SelectorNotFound"
     assert not pipeline.table_exists("delivered_demo_shop")
@@ -66,7 +68,10 @@ def test_layout_change_is_fixed_by_reexecution_from_failure_without_requests(pip
     with execute_job(job, pipeline.instance, reexecution_options=options, tags=parent_tags) as second:
         assert second.success
         assert set(_step_statuses(pipeline.instance, second.run_id)) == {
-            "demo_shop__parsed_records", "demo_shop__validate", "demo_shop__delivered_demo_shop"}
+            "demo_shop__parsed_records",
+            "demo_shop__validate",
+            "demo_shop__delivered_demo_shop",
+        }
         assert materialization_metadata(second, "parsed_records")["records"] == 120
         assert materialization_metadata(second, "delivered_demo_shop")["delivery_guard"] == "passed"
 
@@ -74,9 +79,13 @@ def test_layout_change_is_fixed_by_reexecution_from_failure_without_requests(pip
     run = pipeline.instance.get_run_by_id(second.run_id)
     assert run.parent_run_id == first.run_id and run.status == DagsterRunStatus.SUCCESS
     assert pipeline.query("SELECT count(*), count(DISTINCT sku), count(availability) FROM delivered_demo_shop") == [
-        (120, 120, 120)]
+        (120, 120, 120)
+    ]
     assert pipeline.query("SELECT DISTINCT availability FROM delivered_demo_shop ORDER BY 1") == [
-        ("in_stock",), ("out_of_stock",), ("preorder",)]
+        ("in_stock",),
+        ("out_of_stock",),
+        ("preorder",),
+    ]
 
 
 def test_reextracting_past_days_from_stored_pages_makes_no_requests(pipeline, start_site):
@@ -87,8 +96,12 @@ def test_reextracting_past_days_from_stored_pages_makes_no_requests(pipeline, st
     site.reset_stats()
     pipeline.configure(record={"min_row_share": 0.9})  # any YAML change the re-extraction should pick up
 
-    downstream = [["demo_shop", "parsed_records"], ["demo_shop", "validated_records"],
-                  ["demo_shop", "quarantined_records"], ["demo_shop", "delivered_demo_shop"]]
+    downstream = [
+        ["demo_shop", "parsed_records"],
+        ["demo_shop", "validated_records"],
+        ["demo_shop", "quarantined_records"],
+        ["demo_shop", "delivered_demo_shop"],
+    ]
     from dagster import AssetKey
 
     for day in days:  # what a UI backfill of the downstream assets over the range launches: one run per day
@@ -97,5 +110,6 @@ def test_reextracting_past_days_from_stored_pages_makes_no_requests(pipeline, st
         assert materialization_metadata(result, "parsed_records")["records"] == 80
 
     assert site.stats()["total"] == 0
-    assert pipeline.query("SELECT partition_date::VARCHAR, count(*) FROM delivered_demo_shop GROUP BY 1 ORDER BY 1") == [
-        (days[0], 80), (days[1], 80)]
+    assert pipeline.query(
+        "SELECT partition_date::VARCHAR, count(*) FROM delivered_demo_shop GROUP BY 1 ORDER BY 1"
+    ) == [(days[0], 80), (days[1], 80)]

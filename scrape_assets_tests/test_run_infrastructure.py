@@ -62,14 +62,18 @@ def test_a_day_that_is_not_a_partition_is_refused_naming_the_key_and_the_range(d
     last = r"\d{4}-\d{2}-\d{2} \(the last complete day\)"
 
     # not a date, and a day before schedule.start_date: no run is ever created, by either command
-    for key, command in (("2026-13-45", "job_execute"), ("2025-06-01", "job_execute"),
-                         ("2025-06-01", "asset_materialize")):
+    for key, command in (
+        ("2026-13-45", "job_execute"),
+        ("2025-06-01", "job_execute"),
+        ("2025-06-01", "asset_materialize"),
+    ):
         log = f"{command}-{key}.log"
         assert local.wait_finished(getattr(local, command)(key, log=log)) != 0
         assert local.runs(key) == [], local.output(log)[-2000:]
         if command == "job_execute":
-            assert re.search(f"partition key '{key}' is not a day: days are YYYY-MM-DD from 2026-01-01 to {last}",
-                             local.output(log)), local.output(log)[-2000:]
+            assert re.search(
+                f"partition key '{key}' is not a day: days are YYYY-MM-DD from 2026-01-01 to {last}", local.output(log)
+            ), local.output(log)[-2000:]
         else:  # Dagster's own check of the selection
             assert key in local.output(log)
     # a day not complete yet: its run stops at its first step, before any request, and is not retried
@@ -78,14 +82,19 @@ def test_a_day_that_is_not_a_partition_is_refused_naming_the_key_and_the_range(d
     [record] = local.runs(future)
     assert record.dagster_run.status == DagsterRunStatus.FAILURE
     [failure] = _step_failures(local, record.dagster_run.run_id)
-    assert re.search(f"'{future}' is not a day of target 'demo_shop': its days run from 2026-01-01 to "
-                     r"\d{4}-\d{2}-\d{2}", failure.user_failure_data.description)
+    assert re.search(
+        f"'{future}' is not a day of target 'demo_shop': its days run from 2026-01-01 to "
+        r"\d{4}-\d{2}-\d{2}",
+        failure.user_failure_data.description,
+    )
     assert _retries(local, record.dagster_run.run_id) == 0
     assert site.stats()["total"] == 0
 
 
-@pytest.mark.parametrize("first, second", [("job_execute", "asset_materialize"), ("asset_materialize", "job_execute"),
-                                           ("job_execute", "backfill")])
+@pytest.mark.parametrize(
+    "first, second",
+    [("job_execute", "asset_materialize"), ("asset_materialize", "job_execute"), ("job_execute", "backfill")],
+)
 def test_the_same_day_launched_twice_at_once_is_crawled_once(deployment, start_site, first, second):
     products = 120
     site = start_site(products, "--latency-ms", "150")
@@ -97,8 +106,11 @@ def test_the_same_day_launched_twice_at_once_is_crawled_once(deployment, start_s
     # the second launch comes once the first is fetching pages
     local.wait_for(lambda: site.stats()["by_class"].get("product", 0) >= 5, "the first run fetches products")
     getattr(local, second)(DAY, log="second.log")
-    finished = local.wait_for(lambda: len(runs := local.runs(DAY)) == 2 and all(
-        r.dagster_run.status in FINISHED for r in runs) and runs, "both runs finish", seconds=420)
+    finished = local.wait_for(
+        lambda: len(runs := local.runs(DAY)) == 2 and all(r.dagster_run.status in FINISHED for r in runs) and runs,
+        "both runs finish",
+        seconds=420,
+    )
 
     older, newer = finished
     assert older.dagster_run.status == DagsterRunStatus.SUCCESS, local.output("first.log")[-3000:]
@@ -106,15 +118,15 @@ def test_the_same_day_launched_twice_at_once_is_crawled_once(deployment, start_s
     [failure] = _step_failures(local, newer.dagster_run.run_id)
     assert failure.error.cls_name == "DayAlreadyCrawling" or failure.error.cause.cls_name == "DayAlreadyCrawling"
     assert f"demo_shop/{DAY} is already being crawled by run {older.dagster_run.run_id}" in (
-        failure.user_failure_data.description)
+        failure.user_failure_data.description
+    )
     assert _retries(local, newer.dagster_run.run_id) == 0
     paths = site.stats(with_paths=True)["by_path"]
     product_fetches = [count for path, count in paths.items() if path.startswith("/product/")]
     assert len(product_fetches) == products and max(product_fetches) == 1
 
 
-def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_run_resumes(deployment,
-                                                                                          start_site):
+def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_run_resumes(deployment, start_site):
     products = 300
     site = start_site(products, "--latency-ms", "100")
     local = deployment(site.url)
@@ -126,8 +138,11 @@ def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_
     os.kill(run.pid, signal.SIGKILL)  # the run's process only: its step worker and crawler are orphaned
 
     local.wait_for(lambda: not _crawlers_of(local), "every crawler process has exited", seconds=180)
-    local.wait_for(lambda: local.runs(DAY)[0].dagster_run.status == DagsterRunStatus.FAILURE,
-                   "run monitoring marks the run failed", seconds=180)
+    local.wait_for(
+        lambda: local.runs(DAY)[0].dagster_run.status == DagsterRunStatus.FAILURE,
+        "run monitoring marks the run failed",
+        seconds=180,
+    )
     fetched_before = site.stats()["by_class"]["product"]
     assert fetched_before < products
 

@@ -76,8 +76,10 @@ def test_a_day_crawled_into_s3_and_replayed_from_s3_alone(pipeline, start_site, 
     # the site is gone and the local records too: the day is rebuilt from S3 only
     site.stop()
     shutil.rmtree(pipeline.data_dir / "records")
-    downstream = [AssetKey(["demo_shop", n]) for n in (
-        "parsed_records", "validated_records", "quarantined_records", "delivered_demo_shop")]
+    downstream = [
+        AssetKey(["demo_shop", n])
+        for n in ("parsed_records", "validated_records", "quarantined_records", "delivered_demo_shop")
+    ]
     replay = pipeline.run_day(site, DAY, selection=downstream)
 
     assert replay.success

@@ -18,9 +18,16 @@ DAY = "2026-11-20"
 
 def _configure(monkeypatch, server: dict, schema: str = "SCRAPED") -> None:
     monkeypatch.setenv("SCRAPE_ASSETS_WAREHOUSE", "snowflake")
-    for name, value in (("ACCOUNT", server["account"]), ("USER", server["user"]), ("PASSWORD", server["password"]),
-                        ("DATABASE", "ANALYTICS"), ("SCHEMA", schema), ("HOST", server["host"]),
-                        ("PORT", str(server["port"])), ("PROTOCOL", server["protocol"])):
+    for name, value in (
+        ("ACCOUNT", server["account"]),
+        ("USER", server["user"]),
+        ("PASSWORD", server["password"]),
+        ("DATABASE", "ANALYTICS"),
+        ("SCHEMA", schema),
+        ("HOST", server["host"]),
+        ("PORT", str(server["port"])),
+        ("PROTOCOL", server["protocol"]),
+    ):
         monkeypatch.setenv(f"SNOWFLAKE_{name}", value)
 
 
@@ -30,9 +37,14 @@ def _connect(server: dict):  # type: ignore[no-untyped-def]
 
 def _day_rows(server: dict) -> list[tuple]:
     with _connect(server) as conn:
-        return conn.cursor().execute(
-            "SELECT sku, title, price, currency, availability, partition_date FROM ANALYTICS.SCRAPED.DELIVERED_DEMO_SHOP "
-            "ORDER BY sku").fetchall()
+        return (
+            conn.cursor()
+            .execute(
+                "SELECT sku, title, price, currency, availability, partition_date "
+                "FROM ANALYTICS.SCRAPED.DELIVERED_DEMO_SHOP ORDER BY sku"
+            )
+            .fetchall()
+        )
 
 
 def test_the_same_day_three_times_leaves_the_same_snowflake_table(pipeline, start_site, snowflake_server, monkeypatch):
@@ -61,8 +73,9 @@ def test_the_same_day_three_times_leaves_the_same_snowflake_table(pipeline, star
     assert len(_day_rows(snowflake_server)) == 50
 
 
-def test_a_schema_name_that_is_not_an_identifier_fails_delivery_naming_it(pipeline, start_site, snowflake_server,
-                                                                           monkeypatch):
+def test_a_schema_name_that_is_not_an_identifier_fails_delivery_naming_it(
+    pipeline, start_site, snowflake_server, monkeypatch
+):
     _configure(monkeypatch, snowflake_server, schema='SCRAPED"; DROP TABLE x; --')
     result = pipeline.run_day(start_site(10), DAY)
 
@@ -73,13 +86,26 @@ def test_a_schema_name_that_is_not_an_identifier_fails_delivery_naming_it(pipeli
 
 
 def test_loading_the_code_location_never_imports_dagster_snowflake(snowflake_server):
-    probe = ("import sys, scrape_assets.definitions as d; d.defs.get_repository_def(); "
-             "print('dagster_snowflake' in sys.modules, 'snowflake.connector' in sys.modules)")
+    probe = (
+        "import sys, scrape_assets.definitions as d; d.defs.get_repository_def(); "
+        "print('dagster_snowflake' in sys.modules, 'snowflake.connector' in sys.modules)"
+    )
     for backend in ("duckdb", "snowflake"):
-        env = {"SCRAPE_ASSETS_WAREHOUSE": backend, "SNOWFLAKE_ACCOUNT": "a", "SNOWFLAKE_USER": "u",
-               "SNOWFLAKE_PASSWORD": "p", "SNOWFLAKE_DATABASE": "D", "SNOWFLAKE_SCHEMA": "S"}
-        out = subprocess.run([sys.executable, "-c", probe], env={**__import__("os").environ, **env},
-                             capture_output=True, text=True, check=True).stdout.split()
+        env = {
+            "SCRAPE_ASSETS_WAREHOUSE": backend,
+            "SNOWFLAKE_ACCOUNT": "a",
+            "SNOWFLAKE_USER": "u",
+            "SNOWFLAKE_PASSWORD": "p",
+            "SNOWFLAKE_DATABASE": "D",
+            "SNOWFLAKE_SCHEMA": "S",
+        }
+        out = subprocess.run(
+            [sys.executable, "-c", probe],
+            env={**__import__("os").environ, **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         assert out == ["False", "False"], (backend, out)
 
 
@@ -104,8 +130,12 @@ def test_list_fields_are_delivered_as_arrays(pipeline, start_site, snowflake_ser
         assert pipeline.run_day(site, DAY, target="demo_books").success
 
     with _connect(snowflake_server) as conn:
-        rows = conn.cursor().execute(
-            "SELECT code, tags FROM ANALYTICS.SCRAPED.DELIVERED_DEMO_BOOKS ORDER BY code").fetchall()
+        rows = (
+            conn.cursor()
+            .execute("SELECT code, tags FROM ANALYTICS.SCRAPED.DELIVERED_DEMO_BOOKS ORDER BY code")
+            .fetchall()
+        )
     catalog = Catalog(25, 7)
     assert [(code, json.loads(tags)) for code, tags in rows] == [
-        (book(catalog, n).code, book(catalog, n).tags) for n in range(1, 26)]
+        (book(catalog, n).code, book(catalog, n).tags) for n in range(1, 26)
+    ]

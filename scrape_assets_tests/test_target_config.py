@@ -61,7 +61,11 @@ def test_unknown_field_type_names_the_field(tmp_path):
 @pytest.mark.parametrize(
     ("mutate", "field", "problem"),
     [
-        (lambda b: b["record"]["fields"]["title"].pop("css"), "record.fields.title", "exactly one of 'css', 'xpath', 'jsonld' or 'microdata'"),
+        (
+            lambda b: b["record"]["fields"]["title"].pop("css"),
+            "record.fields.title",
+            "exactly one of 'css', 'xpath', 'jsonld' or 'microdata'",
+        ),
         (lambda b: b["record"].update(key="nope"), "record", "key 'nope' is not one of the fields"),
         (lambda b: b.update(base_url="ftp://example"), "base_url", "is not an http(s) URL"),
         (lambda b: b.update(record_url_pattern="(unclosed"), "record_url_pattern", "does not compile"),
@@ -97,7 +101,10 @@ def test_secret_fields_keep_their_references_and_are_resolved_only_in_the_crawle
     # the crawler runs here (a subprocess): the variable must be set when the file loads
     with pytest.raises(TargetConfigError) as raised:
         load_target(path)
-    assert (raised.value.field, raised.value.problem) == ("proxies.urls[0]", "environment variable PROXY_PASSWORD is not set")
+    assert (raised.value.field, raised.value.problem) == (
+        "proxies.urls[0]",
+        "environment variable PROXY_PASSWORD is not set",
+    )
     # the crawler runs in a pod with its own Secret: the reference travels as written
     target = load_target(path, require_secrets=False)
     assert target.proxies.urls == ["http://bot:${PROXY_PASSWORD}@127.0.0.1:3128"]
@@ -113,19 +120,34 @@ def test_empty_targets_folder_is_an_error(tmp_path):
         load_targets(tmp_path)
 
 
-@pytest.mark.parametrize(("mutate", "field", "problem"), [
-    (lambda b: b["record"].update(item={"css": "article..book"}), "record.item.css", "does not compile"),
-    (lambda b: b["record"]["fields"]["price"].update(processors=[{"price": "cents"}]),
-     "record.fields.price.processors[0]", "give amount or currency"),
-    (lambda b: b["record"]["fields"]["price"].update(processors=["parse_money"]),
-     "record.fields.price.processors[0]", "unknown processor 'parse_money'"),
-    (lambda b: b["record"]["fields"]["sku"].update(multiple=True), "record", "must be a single value"),
-    (lambda b: b.update(follow=[{"css": "li.next a", "xpath": "//a"}]), "follow[0]", "exactly one"),
-    (lambda b: b["record"]["fields"]["title"].update(jsonld="Product"), "record.fields.title.jsonld",
-     "'Product' is not a schema.org type followed by keys"),
-    (lambda b: b["record"]["fields"]["title"].update(jsonld="Product.name"), "record.fields.title",
-     "exactly one of 'css', 'xpath', 'jsonld' or 'microdata'"),
-])
+@pytest.mark.parametrize(
+    ("mutate", "field", "problem"),
+    [
+        (lambda b: b["record"].update(item={"css": "article..book"}), "record.item.css", "does not compile"),
+        (
+            lambda b: b["record"]["fields"]["price"].update(processors=[{"price": "cents"}]),
+            "record.fields.price.processors[0]",
+            "give amount or currency",
+        ),
+        (
+            lambda b: b["record"]["fields"]["price"].update(processors=["parse_money"]),
+            "record.fields.price.processors[0]",
+            "unknown processor 'parse_money'",
+        ),
+        (lambda b: b["record"]["fields"]["sku"].update(multiple=True), "record", "must be a single value"),
+        (lambda b: b.update(follow=[{"css": "li.next a", "xpath": "//a"}]), "follow[0]", "exactly one"),
+        (
+            lambda b: b["record"]["fields"]["title"].update(jsonld="Product"),
+            "record.fields.title.jsonld",
+            "'Product' is not a schema.org type followed by keys",
+        ),
+        (
+            lambda b: b["record"]["fields"]["title"].update(jsonld="Product.name"),
+            "record.fields.title",
+            "exactly one of 'css', 'xpath', 'jsonld' or 'microdata'",
+        ),
+    ],
+)
 def test_bad_items_processors_and_rules_name_file_and_field(tmp_path, mutate, field, problem):
     body = _demo()
     mutate(body)

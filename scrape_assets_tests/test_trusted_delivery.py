@@ -8,6 +8,7 @@ import csv
 import io
 import subprocess
 import sys
+from itertools import pairwise
 
 import duckdb
 import pytest
@@ -24,13 +25,16 @@ RAW_PAGES = AssetKey(["demo_shop", "raw_pages"])
 
 
 def _materialized(result) -> set[str]:
-    return {e.event_specific_data.materialization.asset_key.to_user_string()
-            for e in result.get_asset_materialization_events()}
+    return {
+        e.event_specific_data.materialization.asset_key.to_user_string()
+        for e in result.get_asset_materialization_events()
+    }
 
 
 def _day_dump(pipeline) -> str:
-    rows = pipeline.query("SELECT * FROM delivered_demo_shop WHERE partition_date = CAST(? AS DATE) ORDER BY sku",
-                          [DAY])
+    rows = pipeline.query(
+        "SELECT * FROM delivered_demo_shop WHERE partition_date = CAST(? AS DATE) ORDER BY sku", [DAY]
+    )
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     return out.getvalue()
@@ -45,7 +49,8 @@ def _meta(evaluation) -> dict:
 
 
 def test_a_format_change_that_quarantines_every_record_blocks_delivery_and_keeps_the_delivered_day(
-        pipeline, start_site):
+    pipeline, start_site
+):
     good = start_site(80)
     assert pipeline.run_day(good, DAY).success
     delivered = _day_dump(pipeline)
@@ -85,13 +90,15 @@ def test_a_site_without_a_sitemap_is_delivered_on_its_first_day(pipeline, start_
     assert materialization_metadata(result, "url_frontier")["record_urls"] == 0
     row_count = _meta(_evaluations(result)["row_count_vs_frontier"])
     assert row_count["day_record_urls"] == 120 and row_count["record_pages_extracted"] == 120
-    assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop WHERE partition_date = ?",
-                          [DAY]) == [(120,)]
+    assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop WHERE partition_date = ?", [DAY]) == [
+        (120,)
+    ]
     assert site.stats()["by_class"].get("sitemap", 0) == 0
 
 
 def test_a_redis_outage_is_ours_never_the_targets_and_counts_against_the_success_rate(
-        pipeline, start_site, monkeypatch):
+    pipeline, start_site, monkeypatch
+):
     site = start_site(20)
     monkeypatch.setenv("REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
     pipeline.configure(politeness={"rate_limit_per_second": 50})
@@ -107,7 +114,8 @@ def test_a_redis_outage_is_ours_never_the_targets_and_counts_against_the_success
 
     metrics = pipeline.definitions(site).resolve_job_def("pipeline_metrics_job")
     figures = materialization_metadata(
-        metrics.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics")
+        metrics.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics"
+    )
     assert figures["runs"] == 1 and figures["outage_runs"] == 0 and figures["our_side_runs"] == 1
     assert figures["success_rate"] == 0.0
     assert "| FAILURE | our side |" in figures["runs_of_day"]
@@ -123,7 +131,7 @@ def test_crawl_delay_holds_from_the_first_request_of_the_day(pipeline, start_sit
     times = sorted(seconds for seconds, *_ in site.stats(with_times=True)["times"])
     # robots.txt, the sitemap index and its children, then the pages: one request a second throughout
     assert len(times) >= 8 and site.stats()["by_class"]["sitemap"] >= 3
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for earlier, later in pairwise(times)]
     assert min(gaps) >= 0.95, gaps
 
 
@@ -149,7 +157,8 @@ def test_an_outage_after_a_long_healthy_stretch_opens_the_breaker_and_the_partia
     assert not checks["crawl_complete"].passed and _meta(checks["crawl_complete"])["stopped_by"] == "target_outage"
     assert not checks["row_count_vs_frontier"].passed
     history = pipeline.instance.event_log_storage.get_asset_check_execution_history(
-        AssetCheckKey(RAW_PAGES, "crawl_complete"), limit=1)
+        AssetCheckKey(RAW_PAGES, "crawl_complete"), limit=1
+    )
     assert history[0].partition == DAY  # the UI shows this day's crawl as incomplete
     # a later run of the delivery alone is refused while the day's crawl is incomplete
     later = pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "delivered_demo_shop"])])
@@ -158,7 +167,8 @@ def test_an_outage_after_a_long_healthy_stretch_opens_the_breaker_and_the_partia
 
     metrics = pipeline.definitions(site).resolve_job_def("pipeline_metrics_job")
     figures = materialization_metadata(
-        metrics.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics")
+        metrics.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics"
+    )
     assert figures["outage_runs"] == 1  # the target's outage: left out of the success rate
 
 
@@ -173,8 +183,12 @@ sys.stdin.read()
 def test_a_warehouse_locked_by_another_process_is_ours_and_counts_against_the_success_rate(pipeline, start_site):
     site = start_site(20)
     pipeline.data_dir.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_WAREHOUSE, str(pipeline.data_dir / "warehouse.duckdb")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(pipeline.data_dir / "warehouse.duckdb")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         result = pipeline.run_day(site, DAY)
@@ -188,19 +202,25 @@ def test_a_warehouse_locked_by_another_process_is_ours_and_counts_against_the_su
     assert f"SELECT * FROM '{pipeline.data_dir}/exports/delivered_demo_shop/*.parquet'" in cause.message
     metrics = pipeline.definitions(site).resolve_job_def("pipeline_metrics_job")
     figures = materialization_metadata(
-        metrics.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics")
+        metrics.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics"
+    )
     assert figures["our_side_runs"] == 1 and figures["outage_runs"] == 0 and figures["success_rate"] == 0.0
 
     # once the holder is gone the day is delivered, and its Parquet export stays readable while a
     # process holds the warehouse again
     assert pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "delivered_demo_shop"])]).success
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_WAREHOUSE, str(pipeline.data_dir / "warehouse.duckdb")],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(pipeline.data_dir / "warehouse.duckdb")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         export = pipeline.data_dir / "exports" / "delivered_demo_shop" / f"{DAY}.parquet"
         assert duckdb.sql(f"SELECT count(DISTINCT sku), min(partition_date)::VARCHAR FROM '{export}'").fetchall() == [
-            (20, DAY)]
+            (20, DAY)
+        ]
     finally:
         holder.stdin.close()
         holder.wait(timeout=60)
@@ -212,8 +232,9 @@ def small_disk(pipeline):
     unmounted at teardown, whatever happened."""
     pages = pipeline.data_dir / "pages"
     pages.mkdir(parents=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(pages)],
-                             capture_output=True, text=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(pages)], capture_output=True, text=True
+    )
     if mounted.returncode != 0:
         pytest.fail(f"mounting a small tmpfs for the page store needs root: {mounted.stderr.strip()}")
     yield pages

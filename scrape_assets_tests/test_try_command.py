@@ -19,8 +19,14 @@ DAY = "2026-11-20"
 
 
 def _try(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "scrape_assets", "try", *args], cwd=REPO, capture_output=True,
-                          text=True, timeout=300, env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "scrape_assets", "try", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env},
+    )
 
 
 def test_try_prints_each_field_its_verdict_and_what_a_broken_selector_matched_nearby(tmp_path, start_site):
@@ -47,9 +53,16 @@ def test_try_reads_stored_pages_without_a_request(pipeline, start_site):
     assert pipeline.run_day(site, DAY).success
     site.reset_stats()
 
-    done = _try("demo_shop", "--stored", DAY, env={
-        "DEMO_SHOP_URL": site.url, "SCRAPE_ASSETS_DATA_DIR": str(pipeline.data_dir),
-        "SCRAPE_ASSETS_TARGETS_DIR": str(pipeline.targets_dir)})
+    done = _try(
+        "demo_shop",
+        "--stored",
+        DAY,
+        env={
+            "DEMO_SHOP_URL": site.url,
+            "SCRAPE_ASSETS_DATA_DIR": str(pipeline.data_dir),
+            "SCRAPE_ASSETS_TARGETS_DIR": str(pipeline.targets_dir),
+        },
+    )
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "3 record(s), 3 valid, 0 invalid" in done.stdout

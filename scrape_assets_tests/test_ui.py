@@ -26,11 +26,24 @@ REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "test-artifacts" / "ui"
 CHROMIUM = "/usr/bin/chromium"
 # Chromium flags for a closed network and no first-run chrome: no background connections, no sandbox as root.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 DAY = "2026-11-20"
-ASSETS = ("url_frontier", "raw_pages", "parsed_records", "validated_records", "quarantined_records",
-          "delivered_demo_shop")
+ASSETS = (
+    "url_frontier",
+    "raw_pages",
+    "parsed_records",
+    "validated_records",
+    "quarantined_records",
+    "delivered_demo_shop",
+)
 
 
 def _wait_for_ui(url: str, process: subprocess.Popen, seconds: float = 120) -> None:
@@ -49,7 +62,7 @@ def _skip_community_modal(page: Page) -> None:
     skip = page.get_by_role("button", name="Skip")
     try:
         skip.wait_for(timeout=5000)
-    except Exception:  # noqa: BLE001 (Playwright's timeout: the modal only shows on a fresh instance)
+    except Exception:
         return
     skip.click()
 
@@ -64,9 +77,24 @@ def dagster_ui(tmp_path):  # type: ignore[no-untyped-def]
     env.pop("DAGSTER_HOME", None)
     # default signal handling, so SIGTERM (forwarded as SIGINT to dagster dev) stops it from any shell
     dev = subprocess.Popen(
-        ["env", "--default-signal=INT,QUIT", sys.executable, "-m", "scrape_assets.dev", "--port", str(ui_port),
-         "--site-port", str(site_port), "--products", "40"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [
+            "env",
+            "--default-signal=INT,QUIT",
+            sys.executable,
+            "-m",
+            "scrape_assets.dev",
+            "--port",
+            str(ui_port),
+            "--site-port",
+            str(site_port),
+            "--products",
+            "40",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{ui_port}"
     try:
@@ -136,4 +164,6 @@ def test_graph_launch_a_partition_and_see_the_delivered_check_in_the_ui(dagster_
         browser.close()
 
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
-        assert conn.execute("SELECT count(*) FROM delivered_demo_shop WHERE partition_date = ?", [DAY]).fetchone() == (40,)
+        assert conn.execute("SELECT count(*) FROM delivered_demo_shop WHERE partition_date = ?", [DAY]).fetchone() == (
+            40,
+        )

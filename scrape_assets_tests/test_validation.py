@@ -14,9 +14,19 @@ TARGET = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
 
 
 def _row(n: int, **overrides) -> dict:
-    row = {"sku": f"SKU-007-{n:06d}", "title": f"Lamp {n}", "price": "12.50", "currency": "USD",
-           "availability": "in_stock", "rating": "4.5", "category": "Lighting", "description": "A lamp.",
-           "source_url": f"http://shop/product/{n}", "page_ref": f"shop/d/s#{n}", "fetched_at": "2026-01-01T00:00:00Z"}
+    row = {
+        "sku": f"SKU-007-{n:06d}",
+        "title": f"Lamp {n}",
+        "price": "12.50",
+        "currency": "USD",
+        "availability": "in_stock",
+        "rating": "4.5",
+        "category": "Lighting",
+        "description": "A lamp.",
+        "source_url": f"http://shop/product/{n}",
+        "page_ref": f"shop/d/s#{n}",
+        "fetched_at": "2026-01-01T00:00:00Z",
+    }
     row.update(overrides)
     return row
 
@@ -38,7 +48,7 @@ def test_valid_rows_are_typed_and_invalid_rows_quarantined_with_the_failing_chec
         _row(3, price="-4"),
         _row(4, currency="XYZ"),
         _row(5, price="twelve"),
-        _row(6, rating=None),          # optional: still valid
+        _row(6, rating=None),  # optional: still valid
         _row(7, sku="bad-sku"),
         _row(1, source_url="http://shop/product/8"),  # duplicate key
     ]
@@ -88,7 +98,18 @@ def test_bool_reads_common_words_in_any_case_and_the_yaml_words(tmp_path):
     summary = validate_records(target, parsed, tmp_path / "valid.parquet", tmp_path / "quarantined.parquet")
     valid = pq.read_table(tmp_path / "valid.parquet")
     assert valid.column("in_stock").to_pylist() == [
-        True, False, True, True, False, True, False, True, False, True, False]
+        True,
+        False,
+        True,
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+    ]
     quarantined = pq.read_table(tmp_path / "quarantined.parquet").to_pylist()
     assert summary.quarantined == 1 and quarantined[0]["in_stock"] == "maybe"
     assert quarantined[0]["quarantine_reason"] == "in_stock: coerce_dtype('boolean') (got 'maybe')"
@@ -103,8 +124,16 @@ def test_duplicate_key_across_batches_is_quarantined(tmp_path, monkeypatch):
 
 def test_the_split_does_not_depend_on_where_batches_begin(tmp_path, monkeypatch):
     # row 1's first occurrence is invalid; its later twins are duplicates all the same, in its batch or a later one
-    rows = [_row(1, price="-1"), _row(2), _row(1, source_url="http://shop/product/3"), _row(4),
-            _row(2, source_url="http://shop/product/5"), _row(6, sku=None), _row(7, sku=None), _row(8)]
+    rows = [
+        _row(1, price="-1"),
+        _row(2),
+        _row(1, source_url="http://shop/product/3"),
+        _row(4),
+        _row(2, source_url="http://shop/product/5"),
+        _row(6, sku=None),
+        _row(7, sku=None),
+        _row(8),
+    ]
     whole = _split(tmp_path / "whole", rows)
     monkeypatch.setattr("scrape_assets.validation.split.BATCH_ROWS", 2)
     batched = _split(tmp_path / "batched", rows)
@@ -118,18 +147,26 @@ def test_the_split_does_not_depend_on_where_batches_begin(tmp_path, monkeypatch)
 
 def test_list_fields_check_every_element_and_a_failed_processor_quarantines_with_the_raw_text(tmp_path):
     body = TARGET.model_dump()
-    body["record"]["fields"]["tags"] = {"css": "a.tag::text", "multiple": True, "required": True,
-                                        "checks": {"min_length": 2}}
+    body["record"]["fields"]["tags"] = {
+        "css": "a.tag::text",
+        "multiple": True,
+        "required": True,
+        "checks": {"min_length": 2},
+    }
     body["record"]["fields"]["sizes"] = {"css": "li::text", "multiple": True, "type": "int", "checks": {"gt": 0}}
     target = type(TARGET).model_validate(body)
     rows = [
         {**_row(1), "tags": ["love", "life"], "sizes": ["1", "2"]},
-        {**_row(2), "tags": ["love", "x"], "sizes": []},            # one element too short
-        {**_row(3), "tags": [], "sizes": None},                       # required list empty
-        {**_row(4), "tags": ["ok"], "sizes": ["3", "-1"]},           # one element fails its check
-        {**_row(5), "tags": ["ok"], "sizes": ["three"]},              # one element is not an int
-        {**_row(6, price="£abc"), "tags": ["ok"], "sizes": None,
-         "extraction_errors": "price: price processor found no amount in '£abc'"},
+        {**_row(2), "tags": ["love", "x"], "sizes": []},  # one element too short
+        {**_row(3), "tags": [], "sizes": None},  # required list empty
+        {**_row(4), "tags": ["ok"], "sizes": ["3", "-1"]},  # one element fails its check
+        {**_row(5), "tags": ["ok"], "sizes": ["three"]},  # one element is not an int
+        {
+            **_row(6, price="£abc"),
+            "tags": ["ok"],
+            "sizes": None,
+            "extraction_errors": "price: price processor found no amount in '£abc'",
+        },
     ]
     parsed = tmp_path / "parsed.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=record_schema(target)), parsed)
@@ -138,8 +175,10 @@ def test_list_fields_check_every_element_and_a_failed_processor_quarantines_with
     valid = pq.read_table(tmp_path / "valid.parquet")
     assert valid.schema.field("sizes").type == pa.list_(pa.int64())
     assert valid.column("tags").to_pylist() == [["love", "life"]] and valid.column("sizes").to_pylist() == [[1, 2]]
-    reasons = {row["source_url"].rsplit("/", 1)[1]: row["quarantine_reason"]
-               for row in pq.read_table(tmp_path / "quarantined.parquet").to_pylist()}
+    reasons = {
+        row["source_url"].rsplit("/", 1)[1]: row["quarantine_reason"]
+        for row in pq.read_table(tmp_path / "quarantined.parquet").to_pylist()
+    }
     assert reasons["2"] == "tags: element str_length(2, None) (got 'x')"
     assert reasons["3"] == "tags: not_nullable (got [])"
     assert reasons["4"] == "sizes: element greater_than(0.0) (got -1)"

@@ -41,8 +41,10 @@ def main() -> int:
         options = {}
         if mode == "pages":
             shard = pipes.get_extra("shard")
-            options = {"shard": (int(shard["index"]), int(shard["count"])),
-                       "resume_segments": list(pipes.get_extra("resume_segments"))}
+            options = {
+                "shard": (int(shard["index"]), int(shard["count"])),
+                "resume_segments": list(pipes.get_extra("resume_segments")),
+            }
         try:
             summary = RUNNERS[mode](
                 target,

@@ -27,8 +27,13 @@ def failed_request(failure, max_tries: int) -> FailedRequest:  # type: ignore[no
     tries = request.meta.get("retry_times", 0) + 1
     status = response.status if response is not None else None
     error = f"HTTP {status}" if status is not None else f"{failure.type.__name__}: {failure.getErrorMessage()}"
-    return FailedRequest(url=request.url, status=status, tries=min(tries, max_tries), error=error,
-                         outcome=outcome_of(failure.type.__name__, error, status, request.meta))
+    return FailedRequest(
+        url=request.url,
+        status=status,
+        tries=min(tries, max_tries),
+        error=error,
+        outcome=outcome_of(failure.type.__name__, error, status, request.meta),
+    )
 
 
 def outcome_of(error_type: str, message: str, status: int | None, meta: dict) -> str:

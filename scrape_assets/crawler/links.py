@@ -36,8 +36,9 @@ def on_allowed_domain(target: TargetConfig, url: str) -> bool:
     return any(host == d or host.endswith("." + d) for d in target.allowed_domains)
 
 
-def links_to_follow(target: TargetConfig, page_url: str, page: Selector,
-                    skip: Container[str] = frozenset()) -> list[str]:
+def links_to_follow(
+    target: TargetConfig, page_url: str, page: Selector, skip: Container[str] = frozenset()
+) -> list[str]:
     """Absolute URLs linked from the page that a follow rule picks or that are record pages, in page
     order, each once, leaving out those whose canonical form is in `skip`. `page` is the parsed page: a
     live response's selector, or one built from a stored body."""

@@ -67,8 +67,18 @@ class PageStoreUnavailable(OurSideFailure):
 
 
 FAILURE_KINDS: dict[str, type[CrawlFailure]] = {
-    cls.kind: cls for cls in (CrawlFailure, TargetUnreachable, FrontierIncomplete, TargetOutage, ProxyPoolExhausted,
-                              OurSideFailure, RateLimiterUnavailable, SecretMissing, PageStoreUnavailable)
+    cls.kind: cls
+    for cls in (
+        CrawlFailure,
+        TargetUnreachable,
+        FrontierIncomplete,
+        TargetOutage,
+        ProxyPoolExhausted,
+        OurSideFailure,
+        RateLimiterUnavailable,
+        SecretMissing,
+        PageStoreUnavailable,
+    )
 }
 OUR_SIDE_KINDS: dict[str, type[OurSideFailure]] = {
     kind: cls for kind, cls in FAILURE_KINDS.items() if issubclass(cls, OurSideFailure)
@@ -79,6 +89,7 @@ def failure_from_message(payload: dict) -> CrawlFailure:
     """Rebuild the named failure from the message the crawler reported through Pipes."""
     body = payload["crawl_failure"]
     return FAILURE_KINDS.get(body["kind"], CrawlFailure)(body["message"], body.get("details"))
+
 
 # Failures that are the target's, not the pipeline's: the success rate leaves runs that end in them out.
 TARGET_OUTAGES: tuple[type[CrawlFailure], ...] = (TargetUnreachable, TargetOutage)

@@ -68,5 +68,6 @@ class ProxyPool:
         return max(0.0, min((p.benched_until for p in self.proxies), default=0.0) - now)
 
     def report(self) -> list[dict]:
-        return [{"proxy": redact(p.url), "used": p.used, "failures": p.failures, "strikes": p.strikes}
-                for p in self.proxies]
+        return [
+            {"proxy": redact(p.url), "used": p.used, "failures": p.failures, "strikes": p.strikes} for p in self.proxies
+        ]

@@ -50,12 +50,23 @@ def _store_settings(store_spec: dict, prefix: str, segment: str, progress_interv
     }
 
 
-def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefix: str, segment: str,
-                 progress_interval: float = 5.0, redis_url: str = "") -> dict[str, Any]:
+def run_frontier(
+    target: TargetConfig,
+    store: PageStore,
+    store_spec: dict,
+    prefix: str,
+    segment: str,
+    progress_interval: float = 5.0,
+    redis_url: str = "",
+) -> dict[str, Any]:
     """Read robots.txt and the sitemaps; write `frontier.jsonl` and `robots.json` beside the pages."""
-    settings = scrapy_settings(target, redis_url=redis_url, ROBOTSTXT_OBEY=False,
-                               SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND=True,
-                               **_store_settings(store_spec, prefix, segment, progress_interval))
+    settings = scrapy_settings(
+        target,
+        redis_url=redis_url,
+        ROBOTSTXT_OBEY=False,
+        SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND=True,
+        **_store_settings(store_spec, prefix, segment, progress_interval),
+    )
     spider, stats, seconds = _crawl(FrontierSpider, settings, target=target)
     _raise_for_our_side(target, stats, {"requests": stats.get("downloader/request_count", 0)})
     robots_url = target.absolute("/robots.txt")
@@ -74,8 +85,11 @@ def run_frontier(target: TargetConfig, store: PageStore, store_spec: dict, prefi
         )
     if not spider.records and not spider.listings:
         raise FrontierIncomplete(f"target {target.name!r}: the sitemaps and start_urls list no URL to crawl")
-    write_frontier(store, prefix, Frontier(sorted(spider.listings), sorted(spider.records), spider.crawl_delay,
-                                           len(spider.disallowed)))
+    write_frontier(
+        store,
+        prefix,
+        Frontier(sorted(spider.listings), sorted(spider.records), spider.crawl_delay, len(spider.disallowed)),
+    )
     return {
         "record_urls": len(spider.records),
         "listing_urls": len(spider.listings),
@@ -100,8 +114,9 @@ def shard_of(record_url: str, count: int) -> int:
     return zlib.crc32(record_url.encode()) % count
 
 
-def _resume_state(target: TargetConfig, store: PageStore, prefix: str, earlier: list[str],
-                  follow_listings: bool) -> tuple[set[str], list[str]]:
+def _resume_state(
+    target: TargetConfig, store: PageStore, prefix: str, earlier: list[str], follow_listings: bool
+) -> tuple[set[str], list[str]]:
     """URLs an interrupted crawl already finished (from the segment indexes alone), and the links
     found on its stored listing pages (the only bodies read; only for the shard that follows links)."""
     latest = latest_entries(store, prefix, earlier)
@@ -117,9 +132,17 @@ def _resume_state(target: TargetConfig, store: PageStore, prefix: str, earlier: 
     return done, links
 
 
-def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: str, segment: str,
-              progress_interval: float = 5.0, redis_url: str = "", shard: tuple[int, int] = (0, 1),
-              resume_segments: list[str] | None = None) -> dict[str, Any]:
+def run_pages(
+    target: TargetConfig,
+    store: PageStore,
+    store_spec: dict,
+    prefix: str,
+    segment: str,
+    progress_interval: float = 5.0,
+    redis_url: str = "",
+    shard: tuple[int, int] = (0, 1),
+    resume_segments: list[str] | None = None,
+) -> dict[str, Any]:
     """Fetch one shard of the frontier (and, for shard 0, followed listings) into a new segment.
 
     `shard` is (index, count). Resumes an interrupted crawl of the day: URLs found in
@@ -136,30 +159,49 @@ def run_pages(target: TargetConfig, store: PageStore, store_spec: dict, prefix: 
     theirs = {url for url in frontier.records if shard_of(url, count) != index} if index == 0 and count > 1 else set()
     listings = [url for url in frontier.listings if url not in done] if index == 0 else []
     listings += [url for url in resume_links if url not in done and url not in theirs]
-    records = frontier.records if count == 1 and not done else [
-        url for url in frontier.records if shard_of(url, count) == index and url not in done]
-    settings = scrapy_settings(target, crawl_delay=frontier.crawl_delay, redis_url=redis_url, processes=count,
-                               **_store_settings(store_spec, prefix, segment, progress_interval))
-    spider, stats, seconds = _crawl(PageSpider, settings, target=target, listings=listings, records=records,
-                                    already_done=done | theirs if theirs else done, follow_links=index == 0)
+    records = (
+        frontier.records
+        if count == 1 and not done
+        else [url for url in frontier.records if shard_of(url, count) == index and url not in done]
+    )
+    settings = scrapy_settings(
+        target,
+        crawl_delay=frontier.crawl_delay,
+        redis_url=redis_url,
+        processes=count,
+        **_store_settings(store_spec, prefix, segment, progress_interval),
+    )
+    spider, stats, seconds = _crawl(
+        PageSpider,
+        settings,
+        target=target,
+        listings=listings,
+        records=records,
+        already_done=done | theirs if theirs else done,
+        follow_links=index == 0,
+    )
     responses = stats.get("page_store/responses", 0)
     failures = [f.to_dict() for f in spider.failures]
     summary = crawl_summary(stats, failures, seconds)
-    summary.update({
-        "segment": f"{store.location(prefix)}/{segment}",
-        "shard": f"{index + 1}/{count}",
-        "resumed_segments": len(earlier),
-        "skipped_already_stored": len(done),
-        "rate_limit_per_second": settings["SCRAPE_ASSETS_RATE_LIMIT"],
-        "rate_limit_backend": "redis" if redis_url else "local",
-    })
+    summary.update(
+        {
+            "segment": f"{store.location(prefix)}/{segment}",
+            "shard": f"{index + 1}/{count}",
+            "resumed_segments": len(earlier),
+            "skipped_already_stored": len(done),
+            "rate_limit_per_second": settings["SCRAPE_ASSETS_RATE_LIMIT"],
+            "rate_limit_backend": "redis" if redis_url else "local",
+        }
+    )
     _raise_for_our_side(target, stats, summary)
     try:
         store.put_artifact(prefix, segment + FAILURES_SUFFIX, json.dumps(failures).encode())
     except OSError as exc:
-        raise PageStoreUnavailable(f"target {target.name!r}: cannot write the crawl's failure list to the page "
-                                   f"store at {store.location(prefix)} ({exc}); the target is not at fault",
-                                   summary) from exc
+        raise PageStoreUnavailable(
+            f"target {target.name!r}: cannot write the crawl's failure list to the page "
+            f"store at {store.location(prefix)} ({exc}); the target is not at fault",
+            summary,
+        ) from exc
     reason = stats.get("finish_reason")
     if reason == TargetOutage.kind:
         raise TargetOutage(
@@ -187,8 +229,9 @@ def _raise_for_our_side(target: TargetConfig, stats: dict, details: dict[str, An
     verdict on the target, whose requests may have failed only because of it."""
     failure = stats.get(OUR_SIDE_STAT)
     if failure:
-        raise OUR_SIDE_KINDS[failure["kind"]](f"target {target.name!r}: {failure['message']}; "
-                                              "the target is not at fault", details)
+        raise OUR_SIDE_KINDS[failure["kind"]](
+            f"target {target.name!r}: {failure['message']}; the target is not at fault", details
+        )
 
 
 def run_try(target: TargetConfig, urls: list[str], redis_url: str = "") -> tuple[list, list]:
@@ -196,7 +239,9 @@ def run_try(target: TargetConfig, urls: list[str], redis_url: str = "") -> tuple
     return (pages, failed requests), nothing stored: `python -m scrape_assets try`."""
     from scrape_assets.crawler.spiders.try_pages import TrySpider
 
-    settings = scrapy_settings(target, redis_url=redis_url, LOG_LEVEL="ERROR", SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND=True)
+    settings = scrapy_settings(
+        target, redis_url=redis_url, LOG_LEVEL="ERROR", SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND=True
+    )
     spider, stats, _ = _crawl(TrySpider, settings, target=target, urls=urls)
     _raise_for_our_side(target, stats, {})
     order = {url: number for number, url in enumerate(urls)}
@@ -217,7 +262,7 @@ def peak_rss_mib() -> float:
 
 
 def _prefixed(stats: dict, prefix: str) -> dict[str, Any]:
-    return {key[len(prefix):]: value for key, value in stats.items() if key.startswith(prefix)}
+    return {key[len(prefix) :]: value for key, value in stats.items() if key.startswith(prefix)}
 
 
 def crawl_summary(stats: dict, failures: list[dict], seconds: float) -> dict[str, Any]:

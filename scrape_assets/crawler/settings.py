@@ -27,12 +27,14 @@ def proxy_urls(target: TargetConfig) -> list[str]:
     try:
         return expand_list(target.proxies.urls, "proxies.urls")
     except SecretNotSet as missing:
-        raise SecretMissing(f"target {target.name!r}: {missing}", {"field": missing.field,
-                                                                   "variable": missing.variable}) from None
+        raise SecretMissing(
+            f"target {target.name!r}: {missing}", {"field": missing.field, "variable": missing.variable}
+        ) from None
 
 
-def scrapy_settings(target: TargetConfig, crawl_delay: float = 0.0, redis_url: str = "", processes: int = 1,
-                    **overrides: Any) -> dict[str, Any]:
+def scrapy_settings(
+    target: TargetConfig, crawl_delay: float = 0.0, redis_url: str = "", processes: int = 1, **overrides: Any
+) -> dict[str, Any]:
     """Settings for one crawl of `target`. `crawl_delay` is robots.txt's Crawl-delay; it becomes a
     rate limit shared by every crawler process of the target (through Redis when `redis_url`).
     `processes` may crawl the target at once (its shards): without Redis to share the rate limit,

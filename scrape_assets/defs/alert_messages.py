@@ -34,12 +34,15 @@ class Alert:
             "text": self.text,
             "blocks": [
                 {"type": "header", "text": {"type": "plain_text", "text": f"{self.target}: {self.kind}"}},
-                {"type": "section", "fields": [
-                    {"type": "mrkdwn", "text": f"*Target*\n{self.target}"},
-                    {"type": "mrkdwn", "text": f"*Partition*\n{self.partition}"},
-                    {"type": "mrkdwn", "text": f"*Failed*\n{self.failed}"},
-                    {"type": "mrkdwn", "text": f"*Run*\n<{self.run_url}|open in Dagster>"},
-                ]},
+                {
+                    "type": "section",
+                    "fields": [
+                        {"type": "mrkdwn", "text": f"*Target*\n{self.target}"},
+                        {"type": "mrkdwn", "text": f"*Partition*\n{self.partition}"},
+                        {"type": "mrkdwn", "text": f"*Failed*\n{self.failed}"},
+                        {"type": "mrkdwn", "text": f"*Run*\n<{self.run_url}|open in Dagster>"},
+                    ],
+                },
                 {"type": "section", "text": {"type": "mrkdwn", "text": f"```{error}```"}},
             ],
         }

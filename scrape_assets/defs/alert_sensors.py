@@ -30,8 +30,11 @@ def _error_text(error) -> str:  # type: ignore[no-untyped-def]
     return f"{error.cls_name}: {error.message}".strip() if error.cls_name else error.message
 
 
-@run_failure_sensor(name="alert_on_run_failure", default_status=DefaultSensorStatus.RUNNING,
-                    description="Posts every failed run (target, partition, failed step, error, link).")
+@run_failure_sensor(
+    name="alert_on_run_failure",
+    default_status=DefaultSensorStatus.RUNNING,
+    description="Posts every failed run (target, partition, failed step, error, link).",
+)
 def alert_on_run_failure(context: RunFailureSensorContext, alert_webhook: AlertWebhook) -> None:
     run = context.dagster_run
     failures = context.get_step_failure_events()
@@ -39,11 +42,17 @@ def alert_on_run_failure(context: RunFailureSensorContext, alert_webhook: AlertW
         failed, error = failures[0].step_key, _error_text(failures[0].step_failure_data.error)
     else:
         failed, error = "run", context.failure_event.message or "the run failed before any step ran"
-    alert_webhook.send(Alert(
-        kind="run failed", target=run.tags.get("target", run.job_name),
-        partition=run.tags.get("dagster/partition", "unpartitioned"), failed=failed, error=error,
-        run_url=alert_webhook.run_url(run.run_id),
-    ), context.log)
+    alert_webhook.send(
+        Alert(
+            kind="run failed",
+            target=run.tags.get("target", run.job_name),
+            partition=run.tags.get("dagster/partition", "unpartitioned"),
+            failed=failed,
+            error=error,
+            run_url=alert_webhook.run_url(run.run_id),
+        ),
+        context.log,
+    )
 
 
 def _check_keys(context: SensorEvaluationContext) -> list[AssetCheckKey]:
@@ -52,18 +61,27 @@ def _check_keys(context: SensorEvaluationContext) -> list[AssetCheckKey]:
 
 def _check_alert(key: AssetCheckKey, record, webhook: AlertWebhook) -> Alert:  # type: ignore[no-untyped-def]
     metadata = record.evaluation.metadata if record.evaluation else {}
-    detail = ", ".join(f"{name}={getattr(metadata[name], 'value', metadata[name])}"
-                       for name in ("failing_fields", "share", "delivered_day_rows") if name in metadata)
+    detail = ", ".join(
+        f"{name}={getattr(metadata[name], 'value', metadata[name])}"
+        for name in ("failing_fields", "share", "delivered_day_rows")
+        if name in metadata
+    )
     return Alert(
-        kind="check failed", target=key.asset_key.path[0], partition=record.partition or "unpartitioned",
+        kind="check failed",
+        target=key.asset_key.path[0],
+        partition=record.partition or "unpartitioned",
         failed=f"{key.asset_key.to_user_string()}:{key.name}",
         error=f"check {key.name} did not pass" + (f" ({detail})" if detail else ""),
         run_url=webhook.run_url(record.run_id),
     )
 
 
-@sensor(name="alert_on_check_failure", default_status=DefaultSensorStatus.RUNNING, minimum_interval_seconds=60,
-        description="Posts every failed asset check evaluation since the last tick.")
+@sensor(
+    name="alert_on_check_failure",
+    default_status=DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=60,
+    description="Posts every failed asset check evaluation since the last tick.",
+)
 def alert_on_check_failure(context: SensorEvaluationContext, alert_webhook: AlertWebhook):  # type: ignore[no-untyped-def]
     history = {key: check_history(context.instance, key, RECORDS_PER_CHECK_PER_TICK) for key in _check_keys(context)}
     newest = max((record.id for records in history.values() for record in records), default=0)

@@ -45,46 +45,73 @@ def validation_check_specs(target: TargetConfig, keys: TargetKeys, partitions) -
     window = target.record.completeness_drift.window
 
     def spec(name: str, description: str, **extra) -> AssetCheckSpec:  # type: ignore[no-untyped-def]
-        return AssetCheckSpec(name, asset=keys.validated_records, blocking=True, partitions_def=partitions,
-                              description=description, **extra)
+        return AssetCheckSpec(
+            name,
+            asset=keys.validated_records,
+            blocking=True,
+            partitions_def=partitions,
+            description=description,
+            **extra,
+        )
 
     return [
-        spec(VALID_SHARE, f"Valid records over parsed records, at least {target.record.min_valid_share:.0%}; "
-                          "the quarantine's top reasons in the metadata."),
+        spec(
+            VALID_SHARE,
+            f"Valid records over parsed records, at least {target.record.min_valid_share:.0%}; "
+            "the quarantine's top reasons in the metadata.",
+        ),
         spec(FIELD_COMPLETENESS, "Per-field completeness of the day's valid records against the YAML thresholds."),
-        spec(ROW_COUNT_VS_FRONTIER, "Record pages extracted versus the day's record URLs (sitemaps and links "
-                                    "followed).",
-             additional_deps=[keys.url_frontier]),
+        spec(
+            ROW_COUNT_VS_FRONTIER,
+            "Record pages extracted versus the day's record URLs (sitemaps and links followed).",
+            additional_deps=[keys.url_frontier],
+        ),
         spec(ROW_COUNT_DRIFT, f"Valid records against their median over the last {window} materialized days."),
-        spec(COMPLETENESS_DRIFT, f"Each field's completeness against its median over the last {window} "
-                                 "materialized days."),
+        spec(
+            COMPLETENESS_DRIFT,
+            f"Each field's completeness against its median over the last {window} materialized days.",
+        ),
     ]
 
 
 def delivered_check_specs(keys: TargetKeys, partitions) -> list[AssetCheckSpec]:  # type: ignore[no-untyped-def]
     """The check declared on the delivered table."""
-    return [AssetCheckSpec(
-        ROWS_MATCH_VALIDATED, asset=keys.delivered, partitions_def=partitions,
-        description="After delivery, the table's rows for the day are exactly the day's valid records.",
-    )]
+    return [
+        AssetCheckSpec(
+            ROWS_MATCH_VALIDATED,
+            asset=keys.delivered,
+            partitions_def=partitions,
+            description="After delivery, the table's rows for the day are exactly the day's valid records.",
+        )
+    ]
 
 
 def _result(name: str, keys: TargetKeys, passed: bool, metadata: dict) -> AssetCheckResult:
-    return AssetCheckResult(check_name=name, asset_key=keys.validated_records, passed=passed,
-                            severity=AssetCheckSeverity.ERROR, metadata=metadata)
+    return AssetCheckResult(
+        check_name=name,
+        asset_key=keys.validated_records,
+        passed=passed,
+        severity=AssetCheckSeverity.ERROR,
+        metadata=metadata,
+    )
 
 
 def valid_share_result(target: TargetConfig, keys: TargetKeys, summary: ValidationSummary) -> AssetCheckResult:
     """Passes when valid records reach `min_valid_share` of parsed records (never on a day without any)."""
     minimum = target.record.min_valid_share
-    return _result(VALID_SHARE, keys, summary.valid > 0 and summary.valid_share >= minimum, {
-        "valid_records": MetadataValue.int(summary.valid),
-        "parsed_records": MetadataValue.int(summary.rows),
-        "quarantined_records": MetadataValue.int(summary.quarantined),
-        "share": MetadataValue.float(round(summary.valid_share, 6)),
-        "minimum_share": MetadataValue.float(minimum),
-        "top_reasons": count_table("field: check", dict(summary.top_reasons())),
-    })
+    return _result(
+        VALID_SHARE,
+        keys,
+        summary.valid > 0 and summary.valid_share >= minimum,
+        {
+            "valid_records": MetadataValue.int(summary.valid),
+            "parsed_records": MetadataValue.int(summary.rows),
+            "quarantined_records": MetadataValue.int(summary.quarantined),
+            "share": MetadataValue.float(round(summary.valid_share, 6)),
+            "minimum_share": MetadataValue.float(minimum),
+            "top_reasons": count_table("field: check", dict(summary.top_reasons())),
+        },
+    )
 
 
 def field_completeness_result(target: TargetConfig, keys: TargetKeys, summary: ValidationSummary) -> AssetCheckResult:
@@ -99,26 +126,33 @@ def field_completeness_result(target: TargetConfig, keys: TargetKeys, summary: V
     return _result(FIELD_COMPLETENESS, keys, summary.valid > 0 and not failing, metadata)
 
 
-def row_count_result(target: TargetConfig, keys: TargetKeys, record_urls: int,
-                     summary: ValidationSummary) -> AssetCheckResult:
+def row_count_result(
+    target: TargetConfig, keys: TargetKeys, record_urls: int, summary: ValidationSummary
+) -> AssetCheckResult:
     """Passes when the record pages extracted reach `min_row_share` of the day's record URLs (pages, not
     rows: with several records per page, a missing page must still show)."""
     share = summary.pages / record_urls if record_urls else 0.0
-    return _result(ROW_COUNT_VS_FRONTIER, keys, record_urls > 0 and share >= target.record.min_row_share, {
-        "day_record_urls": MetadataValue.int(record_urls),
-        "record_pages_extracted": MetadataValue.int(summary.pages),
-        "parsed_rows": MetadataValue.int(summary.rows),
-        "share": MetadataValue.float(round(share, 6)),
-        "minimum_share": MetadataValue.float(target.record.min_row_share),
-    })
+    return _result(
+        ROW_COUNT_VS_FRONTIER,
+        keys,
+        record_urls > 0 and share >= target.record.min_row_share,
+        {
+            "day_record_urls": MetadataValue.int(record_urls),
+            "record_pages_extracted": MetadataValue.int(summary.pages),
+            "parsed_rows": MetadataValue.int(summary.rows),
+            "share": MetadataValue.float(round(share, 6)),
+            "minimum_share": MetadataValue.float(target.record.min_row_share),
+        },
+    )
 
 
 def _baseline_note(days: int, needed: int) -> MetadataValue:
     return MetadataValue.text(f"{days} earlier day(s) materialized, {needed} needed for a baseline: not evaluated")
 
 
-def row_count_drift_result(target: TargetConfig, keys: TargetKeys, today: int,
-                           history: dict[str, int]) -> AssetCheckResult:
+def row_count_drift_result(
+    target: TargetConfig, keys: TargetKeys, today: int, history: dict[str, int]
+) -> AssetCheckResult:
     """Fails when valid rows fell more than `max_row_drop` (a share) below their trailing median. With
     fewer than `completeness_drift.min_history` earlier days there is no baseline yet: it passes, saying so."""
     needed, limit = target.record.completeness_drift.min_history, target.record.max_row_drop
@@ -144,20 +178,27 @@ def completeness_drift_result(
     """Fails when a field's completeness dropped more than `max_drop` below its trailing median.
     With fewer than `min_history` earlier days there is no baseline yet, and the check passes saying so."""
     spec = target.record.completeness_drift
-    baseline = {name: median(day[name] for day in history.values() if name in day)
-                for name in today if any(name in day for day in history.values())}
+    baseline = {
+        name: median(day[name] for day in history.values() if name in day)
+        for name in today
+        if any(name in day for day in history.values())
+    }
     drops = {name: baseline[name] - share for name, share in today.items() if name in baseline}
     failing = sorted(name for name, drop in drops.items() if drop > spec.max_drop)
     enough = len(history) >= spec.min_history
-    rows = [f"| {name} | {baseline[name]:.2%} | {today[name]:.2%} | {drops[name]:+.2%} | "
-            f"{'FAIL' if name in failing else 'ok'} |" for name in sorted(drops)]
+    rows = [
+        f"| {name} | {baseline[name]:.2%} | {today[name]:.2%} | {drops[name]:+.2%} | "
+        f"{'FAIL' if name in failing else 'ok'} |"
+        for name in sorted(drops)
+    ]
     metadata = {
         "baseline_days": MetadataValue.int(len(history)),
         "baseline_window": MetadataValue.text(f"{min(history)} .. {max(history)}" if history else "none"),
         "max_drop": MetadataValue.float(spec.max_drop),
         "failing_fields": MetadataValue.text(", ".join(failing) or "none"),
-        "fields": MetadataValue.md("\n".join(
-            ["| field | baseline (median) | today | drop | |", "|---|---|---|---|---|", *rows])),
+        "fields": MetadataValue.md(
+            "\n".join(["| field | baseline (median) | today | drop | |", "|---|---|---|---|---|", *rows])
+        ),
     }
     metadata.update({f"baseline/{name}": MetadataValue.float(round(share, 6)) for name, share in baseline.items()})
     metadata.update({f"drop/{name}": MetadataValue.float(round(drop, 6)) for name, drop in drops.items()})
@@ -169,7 +210,9 @@ def completeness_drift_result(
 def rows_match_result(keys: TargetKeys, valid_rows: int, day_rows: int) -> AssetCheckResult:
     """Passes when the delivered day holds exactly the valid records."""
     return AssetCheckResult(
-        check_name=ROWS_MATCH_VALIDATED, asset_key=keys.delivered, passed=valid_rows == day_rows,
+        check_name=ROWS_MATCH_VALIDATED,
+        asset_key=keys.delivered,
+        passed=valid_rows == day_rows,
         severity=AssetCheckSeverity.ERROR,
         metadata={"valid_records": MetadataValue.int(valid_rows), "delivered_day_rows": MetadataValue.int(day_rows)},
     )

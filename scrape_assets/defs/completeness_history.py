@@ -19,19 +19,24 @@ def _trailing_metadata(instance: DagsterInstance, key: AssetKey, day: str, windo
     history = {}
     for partition in earlier:
         records = instance.fetch_materializations(
-            AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1).records
+            AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1
+        ).records
         if records:
             history[partition] = records[0].asset_materialization.metadata
     return history
 
 
-def trailing_completeness(instance: DagsterInstance, key: AssetKey, day: str,
-                          window: int) -> dict[str, dict[str, float]]:
+def trailing_completeness(
+    instance: DagsterInstance, key: AssetKey, day: str, window: int
+) -> dict[str, dict[str, float]]:
     """{day: {field: share}} for the latest `window` materialized partitions before `day`."""
     history: dict[str, dict[str, float]] = {}
     for partition, metadata in _trailing_metadata(instance, key, day, window).items():
-        shares = {name[len(COMPLETENESS_PREFIX):]: float(value.value) for name, value in metadata.items()
-                  if name.startswith(COMPLETENESS_PREFIX)}
+        shares = {
+            name[len(COMPLETENESS_PREFIX) :]: float(value.value)
+            for name, value in metadata.items()
+            if name.startswith(COMPLETENESS_PREFIX)
+        }
         if shares:
             history[partition] = shares
     return history
@@ -39,6 +44,8 @@ def trailing_completeness(instance: DagsterInstance, key: AssetKey, day: str,
 
 def trailing_valid_rows(instance: DagsterInstance, key: AssetKey, day: str, window: int) -> dict[str, int]:
     """{day: valid rows} for the latest `window` materialized partitions before `day`."""
-    return {partition: int(metadata[VALID_ROWS].value)
-            for partition, metadata in _trailing_metadata(instance, key, day, window).items()
-            if VALID_ROWS in metadata}
+    return {
+        partition: int(metadata[VALID_ROWS].value)
+        for partition, metadata in _trailing_metadata(instance, key, day, window).items()
+        if VALID_ROWS in metadata
+    }

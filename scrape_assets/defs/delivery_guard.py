@@ -41,11 +41,13 @@ class DeliveryBlocked(Exception):
         reasons = "; ".join(finding.describe() for finding in findings)
         super().__init__(
             f"delivery of {day} refused: {reasons}. Fix the data and re-run the checks, or re-run with "
-            f"run tag {OVERRIDE_TAG}=<reason> to deliver anyway (recorded on the materialization).")
+            f"run tag {OVERRIDE_TAG}=<reason> to deliver anyway (recorded on the materialization)."
+        )
 
 
-def failed_blocking_checks(instance: DagsterInstance, checks: Iterable[AssetCheckKey], day: str,
-                           unevaluated_ok: Iterable[AssetCheckKey] = ()) -> list[GuardFinding]:
+def failed_blocking_checks(
+    instance: DagsterInstance, checks: Iterable[AssetCheckKey], day: str, unevaluated_ok: Iterable[AssetCheckKey] = ()
+) -> list[GuardFinding]:
     """The checks whose latest completed evaluation for `day` did not pass, or that have none (except
     those in `unevaluated_ok`: checks that days from before they existed never got)."""
     tolerated = set(unevaluated_ok)

@@ -41,8 +41,7 @@ PROFILES = {  # SCRAPE_ASSETS_ENV -> default backend of each resource
     "local": {"page_store": "local", "warehouse": "duckdb", "crawl_launcher": "subprocess"},
     "prod": {"page_store": "s3", "warehouse": "snowflake", "crawl_launcher": "k8s"},
 }
-CHOICES = {"page_store": ("local", "s3"), "warehouse": ("duckdb", "snowflake"),
-           "crawl_launcher": ("subprocess", "k8s")}
+CHOICES = {"page_store": ("local", "s3"), "warehouse": ("duckdb", "snowflake"), "crawl_launcher": ("subprocess", "k8s")}
 
 
 class EnvironmentConfigError(ValueError):
@@ -52,7 +51,9 @@ class EnvironmentConfigError(ValueError):
 def _required(name: str) -> str:
     value = os.environ.get(name, "")
     if not value:
-        raise EnvironmentConfigError(f"environment variable {name} is required by the configured backends and is not set")
+        raise EnvironmentConfigError(
+            f"environment variable {name} is required by the configured backends and is not set"
+        )
     return value
 
 
@@ -119,14 +120,19 @@ def warehouse() -> Warehouse:
             if value:
                 connection_args[name] = int(value) if name == "port" else value
         return SnowflakeWarehouse(
-            account=_secret("SNOWFLAKE_ACCOUNT"), user=_secret("SNOWFLAKE_USER"),
-            password=_secret("SNOWFLAKE_PASSWORD"), database=_required("SNOWFLAKE_DATABASE"),
-            schema_name=_required("SNOWFLAKE_SCHEMA"), warehouse=os.environ.get("SNOWFLAKE_WAREHOUSE") or None,
-            role=os.environ.get("SNOWFLAKE_ROLE") or None, connection_args=connection_args,
+            account=_secret("SNOWFLAKE_ACCOUNT"),
+            user=_secret("SNOWFLAKE_USER"),
+            password=_secret("SNOWFLAKE_PASSWORD"),
+            database=_required("SNOWFLAKE_DATABASE"),
+            schema_name=_required("SNOWFLAKE_SCHEMA"),
+            warehouse=os.environ.get("SNOWFLAKE_WAREHOUSE") or None,
+            role=os.environ.get("SNOWFLAKE_ROLE") or None,
+            connection_args=connection_args,
         )
     memory_limit = os.environ.get("SCRAPE_ASSETS_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
-    return DuckDBWarehouse(database=str(warehouse_path()), memory_limit=memory_limit,
-                           exports=str(data_dir() / "exports"))
+    return DuckDBWarehouse(
+        database=str(warehouse_path()), memory_limit=memory_limit, exports=str(data_dir() / "exports")
+    )
 
 
 def crawler_shares_this_environment() -> bool:
@@ -150,8 +156,10 @@ def crawl_launcher() -> CrawlLauncher:
             raise EnvironmentConfigError(f"SCRAPE_ASSETS_K8S_TOLERATIONS: unknown toleration field(s) {unknown}")
         owner = (os.environ.get("SCRAPE_ASSETS_RUN_POD_NAME"), os.environ.get("SCRAPE_ASSETS_RUN_POD_UID"))
         if any(owner) and not all(owner):
-            raise EnvironmentConfigError("SCRAPE_ASSETS_RUN_POD_NAME and SCRAPE_ASSETS_RUN_POD_UID (the run pod's "
-                                         "downward API fields, k8s/dagster.yaml) must be set together")
+            raise EnvironmentConfigError(
+                "SCRAPE_ASSETS_RUN_POD_NAME and SCRAPE_ASSETS_RUN_POD_UID (the run pod's "
+                "downward API fields, k8s/dagster.yaml) must be set together"
+            )
         return K8sCrawlLauncher(
             **common,
             owner_pod_name=owner[0] or None,
@@ -180,7 +188,9 @@ def resources_from_environment() -> dict[str, Any]:
         "io_manager": FilesystemIOManager(base_dir=str(data_dir() / "step_outputs")),
         "warehouse": warehouse(),
         "alert_webhook": AlertWebhook(
-            url=_secret("SCRAPE_ASSETS_ALERT_WEBHOOK_URL") if os.environ.get("SCRAPE_ASSETS_ALERT_WEBHOOK_URL") else None,
+            url=_secret("SCRAPE_ASSETS_ALERT_WEBHOOK_URL")
+            if os.environ.get("SCRAPE_ASSETS_ALERT_WEBHOOK_URL")
+            else None,
             ui_base_url=os.environ.get("SCRAPE_ASSETS_UI_URL", "http://127.0.0.1:3000"),
         ),
     }

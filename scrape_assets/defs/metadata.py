@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dagster import MetadataValue
 
 
-def share_table(title: str, shares: Mapping[str, float], thresholds: Mapping[str, float] | None = None) -> MetadataValue:
+def share_table(
+    title: str, shares: Mapping[str, float], thresholds: Mapping[str, float] | None = None
+) -> MetadataValue:
     """A Markdown table of per-field shares (and thresholds, when given)."""
     if thresholds is None:
         rows = [f"| {name} | {share:.2%} |" for name, share in shares.items()]

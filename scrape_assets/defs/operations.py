@@ -14,12 +14,16 @@ METRICS_HOUR = 12  # after every target's scheduled day has had time to finish (
 
 def operations_definitions(targets: list[TargetConfig]) -> Definitions:
     metrics = build_pipeline_metrics(targets)
-    job = define_asset_job("pipeline_metrics_job", selection=AssetSelection.assets(metrics),
-                           description="Compute the day's pipeline health figures from the run records.")
+    job = define_asset_job(
+        "pipeline_metrics_job",
+        selection=AssetSelection.assets(metrics),
+        description="Compute the day's pipeline health figures from the run records.",
+    )
     return Definitions(
         assets=[metrics],
         jobs=[job],
-        schedules=[build_schedule_from_partitioned_job(job, name="pipeline_metrics_schedule",
-                                                       hour_of_day=METRICS_HOUR)],
+        schedules=[
+            build_schedule_from_partitioned_job(job, name="pipeline_metrics_schedule", hour_of_day=METRICS_HOUR)
+        ],
         sensors=[alert_on_run_failure, alert_on_check_failure],
     )

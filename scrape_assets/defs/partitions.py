@@ -42,8 +42,10 @@ class TargetDays(DailyPartitionsDefinition):
         return window
 
     def _refusal(self, key: str) -> str:
-        return (f"partition key {key!r} is not a day: days are YYYY-MM-DD from {self.get_first_partition_key()} "
-                f"to {self.get_last_partition_key()} (the last complete day)")
+        return (
+            f"partition key {key!r} is not a day: days are YYYY-MM-DD from {self.get_first_partition_key()} "
+            f"to {self.get_last_partition_key()} (the last complete day)"
+        )
 
 
 def daily_partitions(target: TargetConfig) -> DailyPartitionsDefinition:
@@ -60,13 +62,15 @@ def partitioned_checks() -> Iterator[None]:
     lets a check's result hold for its day alone (dagster#27747), so that warning, and only it, is
     silenced here rather than for every caller."""
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec",
-                                category=PreviewWarning)
+        warnings.filterwarnings(
+            "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=PreviewWarning
+        )
         yield
 
 
-def require_day(context: AssetExecutionContext | OpExecutionContext | AssetCheckExecutionContext,
-                target: TargetConfig) -> str:
+def require_day(
+    context: AssetExecutionContext | OpExecutionContext | AssetCheckExecutionContext, target: TargetConfig
+) -> str:
     """The run's day, once checked against the target's days. A key that is not a day never gets a run
     (`TargetDays`); a run for a day that is not complete yet (today, or later) is stopped here, by its
     first step, before any request: not retried, naming the key and the days that exist."""
@@ -76,6 +80,9 @@ def require_day(context: AssetExecutionContext | OpExecutionContext | AssetCheck
     if not known:
         last = partitions.get_last_partition_key()
         days = f"from {partitions.get_first_partition_key()} to {last}" if last else "none yet"
-        raise Failure(description=f"{day!r} is not a day of target {target.name!r}: its days run {days} "
-                                  "(YYYY-MM-DD; the newest is the last complete day)", allow_retries=False)
+        raise Failure(
+            description=f"{day!r} is not a day of target {target.name!r}: its days run {days} "
+            "(YYYY-MM-DD; the newest is the last complete day)",
+            allow_retries=False,
+        )
     return day

@@ -15,9 +15,13 @@ from scrape_assets.metrics import RunFacts, StepFacts
 PARTITION_TAG = "dagster/partition"
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 _OUTAGE_ERRORS = frozenset(cls.__name__ for cls in TARGET_OUTAGES)
-_OUR_SIDE_ERRORS = frozenset([*(cls.__name__ for cls in OUR_SIDE_KINDS.values()),
-                              *(cls.__name__ for cls in (WarehouseUnavailable, *WarehouseUnavailable.__subclasses__())),
-                              RunWorkerGone.__name__])
+_OUR_SIDE_ERRORS = frozenset(
+    [
+        *(cls.__name__ for cls in OUR_SIDE_KINDS.values()),
+        *(cls.__name__ for cls in (WarehouseUnavailable, *WarehouseUnavailable.__subclasses__())),
+        RunWorkerGone.__name__,
+    ]
+)
 _MAPPING_KEY = re.compile(r"\[[^\]]+\]$")
 
 
@@ -82,8 +86,10 @@ def _upstream_steps(instance: DagsterInstance, run, executed: set[str]) -> dict[
     if not run.execution_plan_snapshot_id:
         return {}
     plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
-    planned = {step.key: [handle.step_key for step_input in step.inputs
-                          for handle in step_input.upstream_output_handles] for step in plan.steps}
+    planned = {
+        step.key: [handle.step_key for step_input in step.inputs for handle in step_input.upstream_output_handles]
+        for step in plan.steps
+    }
     upstream = {}
     for step in executed:
         resolved: set[str] = set()

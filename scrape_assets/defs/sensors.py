@@ -20,7 +20,7 @@ def proxy_gate_sensor(target: TargetConfig, job, partitions) -> SensorDefinition
         minimum_interval_seconds=60,
         default_status=DefaultSensorStatus.STOPPED,
         description=f"Launches daily_{target.name} for the last complete day once at least "
-                    f"{pool.min_healthy} of {len(pool.urls)} proxies answer {health_url}.",
+        f"{pool.min_healthy} of {len(pool.urls)} proxies answer {health_url}.",
     )
     def proxy_gate(context: SensorEvaluationContext):  # type: ignore[no-untyped-def]
         # credentials come from this process's environment (SecretNotSet names the field if not)

@@ -55,8 +55,9 @@ def _crawls(record: RunRecord, target: TargetConfig, keys: TargetKeys) -> bool:
     return run.job_name == f"daily_{target.name}"
 
 
-def older_crawls(instance: DagsterInstance, run_id: str, target: TargetConfig, keys: TargetKeys,
-                 day: str) -> list[RunRecord]:
+def older_crawls(
+    instance: DagsterInstance, run_id: str, target: TargetConfig, keys: TargetKeys, day: str
+) -> list[RunRecord]:
     """Runs in flight, created before `run_id`, that crawl the same target-day."""
     records = instance.get_run_records(RunsFilter(statuses=IN_FLIGHT, tags={PARTITION_TAG: day}))
     mine = next((r for r in records if r.dagster_run.run_id == run_id), None)
@@ -65,12 +66,18 @@ def older_crawls(instance: DagsterInstance, run_id: str, target: TargetConfig, k
     if mine is None:  # not a stored run (a direct invocation): nothing to order against
         return []
     order = (mine.create_timestamp, run_id)
-    return [r for r in records if r.dagster_run.run_id != run_id and _crawls(r, target, keys)
-            and (r.create_timestamp, r.dagster_run.run_id) < order]
+    return [
+        r
+        for r in records
+        if r.dagster_run.run_id != run_id
+        and _crawls(r, target, keys)
+        and (r.create_timestamp, r.dagster_run.run_id) < order
+    ]
 
 
-def refuse_second_crawl(context: AssetExecutionContext | OpExecutionContext, target: TargetConfig,
-                        keys: TargetKeys, day: str) -> None:
+def refuse_second_crawl(
+    context: AssetExecutionContext | OpExecutionContext, target: TargetConfig, keys: TargetKeys, day: str
+) -> None:
     """Raise `DayAlreadyCrawling` if an older run in flight crawls this target-day."""
     older = older_crawls(context.instance, context.run.run_id, target, keys, day)
     if older:
@@ -79,4 +86,5 @@ def refuse_second_crawl(context: AssetExecutionContext | OpExecutionContext, tar
             f"{target.name}/{day} is already being crawled by run {other.run_id} ({other.status.value}); "
             "this run stops without fetching anything. Let that run finish (or terminate it), then re-run "
             "the day if it still needs it. A run whose process died is marked failed by the daemon's run "
-            "monitoring.")
+            "monitoring."
+        )

@@ -24,7 +24,8 @@ def export_day(conn: duckdb.DuckDBPyConnection, table: str, day: str, exports: P
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{day}.parquet"
     partial = folder / f".{day}.parquet.partial"
-    conn.execute(f"COPY (SELECT * FROM {_q(table)} WHERE {_q(PARTITION_COLUMN)} = DATE '{day}') "
-                 f"TO '{partial}' (FORMAT parquet)")
+    conn.execute(
+        f"COPY (SELECT * FROM {_q(table)} WHERE {_q(PARTITION_COLUMN)} = DATE '{day}') TO '{partial}' (FORMAT parquet)"
+    )
     os.replace(partial, final)
     return final

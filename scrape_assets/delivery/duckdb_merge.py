@@ -27,8 +27,10 @@ class DuplicateKeys(ValueError):
     """The valid records of a day hold a key more than once; nothing was delivered."""
 
     def __init__(self, table: str, day: str, valid_path: Path, keys: list[str]):
-        super().__init__(f"{valid_path}: key repeated in the valid records of {day} for table {table} "
-                         f"(e.g. {', '.join(keys)}); the table was left as it was")
+        super().__init__(
+            f"{valid_path}: key repeated in the valid records of {day} for table {table} "
+            f"(e.g. {', '.join(keys)}); the table was left as it was"
+        )
         self.keys = keys
 
 
@@ -48,8 +50,9 @@ def _q(identifier: str) -> str:
 
 def delivered_columns(target: TargetConfig) -> dict[str, str]:
     """Column name -> SQL type of the delivered table, in order (`TYPE[]`, a LIST, for list fields)."""
-    columns = {name: SQL_TYPES[spec.type] + ("[]" if spec.is_list else "")
-               for name, spec in target.record.fields.items()}
+    columns = {
+        name: SQL_TYPES[spec.type] + ("[]" if spec.is_list else "") for name, spec in target.record.fields.items()
+    }
     columns[PARTITION_COLUMN] = "DATE"
     columns["source_url"] = "VARCHAR"
     return columns
@@ -62,43 +65,56 @@ def ensure_table(conn: duckdb.DuckDBPyConnection, target: TargetConfig) -> None:
     columns = delivered_columns(target)
     column_sql = ", ".join(f"{_q(n)} {t}" for n, t in columns.items())
     conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(table)} ({column_sql})")
-    primary_keys = conn.execute("SELECT count(*) FROM duckdb_constraints() "
-                                "WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'", [table]).fetchone()[0]
+    primary_keys = conn.execute(
+        "SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'", [table]
+    ).fetchone()[0]
     if primary_keys:
         conn.execute(f"CREATE TABLE {_q(table + '__rebuild')} AS SELECT * FROM {_q(table)}")
         conn.execute(f"DROP TABLE {_q(table)}")
         conn.execute(f"ALTER TABLE {_q(table + '__rebuild')} RENAME TO {_q(table)}")
-    existing = {row[0] for row in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
-    ).fetchall()}
+    existing = {
+        row[0]
+        for row in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+    }
     for name, sql_type in columns.items():
         if name not in existing:
             conn.execute(f"ALTER TABLE {_q(table)} ADD COLUMN {_q(name)} {sql_type}")
 
 
 def _count_day(conn: duckdb.DuckDBPyConnection, table: str, day: str) -> int:
-    return conn.execute(f"SELECT count(*) FROM {_q(table)} WHERE {_q(PARTITION_COLUMN)} = CAST(? AS DATE)", [day]).fetchone()[0]
+    return conn.execute(
+        f"SELECT count(*) FROM {_q(table)} WHERE {_q(PARTITION_COLUMN)} = CAST(? AS DATE)", [day]
+    ).fetchone()[0]
 
 
-def merge_partition(conn: duckdb.DuckDBPyConnection, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
+def merge_partition(
+    conn: duckdb.DuckDBPyConnection, target: TargetConfig, valid_path: Path, day: str
+) -> DeliverySummary:
     """Replace the day's rows with its valid records from Parquet, in one transaction."""
     table = target.delivered_table
     key = target.record.key
     columns = list(delivered_columns(target))
-    source_columns = ", ".join(
-        f"CAST(? AS DATE) AS {_q(c)}" if c == PARTITION_COLUMN else _q(c) for c in columns
-    )
+    source_columns = ", ".join(f"CAST(? AS DATE) AS {_q(c)}" if c == PARTITION_COLUMN else _q(c) for c in columns)
     in_day = f"{_q(PARTITION_COLUMN)} = CAST(? AS DATE)"
     conn.execute("BEGIN TRANSACTION")
     try:
         ensure_table(conn, target)
         before = _count_day(conn, table, day)
         conn.execute(f"DELETE FROM {_q(table)} WHERE {in_day}", [day])
-        conn.execute(f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in columns)}) "
-                     f"SELECT {source_columns} FROM read_parquet(?)", [day, str(valid_path)])
-        repeated = [row[0] for row in conn.execute(
-            f"SELECT {_q(key)} FROM {_q(table)} WHERE {in_day} GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 5",
-            [day]).fetchall()]
+        conn.execute(
+            f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in columns)}) "
+            f"SELECT {source_columns} FROM read_parquet(?)",
+            [day, str(valid_path)],
+        )
+        repeated = [
+            row[0]
+            for row in conn.execute(
+                f"SELECT {_q(key)} FROM {_q(table)} WHERE {in_day} GROUP BY 1 HAVING count(*) > 1 ORDER BY 1 LIMIT 5",
+                [day],
+            ).fetchall()
+        ]
         if repeated:
             raise DuplicateKeys(table, day, valid_path, repeated)
         after = _count_day(conn, table, day)

@@ -9,8 +9,10 @@ class WarehouseUnavailable(Exception):
 
     def __init__(self, warehouse: str, day: str, cause: Exception):
         self.warehouse, self.day = warehouse, day
-        super().__init__(f"warehouse {warehouse} unavailable while delivering {day}: {type(cause).__name__}: "
-                         f"{cause}. The day's valid records are kept; re-run the delivery once it is back.")
+        super().__init__(
+            f"warehouse {warehouse} unavailable while delivering {day}: {type(cause).__name__}: "
+            f"{cause}. The day's valid records are kept; re-run the delivery once it is back."
+        )
 
 
 class WarehouseBusy(WarehouseUnavailable):
@@ -20,11 +22,16 @@ class WarehouseBusy(WarehouseUnavailable):
     def __init__(self, warehouse: str, day: str, holder_pid: int | None, exports: str | None, cause: Exception):
         self.holder_pid = holder_pid
         holder = f"process {holder_pid}" if holder_pid else "another process"
-        read = (f" To read delivered days without locking the warehouse, query the Parquet exports: "
-                f"SELECT * FROM '{exports}/*.parquet'." if exports else "")
+        read = (
+            f" To read delivered days without locking the warehouse, query the Parquet exports: "
+            f"SELECT * FROM '{exports}/*.parquet'."
+            if exports
+            else ""
+        )
         Exception.__init__(
             self,
             f"warehouse {warehouse} is locked by {holder} while delivering {day}, and stayed locked through "
             f"every retry: close that connection (a DuckDB CLI or notebook keeps the file locked even "
-            f"read-only), then re-run the delivery; the day's valid records are kept.{read} ({cause})")
+            f"read-only), then re-run the delivery; the day's valid records are kept.{read} ({cause})",
+        )
         self.warehouse, self.day = warehouse, day

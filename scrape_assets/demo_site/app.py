@@ -8,10 +8,10 @@ from collections import Counter, deque
 
 from aiohttp import web
 
+from scrape_assets.demo_site import books, pages
 from scrape_assets.demo_site.catalog import Catalog
 from scrape_assets.demo_site.chaos import Chaos
 from scrape_assets.demo_site.knobs import SiteKnobs
-from scrape_assets.demo_site import books, pages
 
 STATS_PATH = "/__stats"
 PAGE_CLASSES = ("home", "listing", "product", "books")
@@ -155,9 +155,7 @@ def build_app(knobs: SiteKnobs) -> web.Application:
         replaced = await chaos.product_gate(request, found.id)
         if replaced is not None:
             return replaced
-        omitted = {
-            name for name, share in knobs.drop_fields.items() if catalog.is_dropped(name, found.id, share)
-        }
+        omitted = {name for name, share in knobs.drop_fields.items() if catalog.is_dropped(name, found.id, share)}
         body = pages.product_page(found, knobs.layout, omitted, knobs.price_format)
         return await chaos.shape_product(request, found.id, body)
 
@@ -169,8 +167,9 @@ def build_app(knobs: SiteKnobs) -> web.Application:
         return html(body)
 
     async def get_stats(request: web.Request) -> web.Response:
-        return web.json_response(stats.snapshot(with_paths=request.query.get("paths") == "1",
-                                                with_times=request.query.get("times") == "1"))
+        return web.json_response(
+            stats.snapshot(with_paths=request.query.get("paths") == "1", with_times=request.query.get("times") == "1")
+        )
 
     async def reset_stats(request: web.Request) -> web.Response:
         stats.reset()

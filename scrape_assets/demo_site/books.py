@@ -79,5 +79,7 @@ def books_page(catalog: Catalog, page: int) -> str | None:
     last = min(catalog.size, first + BOOKS_PER_PAGE - 1)
     items = "".join(_article(book(catalog, n)) for n in range(first, last + 1))
     pager = f'<li class="next"><a href="/books?page={page + 1}">next</a></li>' if page < pages else ""
-    return (f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Books, page {page}</title></head><body>'
-            f'<section class="books">{items}</section><ul class="pager">{pager}</ul></body></html>')
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>Books, page {page}</title></head><body>'
+        f'<section class="books">{items}</section><ul class="pager">{pager}</ul></body></html>'
+    )

@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from functools import cached_property
 
 CATEGORIES = (
-    "kitchen", "garden", "toys", "books", "audio", "outdoor", "office", "lighting",
+    "kitchen",
+    "garden",
+    "toys",
+    "books",
+    "audio",
+    "outdoor",
+    "office",
+    "lighting",
 )
 ADJECTIVES = ("Compact", "Deluxe", "Classic", "Smart", "Rugged", "Eco", "Pro", "Mini", "Ultra", "Vintage")
 NOUNS = ("Kettle", "Lamp", "Chair", "Speaker", "Backpack", "Notebook", "Drone", "Planter", "Clock", "Blender")

@@ -24,15 +24,23 @@ class SiteKnobs:
 
     products: int = _knob(2000, "catalog size")
     seed: int = _knob(7, "catalog random seed")
-    layout: str = _knob("v1", "v2 renames the markup; jsonld carries the data only as schema.org JSON-LD",
-                        choices=("v1", "v2", "jsonld"))
+    layout: str = _knob(
+        "v1",
+        "v2 renames the markup; jsonld carries the data only as schema.org JSON-LD",
+        choices=("v1", "v2", "jsonld"),
+    )
     crawl_delay: float = _knob(0.0, "Crawl-delay line in robots.txt")
-    no_sitemap: bool = _knob(False, "publish no sitemap: robots.txt names none and /sitemap.xml is 404",
-                             action="store_true")
-    price_format: str = _knob("plain", "comma writes the price's data-amount with a decimal comma (12,50)",
-                              choices=("plain", "comma"))
-    gzip_bomb_mib: int = _knob(0, "list /sitemaps/bomb.xml.gz in the index: a gzipped sitemap of a few KiB that "
-                                  "expands to this many MiB (0 = none)")
+    no_sitemap: bool = _knob(
+        False, "publish no sitemap: robots.txt names none and /sitemap.xml is 404", action="store_true"
+    )
+    price_format: str = _knob(
+        "plain", "comma writes the price's data-amount with a decimal comma (12,50)", choices=("plain", "comma")
+    )
+    gzip_bomb_mib: int = _knob(
+        0,
+        "list /sitemaps/bomb.xml.gz in the index: a gzipped sitemap of a few KiB that "
+        "expands to this many MiB (0 = none)",
+    )
     # --- chaos: failures and misbehaviour, for resilience tests ---------------------------------
     rate_limit: float = _knob(0.0, "requests/s over all pages; above it answer 429 with Retry-After (0 = off)")
     retry_after: str = _knob("1", "Retry-After value of 429 answers: seconds or an HTTP date")
@@ -91,10 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     for knob in _flag_fields():
         typed = {} if isinstance(knob.default, bool) else {"type": type(knob.default)}
-        parser.add_argument(f"--{knob.name.replace('_', '-')}", default=knob.default,
-                            help=knob.metadata["help"], **typed, **knob.metadata["flag"])
-    parser.add_argument("--robots-disallow", action="append", default=[], metavar="PATH",
-                        help="extra Disallow: line in robots.txt; repeatable")
+        parser.add_argument(
+            f"--{knob.name.replace('_', '-')}",
+            default=knob.default,
+            help=knob.metadata["help"],
+            **typed,
+            **knob.metadata["flag"],
+        )
+    parser.add_argument(
+        "--robots-disallow",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="extra Disallow: line in robots.txt; repeatable",
+    )
     parser.add_argument(
         "--drop-field",
         type=_drop_field,

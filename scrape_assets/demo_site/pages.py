@@ -19,9 +19,11 @@ def robots_txt(base: str, crawl_delay: float, disallow: tuple[str, ...] = (), si
 def sitemap_index(base: str, catalog: Catalog, extra: tuple[str, ...] = ()) -> str:
     """The sitemap index: one child sitemap of categories, then product sitemaps in chunks, then the
     `extra` child paths."""
-    children = [f"{base}/sitemaps/categories.xml"] + [
-        f"{base}/sitemaps/products-{n}.xml" for n in range(1, catalog.sitemap_chunks() + 1)
-    ] + [f"{base}{path}" for path in extra]
+    children = (
+        [f"{base}/sitemaps/categories.xml"]
+        + [f"{base}/sitemaps/products-{n}.xml" for n in range(1, catalog.sitemap_chunks() + 1)]
+        + [f"{base}{path}" for path in extra]
+    )
     entries = "".join(f"<sitemap><loc>{url}</loc></sitemap>" for url in children)
     return f'<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>'
 
@@ -67,7 +69,7 @@ def _layout(title: str, body: str) -> str:
 def home_page() -> str:
     """Home page linking every category."""
     links = "".join(f'<li><a href="/category/{c}">{c.title()}</a></li>' for c in CATEGORIES)
-    return _layout("Demo Shop", f"<ul class=\"categories\">{links}</ul>")
+    return _layout("Demo Shop", f'<ul class="categories">{links}</ul>')
 
 
 def listing_page(catalog: Catalog, category: str, page: int, ids: list[int], pages: int) -> str:
@@ -100,7 +102,8 @@ def product_page(product: Product, layout: str, omitted: set[str], price_format:
 def _product_v1(p: Product, omitted: set[str], price_format: str) -> str:
     amount = f"{p.price:.2f}" if price_format == "plain" else f"{p.price:.2f}".replace(".", ",")
     parts = {
-        "category": f'<nav class="breadcrumb"><a href="/">Home</a> &rsaquo; <a href="/category/{p.category}">{p.category.title()}</a></nav>',
+        "category": f'<nav class="breadcrumb"><a href="/">Home</a> &rsaquo; '
+        f'<a href="/category/{p.category}">{p.category.title()}</a></nav>',
         "title": f'<h1 class="product-title">{escape(p.title)}</h1>',
         "sku": f'<p>SKU: <span class="sku">{p.sku}</span></p>',
         "price": f'<span class="price" data-amount="{amount}">{p.price:.2f}</span>',
@@ -119,23 +122,34 @@ SCHEMA_AVAILABILITY = {"in_stock": "InStock", "out_of_stock": "OutOfStock", "pre
 def _product_jsonld(p: Product, omitted: set[str]) -> str:
     """A shop that carries its data only as schema.org JSON-LD; the visible markup has no stable names."""
     data = {
-        "@context": "https://schema.org", "@type": "Product", "sku": p.sku, "name": p.title,
-        "category": p.category.title(), "description": p.description,
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "sku": p.sku,
+        "name": p.title,
+        "category": p.category.title(),
+        "description": p.description,
         "aggregateRating": {"@type": "AggregateRating", "ratingValue": p.rating, "bestRating": 5},
-        "offers": {"@type": "Offer", "price": f"{p.price:.2f}", "priceCurrency": p.currency,
-                   "availability": f"https://schema.org/{SCHEMA_AVAILABILITY[p.availability]}"},
+        "offers": {
+            "@type": "Offer",
+            "price": f"{p.price:.2f}",
+            "priceCurrency": p.currency,
+            "availability": f"https://schema.org/{SCHEMA_AVAILABILITY[p.availability]}",
+        },
     }
     for name, key in (("title", "name"), ("category", "category"), ("description", "description")):
         if name in omitted:
             del data[key]
     script = json.dumps(data).replace("</", "<\\/")
-    return (f'<div class="c-{p.id % 7}"><div class="t-{p.id % 5}">{escape(p.title)}</div></div>'
-            f'<script type="application/ld+json">{script}</script>')
+    return (
+        f'<div class="c-{p.id % 7}"><div class="t-{p.id % 5}">{escape(p.title)}</div></div>'
+        f'<script type="application/ld+json">{script}</script>'
+    )
 
 
 def _product_v2(p: Product, omitted: set[str]) -> str:
     parts = {
-        "category": f'<ol class="crumbs"><li><a href="/">Home</a></li><li><a href="/category/{p.category}">{p.category.title()}</a></li></ol>',
+        "category": f'<ol class="crumbs"><li><a href="/">Home</a></li>'
+        f'<li><a href="/category/{p.category}">{p.category.title()}</a></li></ol>',
         "title": f'<h2 class="pdp-name">{escape(p.title)}</h2>',
         "sku": f'<dl><dt>Item</dt><dd class="pdp-item-code">{p.sku}</dd></dl>',
         "price": f'<meta itemprop="price" content="{p.price:.2f}">',

@@ -12,10 +12,26 @@ from collections.abc import Sequence
 class DemoSite:
     """A running demo site. Use as a context manager; `url` is its base URL."""
 
-    def __init__(self, products: int = 2000, seed: int = 7, extra_args: Sequence[str] = (), port: int = 0,
-                 startup_timeout: float = 20.0):
-        self.args = [sys.executable, "-m", "scrape_assets.demo_site", "--port", str(port),
-                     "--products", str(products), "--seed", str(seed), *extra_args]
+    def __init__(
+        self,
+        products: int = 2000,
+        seed: int = 7,
+        extra_args: Sequence[str] = (),
+        port: int = 0,
+        startup_timeout: float = 20.0,
+    ):
+        self.args = [
+            sys.executable,
+            "-m",
+            "scrape_assets.demo_site",
+            "--port",
+            str(port),
+            "--products",
+            str(products),
+            "--seed",
+            str(seed),
+            *extra_args,
+        ]
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[str] | None = None
         self.url = ""

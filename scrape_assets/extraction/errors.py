@@ -7,8 +7,16 @@ class SelectorNotFound(Exception):
     """A required field's selector matched nothing on more than the allowed share of record pages:
     the page layout most likely changed. Names the field, the selector and example URLs."""
 
-    def __init__(self, target: str, field: str, selector: str, missing: int, pages: int,
-                 allowed_share: float, examples: list[str]):
+    def __init__(
+        self,
+        target: str,
+        field: str,
+        selector: str,
+        missing: int,
+        pages: int,
+        allowed_share: float,
+        examples: list[str],
+    ):
         self.target, self.field, self.selector = target, field, selector
         self.missing, self.pages, self.allowed_share, self.examples = missing, pages, allowed_share, examples
         super().__init__(

@@ -40,15 +40,15 @@ class ExtractionSummary:
     def completeness(self, target: TargetConfig) -> dict[str, float]:
         """Share of records in which each field was found."""
         return {
-            name: (1.0 - self.missing[name] / self.records) if self.records else 0.0
-            for name in target.record.fields
+            name: (1.0 - self.missing[name] / self.records) if self.records else 0.0 for name in target.record.fields
         }
 
 
 def record_schema(target: TargetConfig) -> pa.Schema:
     """Parsed records are text (lists of text for list fields); types are applied by validation."""
-    fields = [(name, pa.list_(pa.string()) if spec.is_list else pa.string())
-              for name, spec in target.record.fields.items()]
+    fields = [
+        (name, pa.list_(pa.string()) if spec.is_list else pa.string()) for name, spec in target.record.fields.items()
+    ]
     return pa.schema([*fields, *((name, pa.string()) for name in (*META_COLUMNS, ERRORS_COLUMN))])
 
 
@@ -141,6 +141,11 @@ def _raise_for_missing_selectors(target: TargetConfig, summary: ExtractionSummar
         missing = summary.missing[name]
         if spec.required and missing / summary.records > allowed:
             raise SelectorNotFound(
-                target.name, name, spec.selector, missing, summary.records, allowed,
+                target.name,
+                name,
+                spec.selector,
+                missing,
+                summary.records,
+                allowed,
                 summary.missing_examples.get(name, []),
             )

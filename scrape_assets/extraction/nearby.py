@@ -32,8 +32,12 @@ def _html_hints(scope: Selector, expression: str, is_css: bool) -> list[str]:
     hints: list[str] = []
     for name in [w for value in wanted for w in value.split()]:
         for close in difflib.get_close_matches(name, present, n=2, cutoff=0.6):
-            hints.extend(_describe(node) for node in scope.xpath(
-                f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {close} ')]")[:HINTS])
+            hints.extend(
+                _describe(node)
+                for node in scope.xpath(f"//*[contains(concat(' ', normalize-space(@class), ' '), ' {close} ')]")[
+                    :HINTS
+                ]
+            )
     tag = _LAST_TAG.search(shape)
     if not hints and tag:
         hints.extend(f"same tag: {_describe(node)}" for node in scope.xpath(f"//{tag.group(1)}")[:HINTS])

@@ -38,6 +38,7 @@ def _regex(arg: str) -> Callable[[str], str | None]:
     def apply(text: str) -> str | None:
         found = pattern.search(text)
         return None if found is None else found.group(1 if pattern.groups else 0)
+
     return apply
 
 
@@ -46,6 +47,7 @@ def _replace(arg: dict) -> Callable[[str], str]:
         for old, new in arg.items():
             text = text.replace(str(old), str(new))
         return text
+
     return apply
 
 
@@ -56,6 +58,7 @@ def _map(arg: dict) -> Callable[[str], str]:
         if text not in table:
             raise ProcessorFailed("map", text, f"has no entry (of {', '.join(table)}) for")
         return table[text]
+
     return apply
 
 
@@ -71,17 +74,20 @@ def _price(arg: Any) -> Callable[[str], str]:
         if found is None:
             raise ProcessorFailed("price", text, f"found no {part} in")
         return str(found)
+
     return apply
 
 
 def _date(arg: dict | None) -> Callable[[str], str]:
     arg = arg or {}
     if "format" in arg:
+
         def strict(text: str) -> str:
             try:
                 return datetime.strptime(text, arg["format"]).date().isoformat()
             except ValueError:
                 raise ProcessorFailed("date", text, f"(format {arg['format']!r}) could not read") from None
+
         return strict
     import dateparser
 
@@ -92,6 +98,7 @@ def _date(arg: dict | None) -> Callable[[str], str]:
         if found is None:
             raise ProcessorFailed("date", text)
         return found.date().isoformat()
+
     return parsed
 
 
@@ -105,6 +112,7 @@ def _number(arg: dict | None) -> Callable[[str], str]:
         except ValueError:
             raise ProcessorFailed("number", text) from None
         return str(int(number)) if number.is_integer() and "." not in plain else plain
+
     return apply
 
 
@@ -115,6 +123,7 @@ def _bool(arg: dict | None) -> Callable[[str], str]:
         if text.strip().lower() not in words:
             raise ProcessorFailed("bool", text, "knows no true or false word like")
         return "true" if words[text.strip().lower()] else "false"
+
     return apply
 
 
@@ -123,9 +132,9 @@ _ON_TEXT: dict[str, Callable[[Any], Callable[[str], str | None]]] = {
     "fold_whitespace": lambda _arg: fold_whitespace,
     "regex": _regex,
     "replace": _replace,
-    "strip": lambda arg: (lambda text: text.strip(None if arg in (None, True) else arg)),
-    "remove_prefix": lambda arg: (lambda text: text.removeprefix(arg)),
-    "remove_suffix": lambda arg: (lambda text: text.removesuffix(arg)),
+    "strip": lambda arg: lambda text: text.strip(None if arg in (None, True) else arg),
+    "remove_prefix": lambda arg: lambda text: text.removeprefix(arg),
+    "remove_suffix": lambda arg: lambda text: text.removesuffix(arg),
     "map": _map,
     "price": _price,
     "date": _date,

@@ -10,5 +10,12 @@ from scrape_assets.metrics.formulas import (
     success_rate,
 )
 
-__all__ = ["CriticalPath", "RunFacts", "StepFacts", "critical_path", "request_retry_share", "retry_overhead",
-           "success_rate"]
+__all__ = [
+    "CriticalPath",
+    "RunFacts",
+    "StepFacts",
+    "critical_path",
+    "request_retry_share",
+    "retry_overhead",
+    "success_rate",
+]

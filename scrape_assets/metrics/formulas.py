@@ -68,18 +68,19 @@ def critical_path(run: RunFacts) -> CriticalPath | None:
         if step not in best:
             facts = run.steps[step]
             ran = [cost(up) for up in run.upstream.get(step, ()) if up in run.steps]
-            ready = max((run.steps[up].end for up in run.upstream.get(step, ()) if up in run.steps),
-                        default=run.started)
+            ready = max(
+                (run.steps[up].end for up in run.upstream.get(step, ()) if up in run.steps), default=run.started
+            )
             before = max(ran, key=lambda c: c[0], default=(0.0, 0.0, 0.0, ()))
             execution, wait = facts.end - facts.start, max(0.0, facts.start - ready)
-            best[step] = (before[0] + execution + wait, before[1] + execution, before[2] + wait,
-                          (*before[3], step))
+            best[step] = (before[0] + execution + wait, before[1] + execution, before[2] + wait, (*before[3], step))
         return best[step]
 
     total, execution, wait, chain = max((cost(step) for step in run.steps), key=lambda c: c[0])
     queue = max(0.0, run.started - run.created)
-    return CriticalPath(seconds=queue + total, queue_seconds=queue, execution_seconds=execution,
-                        wait_seconds=wait, steps=chain)
+    return CriticalPath(
+        seconds=queue + total, queue_seconds=queue, execution_seconds=execution, wait_seconds=wait, steps=chain
+    )
 
 
 def retry_overhead(runs: Sequence[RunFacts]) -> float | None:

@@ -60,6 +60,8 @@ def read_frontier(store: PageStore, prefix: str) -> Frontier:
         except ValueError:
             entry = None
         if not isinstance(entry, dict) or entry.get("kind") not in by_kind or not isinstance(entry.get("url"), str):
-            raise ValueError(f"{store.location(prefix)}/{FRONTIER_FILE} line {number}: not a frontier entry: {line[:200]!r}")
+            raise ValueError(
+                f"{store.location(prefix)}/{FRONTIER_FILE} line {number}: not a frontier entry: {line[:200]!r}"
+            )
         by_kind[entry["kind"]].append(entry["url"])
     return Frontier(by_kind["listing"], by_kind["record"], float(facts["crawl_delay"]), int(facts["robots_disallowed"]))

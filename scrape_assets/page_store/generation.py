@@ -47,8 +47,11 @@ def write_generation(store: PageStore, prefix: str, generation: Generation) -> N
 def generation_segments(store: PageStore, prefix: str, generation: Generation, mark: str = PAGES_MARK) -> list[str]:
     """The generation's segments: those it carries, then page segments written since it opened
     (only those whose name holds `mark`, e.g. one shard's `shard_mark`)."""
-    since = [name for name in store.segments(prefix)
-             if generation.opened and name >= generation.opened and mark in name and name not in generation.segments]
+    since = [
+        name
+        for name in store.segments(prefix)
+        if generation.opened and name >= generation.opened and mark in name and name not in generation.segments
+    ]
     return [*generation.segments, *sorted(since)]
 
 
@@ -70,7 +73,8 @@ def open_generation(store: PageStore, prefix: str, opened: str) -> tuple[Generat
 
 def close_generation(store: PageStore, prefix: str, generation: Generation) -> Generation:
     """Mark the crawl complete, listing every segment it wrote."""
-    closed = Generation(segments=generation_segments(store, prefix, generation), complete=True,
-                        opened=generation.opened)
+    closed = Generation(
+        segments=generation_segments(store, prefix, generation), complete=True, opened=generation.opened
+    )
     write_generation(store, prefix, closed)
     return closed

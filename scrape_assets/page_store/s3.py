@@ -54,8 +54,9 @@ class MultipartUploadStream(io.RawIOBase):
 
     def _upload_part(self, body: bytes) -> None:
         number = len(self._parts) + 1
-        answer = self._client.upload_part(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
-                                          PartNumber=number, Body=body)
+        answer = self._client.upload_part(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, PartNumber=number, Body=body
+        )
         self._parts.append({"PartNumber": number, "ETag": answer["ETag"]})
 
     def close(self) -> None:
@@ -65,16 +66,23 @@ class MultipartUploadStream(io.RawIOBase):
         if self._buffer or not self._parts:
             self._upload_part(bytes(self._buffer))
             self._buffer.clear()
-        self._client.complete_multipart_upload(Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
-                                               MultipartUpload={"Parts": self._parts})
+        self._client.complete_multipart_upload(
+            Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+        )
         super().close()
 
 
 class S3PageStore:
     """Segments as objects under `s3://bucket/root/`."""
 
-    def __init__(self, bucket: str, root: str = "", endpoint_url: str | None = None, region: str | None = None,
-                 part_size: int = 8 * 1024 * 1024):
+    def __init__(
+        self,
+        bucket: str,
+        root: str = "",
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        part_size: int = 8 * 1024 * 1024,
+    ):
         import boto3  # only where an S3 store is configured
 
         self.bucket, self.root = bucket, root.strip("/")
@@ -89,15 +97,17 @@ class S3PageStore:
 
     @contextmanager
     def segment_writer(self, prefix: str, segment: str) -> Iterator[SegmentWriter]:
-        warc = MultipartUploadStream(self.client, self.bucket, self._key(prefix, segment + SEGMENT_SUFFIX),
-                                     self.part_size)
+        warc = MultipartUploadStream(
+            self.client, self.bucket, self._key(prefix, segment + SEGMENT_SUFFIX), self.part_size
+        )
         index = io.StringIO()
         try:
             yield SegmentWriter(warc, index)
         finally:
             warc.close()  # keep what was written, error or not
-            self.client.put_object(Bucket=self.bucket, Key=self._key(prefix, segment + INDEX_SUFFIX),
-                                   Body=index.getvalue().encode("utf-8"))
+            self.client.put_object(
+                Bucket=self.bucket, Key=self._key(prefix, segment + INDEX_SUFFIX), Body=index.getvalue().encode("utf-8")
+            )
 
     def segments(self, prefix: str) -> list[str]:
         names = []
@@ -112,8 +122,11 @@ class S3PageStore:
     def read_index(self, prefix: str, segment: str) -> list[IndexEntry]:
         body = self.get_artifact(prefix, segment + INDEX_SUFFIX)
         if body is not None:
-            return [IndexEntry.from_json(line) for line in body.decode("utf-8").splitlines(keepends=True)
-                    if line.endswith("\n")]
+            return [
+                IndexEntry.from_json(line)
+                for line in body.decode("utf-8").splitlines(keepends=True)
+                if line.endswith("\n")
+            ]
         with self.open_segment(prefix, segment) as stream:
             return scan_index(stream)
 
@@ -132,5 +145,11 @@ class S3PageStore:
 
     def spec(self) -> dict[str, Any]:
         """Where the store is, for a crawler process (credentials travel separately, never here)."""
-        return {"kind": "s3", "bucket": self.bucket, "root": self.root, "endpoint_url": self.endpoint_url,
-                "region": self.region, "part_size": self.part_size}
+        return {
+            "kind": "s3",
+            "bucket": self.bucket,
+            "root": self.root,
+            "endpoint_url": self.endpoint_url,
+            "region": self.region,
+            "part_size": self.part_size,
+        }

@@ -48,9 +48,10 @@ class LocalPageStore:
     def segment_writer(self, prefix: str, segment: str) -> Iterator[SegmentWriter]:
         folder = self.root / prefix
         folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / f"{segment}{SEGMENT_SUFFIX}", "xb") as warc, open(
-            folder / f"{segment}{INDEX_SUFFIX}", "x", encoding="utf-8"
-        ) as index:
+        with (
+            open(folder / f"{segment}{SEGMENT_SUFFIX}", "xb") as warc,
+            open(folder / f"{segment}{INDEX_SUFFIX}", "x", encoding="utf-8") as index,
+        ):
             yield SegmentWriter(warc, index)
 
     def segments(self, prefix: str) -> list[str]:
@@ -94,12 +95,19 @@ def page_store_from_spec(spec: dict) -> PageStore:
     if spec.get("kind") == "s3":
         from scrape_assets.page_store.s3 import S3PageStore
 
-        return S3PageStore(spec["bucket"], spec.get("root", ""), spec.get("endpoint_url"), spec.get("region"),
-                           int(spec.get("part_size") or 8 * 1024 * 1024))
+        return S3PageStore(
+            spec["bucket"],
+            spec.get("root", ""),
+            spec.get("endpoint_url"),
+            spec.get("region"),
+            int(spec.get("part_size") or 8 * 1024 * 1024),
+        )
     raise ValueError(f"page store spec: unknown kind {spec.get('kind')!r} in {spec}")
 
 
-def latest_entries(store: PageStore, prefix: str, segments: list[str] | None = None) -> dict[str, tuple[str, IndexEntry]]:
+def latest_entries(
+    store: PageStore, prefix: str, segments: list[str] | None = None
+) -> dict[str, tuple[str, IndexEntry]]:
     """URL -> (segment, entry) of its latest stored response across `segments` (default: all)."""
     latest: dict[str, tuple[str, IndexEntry]] = {}
     for segment in store.segments(prefix) if segments is None else segments:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from io import BytesIO
 from typing import IO
 
@@ -49,7 +49,9 @@ class IndexEntry:
     fetched_at: str
 
     def to_json(self) -> str:
-        return json.dumps({"url": self.url, "status": self.status, "offset": self.offset, "fetched_at": self.fetched_at})
+        return json.dumps(
+            {"url": self.url, "status": self.status, "offset": self.offset, "fetched_at": self.fetched_at}
+        )
 
     @staticmethod
     def from_json(line: str) -> IndexEntry:
@@ -67,16 +69,26 @@ class SegmentWriter:
         self.records = 0
         self.bytes = 0
 
-    def write(self, url: str, status: int, reason: str, headers: list[tuple[str, str]], body: bytes,
-              fetched_at: datetime | None = None) -> IndexEntry:
+    def write(
+        self,
+        url: str,
+        status: int,
+        reason: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        fetched_at: datetime | None = None,
+    ) -> IndexEntry:
         """Write one response; returns its index entry (the offset is where its gzip member starts)."""
-        fetched_at = fetched_at or datetime.now(timezone.utc)
+        fetched_at = fetched_at or datetime.now(UTC)
         kept = [(k, v) for k, v in headers if k.lower() not in _DROPPED_HEADERS]
         kept.append(("Content-Length", str(len(body))))
         http_headers = StatusAndHeaders(f"{status} {reason}".strip(), kept, protocol="HTTP/1.1")
         stamp = fetched_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         record = self._writer.create_warc_record(
-            url, "response", payload=BytesIO(body), http_headers=http_headers,
+            url,
+            "response",
+            payload=BytesIO(body),
+            http_headers=http_headers,
             warc_headers_dict={"WARC-Date": stamp},
         )
         offset = self._warc.tell()
@@ -129,10 +141,12 @@ def scan_index(stream: IO[bytes]) -> list[IndexEntry]:
     iterator = ArchiveIterator(stream)
     for record in iterator:
         if record.rec_type == "response":
-            entries.append(IndexEntry(
-                url=record.rec_headers.get_header("WARC-Target-URI"),
-                status=int(record.http_headers.get_statuscode()),
-                offset=iterator.offset,
-                fetched_at=record.rec_headers.get_header("WARC-Date"),
-            ))
+            entries.append(
+                IndexEntry(
+                    url=record.rec_headers.get_header("WARC-Target-URI"),
+                    status=int(record.http_headers.get_statuscode()),
+                    offset=iterator.offset,
+                    fetched_at=record.rec_headers.get_header("WARC-Date"),
+                )
+            )
     return entries

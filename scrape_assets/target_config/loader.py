@@ -71,9 +71,7 @@ def load_target(path: Path, require_secrets: bool = True) -> TargetConfig:
         return TargetConfig.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
-        problems = "; ".join(
-            f"{_field_path(err['loc'])}: {err['msg']}" for err in exc.errors()[1:]
-        )
+        problems = "; ".join(f"{_field_path(err['loc'])}: {err['msg']}" for err in exc.errors()[1:])
         extra = f" (also: {problems})" if problems else ""
         raise TargetConfigError(path, _field_path(first["loc"]), first["msg"] + extra) from exc
 

@@ -129,9 +129,19 @@ def _any(arg: Any) -> str | None:
 
 
 _ARGUMENT_CHECKS = {
-    "regex": _regex, "replace": _mapping, "strip": _strip, "remove_prefix": _text, "remove_suffix": _text,
-    "map": _mapping, "split": _text, "join": lambda arg: None if isinstance(arg, str) else "give a separator",
-    "default": _any, "price": _price, "date": _date, "number": _number, "bool": _bool,
+    "regex": _regex,
+    "replace": _mapping,
+    "strip": _strip,
+    "remove_prefix": _text,
+    "remove_suffix": _text,
+    "map": _mapping,
+    "split": _text,
+    "join": lambda arg: None if isinstance(arg, str) else "give a separator",
+    "default": _any,
+    "price": _price,
+    "date": _date,
+    "number": _number,
+    "bool": _bool,
 }
 
 

@@ -25,8 +25,10 @@ class SecretNotSet(ValueError):
     def __init__(self, field: str, variable: str):
         self.field = field
         self.variable = variable
-        super().__init__(f"field '{field}' needs environment variable {variable}, which is not set in this "
-                         f"process's environment (pid {os.getpid()})")
+        super().__init__(
+            f"field '{field}' needs environment variable {variable}, which is not set in this "
+            f"process's environment (pid {os.getpid()})"
+        )
 
 
 def is_secret_field(field: str) -> bool:

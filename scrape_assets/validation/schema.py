@@ -9,8 +9,11 @@ from scrape_assets.target_config.models import FieldSpec, TargetConfig
 
 PANDAS_DTYPES = {"string": "str", "int": "Int64", "float": "float64", "bool": "boolean", "date": "datetime64[ns]"}
 ARROW_TYPES = {
-    "string": pyarrow.string(), "int": pyarrow.int64(), "float": pyarrow.float64(),
-    "bool": pyarrow.bool_(), "date": pyarrow.date32(),
+    "string": pyarrow.string(),
+    "int": pyarrow.int64(),
+    "float": pyarrow.float64(),
+    "bool": pyarrow.bool_(),
+    "date": pyarrow.date32(),
 }
 
 
@@ -42,15 +45,15 @@ def build_schema(target: TargetConfig) -> pa.DataFrameSchema:
             unique=name == target.record.key,
             report_duplicates="exclude_first",
         )
-        for name, spec in target.record.fields.items() if not spec.is_list
+        for name, spec in target.record.fields.items()
+        if not spec.is_list
     }
     return pa.DataFrameSchema(columns, strict=False, name=f"{target.name}_record")
 
 
 def element_schema(name: str, spec: FieldSpec) -> pa.SeriesSchema:
     """The schema every element of a list field must pass: its type, coerced, and its checks."""
-    return pa.SeriesSchema(PANDAS_DTYPES[spec.type], checks=field_checks(spec), nullable=False, coerce=True,
-                           name=name)
+    return pa.SeriesSchema(PANDAS_DTYPES[spec.type], checks=field_checks(spec), nullable=False, coerce=True, name=name)
 
 
 def arrow_type(spec: FieldSpec) -> pyarrow.DataType:

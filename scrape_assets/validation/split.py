@@ -52,7 +52,7 @@ def _list_column(frame: pd.DataFrame, name: str, spec: FieldSpec, reasons: dict[
         except pandera.errors.SchemaErrors as error:
             failures = _row_failures(error)
             for index, found in failures.items():
-                reasons.setdefault(index, []).extend(f"{reason.replace(': ', f': element ', 1)}" for reason in found)
+                reasons.setdefault(index, []).extend(f"{reason.replace(': ', ': element ', 1)}" for reason in found)
             elements = elements.drop(index=list(failures))
     else:
         raise RuntimeError(f"validation of list field {name!r} did not converge")
@@ -82,8 +82,7 @@ def _row_failures(error: pandera.errors.SchemaErrors) -> dict[int, list[str]]:
 def _without_echoes(reasons: list[str]) -> list[str]:
     """A value that could not be coerced also fails the column's dtype: name it once, as the coercion."""
     coerced = {reason.split(": ", 1)[0] for reason in reasons if ": coerce_dtype(" in reason}
-    return [reason for reason in reasons
-            if not (reason.split(": ", 1)[0] in coerced and ": dtype(" in reason)]
+    return [reason for reason in reasons if not (reason.split(": ", 1)[0] in coerced and ": dtype(" in reason)]
 
 
 def _validate_rows(schema, frame: pd.DataFrame, target: TargetConfig, reasons: dict[int, list[str]]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -113,8 +112,9 @@ def _first_occurrence(parsed_path: Path, key: str) -> np.ndarray:
     return firsts
 
 
-def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
-                     quarantine_path: Path) -> ValidationSummary:
+def validate_records(
+    target: TargetConfig, parsed_path: Path, valid_path: Path, quarantine_path: Path
+) -> ValidationSummary:
     """Split `parsed_path` into `valid_path` (typed) and `quarantine_path` (text + reason), in batches
     of `BATCH_ROWS` rows, so that memory does not grow with the size of the day.
 
@@ -133,22 +133,26 @@ def validate_records(target: TargetConfig, parsed_path: Path, valid_path: Path,
     partials = {path: path.with_name(f".{path.name}.partial") for path in outputs}
     for path in outputs:
         path.parent.mkdir(parents=True, exist_ok=True)
-    with pq.ParquetWriter(partials[Path(valid_path)], valid_schema) as valid_out, pq.ParquetWriter(
-        partials[Path(quarantine_path)], quarantine_schema
-    ) as quarantine_out:
+    with (
+        pq.ParquetWriter(partials[Path(valid_path)], valid_schema) as valid_out,
+        pq.ParquetWriter(partials[Path(quarantine_path)], quarantine_schema) as quarantine_out,
+    ):
         # pre_buffer=False: pre-buffered reads keep every row group's bytes until the file is closed
         for batch in pq.ParquetFile(parsed_path, pre_buffer=False).iter_batches(batch_size=BATCH_ROWS):
             frame = batch.to_pandas()
             summary.rows += len(frame)
             reasons: dict[int, list[str]] = {}
-            firsts = first_rows[batch_start:batch_start + len(frame)]
+            firsts = first_rows[batch_start : batch_start + len(frame)]
             for index in np.flatnonzero((firsts >= 0) & (firsts < batch_start)):  # only the duplicates
                 reasons[int(index)] = [f"{key}: duplicate key from an earlier batch (got {frame[key].iat[index]!r})"]
             batch_start += len(frame)
             for index in np.flatnonzero(frame[ERRORS_COLUMN].notna().to_numpy()):
                 reasons.setdefault(int(index), []).extend(frame[ERRORS_COLUMN].iat[index].split("; "))
-            lists = {name: _list_column(frame, name, spec, reasons)
-                     for name, spec in target.record.fields.items() if spec.is_list}
+            lists = {
+                name: _list_column(frame, name, spec, reasons)
+                for name, spec in target.record.fields.items()
+                if spec.is_list
+            }
             unseen = frame.drop(index=list(reasons))
             typed = _validate_rows(schema, unseen, target, reasons)
             for name, typed_lists in lists.items():

@@ -6,8 +6,19 @@ from scrape_assets.crawler.breaker import CLOSED, HALF_OPEN, OPEN, Breaker, Brea
 
 
 def _breaker(**overrides) -> Breaker:
-    return Breaker(BreakerSettings(**{"window_seconds": 120, "error_share": 0.5, "min_samples": 10,
-                                      "open_seconds": 10, "max_open_seconds": 40, "outage_after": 100, **overrides}))
+    return Breaker(
+        BreakerSettings(
+            **{
+                "window_seconds": 120,
+                "error_share": 0.5,
+                "min_samples": 10,
+                "open_seconds": 10,
+                "max_open_seconds": 40,
+                "outage_after": 100,
+                **overrides,
+            }
+        )
+    )
 
 
 def test_opens_only_above_the_share_with_enough_samples():

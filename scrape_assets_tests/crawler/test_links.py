@@ -19,24 +19,35 @@ PAGE = """<html><body>
 
 
 def _target(follow: list) -> TargetConfig:
-    return TargetConfig.model_validate({
-        "name": "shop", "base_url": "http://shop.test/", "allowed_domains": ["shop.test"], "start_urls": ["/"],
-        "follow": follow, "record_url_pattern": r"/item/\d+$",
-        "record": {"key": "id", "fields": {"id": {"css": "span::text", "required": True}}},
-    })
+    return TargetConfig.model_validate(
+        {
+            "name": "shop",
+            "base_url": "http://shop.test/",
+            "allowed_domains": ["shop.test"],
+            "start_urls": ["/"],
+            "follow": follow,
+            "record_url_pattern": r"/item/\d+$",
+            "record": {"key": "id", "fields": {"id": {"css": "span::text", "required": True}}},
+        }
+    )
 
 
 def test_regex_and_selector_rules_pick_links_once_in_canonical_form():
     target = _target([r"/books\?", {"css": "li.next a"}])
     links = links_to_follow(target, "http://shop.test/books", Selector(text=PAGE))
-    assert links == ["http://shop.test/next-page", "http://shop.test/books?page=2&sort=price",
-                     "http://shop.test/item/7"]
+    assert links == [
+        "http://shop.test/next-page",
+        "http://shop.test/books?page=2&sort=price",
+        "http://shop.test/item/7",
+    ]
 
 
 def test_a_selector_may_pick_href_attributes_as_well_as_link_elements():
     target = _target([{"xpath": "//li[@class='next']/a/@href"}])
     assert links_to_follow(target, "http://shop.test/books", Selector(text=PAGE)) == [
-        "http://shop.test/next-page", "http://shop.test/item/7"]
+        "http://shop.test/next-page",
+        "http://shop.test/item/7",
+    ]
 
 
 def test_links_already_done_are_left_out_in_canonical_form():

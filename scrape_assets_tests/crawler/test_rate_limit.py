@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -47,8 +46,9 @@ asyncio.run(main())
 
 
 def test_redis_bucket_holds_the_rate_across_processes(redis_url):
-    takers = [subprocess.Popen([sys.executable, "-c", TAKER, redis_url], stdout=subprocess.PIPE, text=True)
-              for _ in range(2)]
+    takers = [
+        subprocess.Popen([sys.executable, "-c", TAKER, redis_url], stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     times = sorted(float(t) for p in takers for t in p.communicate(timeout=60)[0].split())
     assert len(times) == 30
     rate = (len(times) - 1) / (times[-1] - times[0])

@@ -64,9 +64,13 @@ class PageStoreWriter:
     def _store_failed(self, exc: OSError, closing: bool = False) -> None:
         self._failed = True
         stored = self.stats.get_value("page_store/responses", 0)
-        stop_for_our_side(self.crawler, PageStoreUnavailable,
-                          f"cannot write to the page store at {self.store.location(self.prefix)}/{self.segment} "
-                          f"({exc}); {stored} responses stored before it", close=not closing)
+        stop_for_our_side(
+            self.crawler,
+            PageStoreUnavailable,
+            f"cannot write to the page store at {self.store.location(self.prefix)}/{self.segment} "
+            f"({exc}); {stored} responses stored before it",
+            close=not closing,
+        )
 
     def spider_opened(self, spider) -> None:  # type: ignore[no-untyped-def]
         try:

@@ -38,16 +38,19 @@ class CircuitBreakerMiddleware:
     @classmethod
     def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
         s = crawler.settings
-        return cls(crawler, BreakerSettings(
-            window_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_WINDOW", 120.0),
-            error_share=s.getfloat("SCRAPE_ASSETS_BREAKER_ERROR_SHARE", 0.5),
-            min_samples=s.getint("SCRAPE_ASSETS_BREAKER_MIN_SAMPLES", 20),
-            open_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_OPEN_SECONDS", 10.0),
-            max_open_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS", 300.0),
-            outage_after=s.getfloat("SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER", 900.0),
-            probe_timeout=s.getfloat("DOWNLOAD_TIMEOUT", 60.0) + 5.0,
-            consecutive_failures=s.getint("SCRAPE_ASSETS_BREAKER_CONSECUTIVE_FAILURES", 30),
-        ))
+        return cls(
+            crawler,
+            BreakerSettings(
+                window_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_WINDOW", 120.0),
+                error_share=s.getfloat("SCRAPE_ASSETS_BREAKER_ERROR_SHARE", 0.5),
+                min_samples=s.getint("SCRAPE_ASSETS_BREAKER_MIN_SAMPLES", 20),
+                open_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_OPEN_SECONDS", 10.0),
+                max_open_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS", 300.0),
+                outage_after=s.getfloat("SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER", 900.0),
+                probe_timeout=s.getfloat("DOWNLOAD_TIMEOUT", 60.0) + 5.0,
+                consecutive_failures=s.getint("SCRAPE_ASSETS_BREAKER_CONSECUTIVE_FAILURES", 30),
+            ),
+        )
 
     def _note_transition(self, before: str) -> None:
         after = self.breaker.state
@@ -69,8 +72,10 @@ class CircuitBreakerMiddleware:
             return
         self.outage_declared = True
         self.crawler.stats.set_value("breaker/outage", 1)
-        pipes_log(f"target outage: circuit breaker open for over {self.breaker.settings.outage_after:.0f}s; "
-                  "ending the crawl, stored pages are kept")
+        pipes_log(
+            f"target outage: circuit breaker open for over {self.breaker.settings.outage_after:.0f}s; "
+            "ending the crawl, stored pages are kept"
+        )
         await self.crawler.engine.close_spider_async(reason=TargetOutage.kind)
 
     async def process_request(self, request, spider=None):  # type: ignore[no-untyped-def]
@@ -109,6 +114,6 @@ class CircuitBreakerMiddleware:
         return self._record(request, True)
 
     def _spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
-        self.crawler.stats.set_value("breaker/transitions", [
-            (round(t - self.started, 3), state) for t, state in self.breaker.transitions
-        ])
+        self.crawler.stats.set_value(
+            "breaker/transitions", [(round(t - self.started, 3), state) for t, state in self.breaker.transitions]
+        )

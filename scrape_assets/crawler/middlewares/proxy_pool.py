@@ -53,8 +53,10 @@ class ProxyPoolMiddleware:
             url = self.pool.pick(now)
             if url is not None:
                 if self.exhausted_since is not None:
-                    pipes_log(f"proxy pool recovered: {redact(url)} is back after "
-                              f"{now - self.exhausted_since:.1f}s; fetching resumes")
+                    pipes_log(
+                        f"proxy pool recovered: {redact(url)} is back after "
+                        f"{now - self.exhausted_since:.1f}s; fetching resumes"
+                    )
                     self.exhausted_since = None
                 request.meta["proxy"] = url
                 request.meta["proxy_pool_url"] = url
@@ -62,8 +64,11 @@ class ProxyPoolMiddleware:
             if self.exhausted_since is None:
                 self.exhausted_since = now
                 self.crawler.stats.inc_value("proxy/exhausted_alerts")
-                pipes_log(f"ALERT proxy pool exhausted: 0 of {len(self.pool.proxies)} proxies healthy; "
-                          "fetching is paused until one returns from the bench", level="error")
+                pipes_log(
+                    f"ALERT proxy pool exhausted: 0 of {len(self.pool.proxies)} proxies healthy; "
+                    "fetching is paused until one returns from the bench",
+                    level="error",
+                )
             if now - self.exhausted_since >= self.exhausted_timeout:
                 if not self.closing:
                     self.closing = True

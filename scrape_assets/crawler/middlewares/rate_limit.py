@@ -76,8 +76,11 @@ class RateLimitMiddleware:
         if rate <= 0:
             return
         if self.bucket is None:
-            self.bucket = (RedisTokenBucket(self.redis_url, self.key, rate, self.burst) if self.redis_url
-                           else LocalTokenBucket(rate, self.burst, start_empty=True))
+            self.bucket = (
+                RedisTokenBucket(self.redis_url, self.key, rate, self.burst)
+                if self.redis_url
+                else LocalTokenBucket(rate, self.burst, start_empty=True)
+            )
             self.to_charge = self.sent if self.redis_url else 0
         self.bucket.rate = min(self.bucket.rate, rate)
         self.crawler.stats.set_value("rate_limit/backend", "redis" if self.redis_url else "local")
@@ -90,8 +93,11 @@ class RateLimitMiddleware:
                 await self.bucket.take()
             return await self.bucket.take()
         except (RedisError, OSError) as exc:
-            stop_for_our_side(self.crawler, RateLimiterUnavailable,
-                              f"the shared rate limiter (Redis, from SCRAPE_ASSETS_REDIS_URL) did not answer: {exc}")
+            stop_for_our_side(
+                self.crawler,
+                RateLimiterUnavailable,
+                f"the shared rate limiter (Redis, from SCRAPE_ASSETS_REDIS_URL) did not answer: {exc}",
+            )
             raise IgnoreRequest(f"{RateLimiterUnavailable.kind}: {exc}") from exc
 
     async def process_request(self, request, spider=None):  # type: ignore[no-untyped-def]

@@ -40,8 +40,9 @@ class LocalTokenBucket:
     `start_empty`: the first token is due 1/rate after creation, as if a request had just been sent (a
     new crawler process cannot know when the last one of the target went)."""
 
-    def __init__(self, rate: float, burst: float = 1.0, clock: Callable[[], float] = time.monotonic,
-                 start_empty: bool = False):
+    def __init__(
+        self, rate: float, burst: float = 1.0, clock: Callable[[], float] = time.monotonic, start_empty: bool = False
+    ):
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
         self.rate, self.burst, self.clock = rate, max(1.0, burst), clock

@@ -69,10 +69,15 @@ class FrontierSpider(scrapy.Spider):
             try:
                 body = gunzip(body, max_size=limit)
             except ValueError:  # Scrapy's size error: stopped at the limit, never expanded in full
-                self.failures.append(FailedRequest(
-                    response.url, response.status, 1,
-                    f"gzipped sitemap expands beyond politeness.max_page_bytes ({limit} bytes); not read",
-                    "oversized"))
+                self.failures.append(
+                    FailedRequest(
+                        response.url,
+                        response.status,
+                        1,
+                        f"gzipped sitemap expands beyond politeness.max_page_bytes ({limit} bytes); not read",
+                        "oversized",
+                    )
+                )
                 return
             except OSError as exc:
                 self.failures.append(FailedRequest(response.url, response.status, 1, f"not a gzip file: {exc}"))

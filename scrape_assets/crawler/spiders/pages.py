@@ -23,8 +23,15 @@ class PageSpider(scrapy.Spider):
 
     name = "pages"
 
-    def __init__(self, target: TargetConfig, listings: list[str], records: list[str],
-                 already_done: set[str] = frozenset(), follow_links: bool = True, **kwargs: Any):
+    def __init__(
+        self,
+        target: TargetConfig,
+        listings: list[str],
+        records: list[str],
+        already_done: set[str] = frozenset(),
+        follow_links: bool = True,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.target = target
         self.allowed_domains = list(target.allowed_domains)
@@ -47,11 +54,15 @@ class PageSpider(scrapy.Spider):
         if on_allowed_domain(self.target, request.url) or request.dont_filter or request.meta.get("allow_offsite"):
             return
         redirected_from = request.meta.get("redirect_urls") or []
-        self.failures.append(FailedRequest(
-            url=redirected_from[0] if redirected_from else request.url, status=None,
-            tries=request.meta.get("retry_times", 0) + 1, error=f"refused off-domain request to {request.url}",
-            outcome="offsite_redirect" if redirected_from else "offsite",
-        ))
+        self.failures.append(
+            FailedRequest(
+                url=redirected_from[0] if redirected_from else request.url,
+                status=None,
+                tries=request.meta.get("retry_times", 0) + 1,
+                error=f"refused off-domain request to {request.url}",
+                outcome="offsite_redirect" if redirected_from else "offsite",
+            )
+        )
 
     async def start(self):  # type: ignore[no-untyped-def]
         # Listings first: they discover record pages that the sitemap may have missed.

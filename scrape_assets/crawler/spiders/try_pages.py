@@ -3,7 +3,7 @@ first (its rules and Crawl-delay hold for the pages), then the pages, kept in me
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
@@ -27,21 +27,38 @@ class TrySpider(scrapy.Spider):
         self.failures: list[FailedRequest] = []
 
     async def start(self):  # type: ignore[no-untyped-def]
-        yield scrapy.Request(self.target.absolute("/robots.txt"), callback=self.parse_robots, errback=self.on_error,
-                             meta={"handle_httpstatus_list": [404, 410]}, dont_filter=True)
+        yield scrapy.Request(
+            self.target.absolute("/robots.txt"),
+            callback=self.parse_robots,
+            errback=self.on_error,
+            meta={"handle_httpstatus_list": [404, 410]},
+            dont_filter=True,
+        )
 
     def parse_robots(self, response):  # type: ignore[no-untyped-def]
         if response.status == 200:
             announce_crawl_delay(self.crawler, self.target, Protego.parse(response.text))
         for url in self.urls:
-            yield scrapy.Request(url, callback=self.keep, errback=self.on_error, dont_filter=True,
-                                 meta={"handle_httpstatus_all": True})
+            yield scrapy.Request(
+                url, callback=self.keep, errback=self.on_error, dont_filter=True, meta={"handle_httpstatus_all": True}
+            )
 
     def keep(self, response):  # type: ignore[no-untyped-def]
-        headers = {key.decode("latin-1").lower(): values[-1].decode("latin-1")
-                   for key, values in response.headers.items() if values}
-        self.pages.append(StoredPage(url=response.url, status=response.status, headers=headers, body=response.body,
-                                     fetched_at=datetime.now(timezone.utc).isoformat(), ref="live"))
+        headers = {
+            key.decode("latin-1").lower(): values[-1].decode("latin-1")
+            for key, values in response.headers.items()
+            if values
+        }
+        self.pages.append(
+            StoredPage(
+                url=response.url,
+                status=response.status,
+                headers=headers,
+                body=response.body,
+                fetched_at=datetime.now(UTC).isoformat(),
+                ref="live",
+            )
+        )
 
     def on_error(self, failure):  # type: ignore[no-untyped-def]
         self.failures.append(failed_request(failure, self.target.politeness.max_tries))

@@ -1,7 +1,6 @@
 """Shared by the crawl assets: segment names and the Pipes extras of a crawl job for one target and day."""
 
-
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from dagster import AssetExecutionContext, OpExecutionContext
@@ -15,18 +14,24 @@ STAMP_FORMAT = "%Y%m%dT%H%M%S%f"
 
 def stamp_now() -> str:
     """The current time in segment-name format (segment names sort chronologically)."""
-    return datetime.now(timezone.utc).strftime(STAMP_FORMAT)
+    return datetime.now(UTC).strftime(STAMP_FORMAT)
 
 
-def segment_name(context: AssetExecutionContext | OpExecutionContext, mode: str,
-                 shard: dict[str, int] | None = None) -> str:
+def segment_name(
+    context: AssetExecutionContext | OpExecutionContext, mode: str, shard: dict[str, int] | None = None
+) -> str:
     """A new, chronologically sortable segment name: time, mode (and shard), run and try."""
     kind = shard_mark(shard["index"], shard["count"]).strip("-") if shard else mode
     return f"{stamp_now()}-{kind}-{context.run.run_id[:8]}-try{context.retry_number}"
 
 
-def crawl_extras(context: AssetExecutionContext | OpExecutionContext, target: TargetConfig,
-                 page_store: PageStoreResource, mode: str, **job: Any) -> dict[str, Any]:
+def crawl_extras(
+    context: AssetExecutionContext | OpExecutionContext,
+    target: TargetConfig,
+    page_store: PageStoreResource,
+    mode: str,
+    **job: Any,
+) -> dict[str, Any]:
     """What the crawler process needs to know, sent through Pipes (`job`: mode-specific extras,
     e.g. `shard` and `resume_segments` for pages)."""
     return {

@@ -7,7 +7,6 @@ refuses the day while it fails, so the asset graph shows the day as partial and 
 as if complete.
 """
 
-
 import json
 
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetChecksDefinition, MetadataValue, asset_check
@@ -15,24 +14,32 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetChecksDef
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.assets.raw_pages import CRAWL_STOP_FILE
 from scrape_assets.defs.checks import CRAWL_COMPLETE
+from scrape_assets.defs.partitions import require_day
 from scrape_assets.defs.resources import PageStoreResource
 from scrape_assets.page_store import latest_entries, partition_prefix, read_generation, readable_segments
 from scrape_assets.target_config.models import TargetConfig
-from scrape_assets.defs.partitions import require_day
 
 
 def build_crawl_complete(target: TargetConfig, keys: TargetKeys, partitions) -> AssetChecksDefinition:  # type: ignore[no-untyped-def]
-    @asset_check(asset=keys.raw_pages, name=CRAWL_COMPLETE, partitions_def=partitions, blocking=False,
-                 description="The day's crawl completed: no shard stopped on an outage or an exhausted proxy "
-                             "pool. While it fails the day is partial and is not delivered.")
+    @asset_check(
+        asset=keys.raw_pages,
+        name=CRAWL_COMPLETE,
+        partitions_def=partitions,
+        blocking=False,
+        description="The day's crawl completed: no shard stopped on an outage or an exhausted proxy "
+        "pool. While it fails the day is partial and is not delivered.",
+    )
     def crawl_complete(context: AssetCheckExecutionContext, page_store: PageStoreResource) -> AssetCheckResult:
         store = page_store.store()
         prefix = partition_prefix(target.name, require_day(context, target))
         generation = read_generation(store, prefix)
         complete = generation is not None and generation.complete
         stored = len(latest_entries(store, prefix, readable_segments(store, prefix, generation))) if generation else 0
-        metadata = {"complete": MetadataValue.bool(complete), "pages_stored": MetadataValue.int(stored),
-                    "location": MetadataValue.path(store.location(prefix))}
+        metadata = {
+            "complete": MetadataValue.bool(complete),
+            "pages_stored": MetadataValue.int(stored),
+            "location": MetadataValue.path(store.location(prefix)),
+        }
         stop = store.get_artifact(prefix, CRAWL_STOP_FILE)
         if not complete and stop is not None:
             facts = json.loads(stop)
@@ -41,7 +48,8 @@ def build_crawl_complete(target: TargetConfig, keys: TargetKeys, partitions) -> 
             metadata["message"] = MetadataValue.text(facts["message"])
             metadata["next_step"] = MetadataValue.text(
                 "re-run the day once the target (or the proxy pool) is back: the crawl resumes and fetches "
-                "only what is missing; or deliver the partial day with the override tag")
+                "only what is missing; or deliver the partial day with the override tag"
+            )
         return AssetCheckResult(passed=complete, metadata=metadata)
 
     return crawl_complete

@@ -20,10 +20,10 @@ from dagster import (
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.checks import CRAWL_COMPLETE, delivered_check_specs, rows_match_result, validation_check_specs
 from scrape_assets.defs.delivery_guard import OVERRIDE_TAG, DeliveryBlocked, failed_blocking_checks
+from scrape_assets.defs.partitions import require_day
 from scrape_assets.defs.resources import RecordFiles, Warehouse
 from scrape_assets.defs.resources.warehouse import WAREHOUSE_POOL
 from scrape_assets.target_config.models import TargetConfig
-from scrape_assets.defs.partitions import require_day
 
 
 def delivered_freshness(target: TargetConfig) -> FreshnessPolicy:
@@ -67,20 +67,23 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         if findings and not override:
             raise DeliveryBlocked(day, findings)
         if findings:
-            context.log.warning(f"delivering {day} despite: {'; '.join(f.describe() for f in findings)} "
-                                f"(override: {override})")
+            context.log.warning(
+                f"delivering {day} despite: {'; '.join(f.describe() for f in findings)} (override: {override})"
+            )
         valid = record_files.path(target.name, day, "valid")
         valid_rows = pq.ParquetFile(valid).metadata.num_rows
         summary = warehouse.merge_partition(target, valid, day)
-        yield MaterializeResult(metadata={
-            "table": MetadataValue.text(summary.table),
-            "day_rows": MetadataValue.int(summary.day_rows_after),
-            "day_rows_before": MetadataValue.int(summary.day_rows_before),
-            "table_rows": MetadataValue.int(summary.table_rows),
-            "dagster/row_count": MetadataValue.int(summary.day_rows_after),
-            "delivery_guard": MetadataValue.text(f"overridden: {override}" if findings else "passed"),
-            "overridden_checks": MetadataValue.text("; ".join(f.describe() for f in findings) or "none"),
-        })
+        yield MaterializeResult(
+            metadata={
+                "table": MetadataValue.text(summary.table),
+                "day_rows": MetadataValue.int(summary.day_rows_after),
+                "day_rows_before": MetadataValue.int(summary.day_rows_before),
+                "table_rows": MetadataValue.int(summary.table_rows),
+                "dagster/row_count": MetadataValue.int(summary.day_rows_after),
+                "delivery_guard": MetadataValue.text(f"overridden: {override}" if findings else "passed"),
+                "overridden_checks": MetadataValue.text("; ".join(f.describe() for f in findings) or "none"),
+            }
+        )
         yield rows_match_result(keys, valid_rows, summary.day_rows_after)
 
     return delivered

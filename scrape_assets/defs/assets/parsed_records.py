@@ -1,15 +1,14 @@
 """`<target>/parsed_records`: the YAML selectors applied to stored pages (never the network)."""
 
-
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.metadata import count_table, share_table
+from scrape_assets.defs.partitions import require_day
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.extraction import extract_records
 from scrape_assets.page_store import iter_latest_pages, partition_prefix, read_generation, readable_segments
 from scrape_assets.target_config.models import TargetConfig
-from scrape_assets.defs.partitions import require_day
 
 
 def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
@@ -33,17 +32,19 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> 
             raise FileNotFoundError(f"no crawl stored under {store.location(prefix)}: materialize raw_pages first")
         segments = readable_segments(store, prefix, generation)
         summary = extract_records(target, iter_latest_pages(store, prefix, segments), out)
-        return MaterializeResult(metadata={
-            "records": MetadataValue.int(summary.records),
-            "record_pages": MetadataValue.int(summary.record_pages),
-            "processing_failures": MetadataValue.int(summary.processing_failures),
-            "pages_read": MetadataValue.int(summary.pages_read),
-            "pages_skipped": count_table("reason", dict(summary.skipped)),
-            "charset_fallbacks": MetadataValue.int(summary.charset_fallbacks),
-            "field_presence": share_table("field", summary.completeness(target)),
-            "crawl_complete": MetadataValue.bool(generation.complete),
-            "segments": MetadataValue.int(len(segments)),
-            "path": MetadataValue.path(str(out)),
-        })
+        return MaterializeResult(
+            metadata={
+                "records": MetadataValue.int(summary.records),
+                "record_pages": MetadataValue.int(summary.record_pages),
+                "processing_failures": MetadataValue.int(summary.processing_failures),
+                "pages_read": MetadataValue.int(summary.pages_read),
+                "pages_skipped": count_table("reason", dict(summary.skipped)),
+                "charset_fallbacks": MetadataValue.int(summary.charset_fallbacks),
+                "field_presence": share_table("field", summary.completeness(target)),
+                "crawl_complete": MetadataValue.bool(generation.complete),
+                "segments": MetadataValue.int(len(segments)),
+                "path": MetadataValue.path(str(out)),
+            }
+        )
 
     return parsed_records

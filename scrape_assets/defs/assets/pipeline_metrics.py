@@ -62,13 +62,18 @@ def _numeric(prefix: str, figures: dict[str, float | int | None]) -> dict[str, M
 
 
 def _history_table(rows: dict[str, dict[str, float | int | None]]) -> MetadataValue:
-    columns = [TableColumn("day", "string"), TableColumn("runs", "int"), TableColumn("outage_runs", "int"),
-               TableColumn("our_side_runs", "int"),
-               *(TableColumn(name, "float") for name in FIGURES)]
+    columns = [
+        TableColumn("day", "string"),
+        TableColumn("runs", "int"),
+        TableColumn("outage_runs", "int"),
+        TableColumn("our_side_runs", "int"),
+        *(TableColumn(name, "float") for name in FIGURES),
+    ]
     return MetadataValue.table(
-        records=[TableRecord({"day": day, **{k: (round(v, 4) if isinstance(v, float) else v)
-                                            for k, v in figures.items()}})
-                 for day, figures in rows.items()],
+        records=[
+            TableRecord({"day": day, **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in figures.items()}})
+            for day, figures in rows.items()
+        ],
         schema=TableSchema(columns=columns),
     )
 
@@ -87,8 +92,8 @@ def build_pipeline_metrics(targets: list[TargetConfig]) -> AssetsDefinition:
         group_name="operations",
         kinds={"dagster"},
         description="Success rate (target outages excluded; failures of our own infrastructure counted), "
-                    "critical-path latency and retry overhead of "
-                    "the day's runs, per target and overall, from the Dagster instance's run records.",
+        "critical-path latency and retry overhead of "
+        "the day's runs, per target and overall, from the Dagster instance's run records.",
     )
     def pipeline_metrics(context: AssetExecutionContext) -> MaterializeResult:
         day = date.fromisoformat(context.partition_key)
@@ -102,15 +107,17 @@ def build_pipeline_metrics(targets: list[TargetConfig]) -> AssetsDefinition:
             if path is not None:
                 metadata[f"{target.name}/critical_path"] = MetadataValue.text(
                     f"queue {path.queue_seconds:.2f}s + execution {path.execution_seconds:.2f}s + "
-                    f"waits {path.wait_seconds:.2f}s along {' -> '.join(path.steps)}")
+                    f"waits {path.wait_seconds:.2f}s along {' -> '.join(path.steps)}"
+                )
         history = {}
         for back in range(TABLE_DAYS):
             earlier = (day - timedelta(days=back)).isoformat()
             history[earlier] = day_figures(runs if back == 0 else finished_runs_of_day(context.instance, earlier))
         metadata["last_days"] = _history_table(history)
         run_rows = [f"| {r.target} | {r.run_id[:8]} | {r.status} | {_cause(r)} |" for r in runs]
-        metadata["runs_of_day"] = MetadataValue.md("\n".join(
-            ["| target | run | status | failed by |", "|---|---|---|---|", *run_rows]))
+        metadata["runs_of_day"] = MetadataValue.md(
+            "\n".join(["| target | run | status | failed by |", "|---|---|---|---|", *run_rows])
+        )
         return MaterializeResult(metadata=metadata)
 
     return pipeline_metrics

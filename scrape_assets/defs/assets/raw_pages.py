@@ -16,8 +16,6 @@ are materialized as a partial day, the generation stays open for the next crawl 
 """
 
 import json
-
-
 from collections import Counter
 from typing import Any
 
@@ -42,10 +40,12 @@ from dagster import (
     op,
 )
 
-from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.crawler.outcome import STOPS_WITH_PAGES_KEPT
+from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.assets.crawl import crawl_extras, stamp_now
+from scrape_assets.defs.partitions import require_day
 from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
+from scrape_assets.defs.sole_crawl import CrawlConflict, crawl_pool, refuse_second_crawl
 from scrape_assets.page_store import (
     close_generation,
     generation_segments,
@@ -56,17 +56,39 @@ from scrape_assets.page_store import (
 )
 from scrape_assets.page_store.frontier import read_frontier
 from scrape_assets.target_config.models import TargetConfig
-from scrape_assets.defs.partitions import require_day
-from scrape_assets.defs.sole_crawl import CrawlConflict, crawl_pool, refuse_second_crawl
 
 CRAWL_STOP_FILE = "crawl_stop.json"
-SHARD_COLUMNS = ("shard", "pages", "requests", "retries", "failed_requests", "duration_seconds", "pages_per_second",
-                 "peak_rss_mib")
+SHARD_COLUMNS = (
+    "shard",
+    "pages",
+    "requests",
+    "retries",
+    "failed_requests",
+    "duration_seconds",
+    "pages_per_second",
+    "peak_rss_mib",
+)
 # counters that add up across shards; the rest of a shard's summary is kept per shard or merged below
-SUMMED = ("pages", "requests", "bytes", "retries", "responses_429", "retry_after_honoured", "breaker_opened",
-          "breaker_closed", "breaker_requeued", "robots_denied", "proxy_banned", "proxy_dead",
-          "proxy_exhausted_alerts", "rate_limit_waits", "throttle_429_stepdowns", "failed_requests",
-          "resumed_segments", "skipped_already_stored")
+SUMMED = (
+    "pages",
+    "requests",
+    "bytes",
+    "retries",
+    "responses_429",
+    "retry_after_honoured",
+    "breaker_opened",
+    "breaker_closed",
+    "breaker_requeued",
+    "robots_denied",
+    "proxy_banned",
+    "proxy_dead",
+    "proxy_exhausted_alerts",
+    "rate_limit_waits",
+    "throttle_429_stepdowns",
+    "failed_requests",
+    "resumed_segments",
+    "skipped_already_stored",
+)
 MERGED_COUNTS = ("status_counts", "retries_by_status", "retries_by_reason", "outcomes")
 
 
@@ -94,16 +116,25 @@ def combine_summaries(shards: list[dict[str, Any]]) -> dict[str, Any]:
     combined["peak_rss_mib"] = max((float(s.get("peak_rss_mib", 0.0)) for s in shards), default=0.0)
     seconds = combined["duration_seconds"]
     combined["pages_per_second"] = round(combined["pages"] / seconds, 1) if seconds > 0 else 0.0
-    for name in ("rate_limit_per_second", "rate_limit_backend", "proxy_pool", "breaker_transitions",
-                 "throttle_timeline"):
+    for name in (
+        "rate_limit_per_second",
+        "rate_limit_backend",
+        "proxy_pool",
+        "breaker_transitions",
+        "throttle_timeline",
+    ):
         if shards and name in shards[0]:
             combined[name] = shards[0][name] if len(shards) == 1 else [s.get(name) for s in shards]
     return combined
 
 
 def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
-    @op(name=f"{target.name}__plan_shards", ins={"frontier": In(Nothing)}, out=DynamicOut(dict),
-        description="Open the day's page-store generation and split the frontier into shards.")
+    @op(
+        name=f"{target.name}__plan_shards",
+        ins={"frontier": In(Nothing)},
+        out=DynamicOut(dict),
+        description="Open the day's page-store generation and split the frontier into shards.",
+    )
     def plan_shards(context: OpExecutionContext, page_store: PageStoreResource):  # type: ignore[no-untyped-def]
         store = page_store.store()
         day = require_day(context, target)
@@ -115,68 +146,99 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         resumed = f"resuming {len(earlier)} earlier segment(s)" if earlier else "a fresh snapshot"
         context.log.info(f"{frontier.record_urls} record URLs -> {count} shard(s); {resumed}")
         for index in range(count):
-            yield DynamicOutput({"index": index, "count": count, "opened": generation.opened},
-                                mapping_key=f"shard_{index}")
+            yield DynamicOutput(
+                {"index": index, "count": count, "opened": generation.opened}, mapping_key=f"shard_{index}"
+            )
 
-    @op(name=f"{target.name}__crawl_shard", retry_policy=crawl_retry_policy(target), tags={"kind": "scrapy"},
+    @op(
+        name=f"{target.name}__crawl_shard",
+        retry_policy=crawl_retry_policy(target),
+        tags={"kind": "scrapy"},
         pool=crawl_pool(target),
-        description="Crawl one shard of the frontier in a Scrapy worker launched through Pipes.")
-    def crawl_shard(context: OpExecutionContext, shard: dict, crawl_launcher: CrawlLauncher,
-                    page_store: PageStoreResource) -> Output[dict]:
+        description="Crawl one shard of the frontier in a Scrapy worker launched through Pipes.",
+    )
+    def crawl_shard(
+        context: OpExecutionContext, shard: dict, crawl_launcher: CrawlLauncher, page_store: PageStoreResource
+    ) -> Output[dict]:
         refuse_second_crawl(context, target, keys, context.partition_key)
         store = page_store.store()
         prefix = partition_prefix(target.name, context.partition_key)
         generation = read_generation(store, prefix)
         if generation is None or generation.opened != shard["opened"]:
-            raise CrawlConflict(f"the generation of {store.location(prefix)} changed while its shards crawled: "
-                                "another crawl of the same day started; let it finish, then re-run this day")
+            raise CrawlConflict(
+                f"the generation of {store.location(prefix)} changed while its shards crawled: "
+                "another crawl of the same day started; let it finish, then re-run this day"
+            )
         # what this shard's failed tries stored is not fetched again (other shards' open segments are not read)
         resume = generation_segments(store, prefix, generation, shard_mark(shard["index"], shard["count"]))
         try:
-            summary = crawl_launcher.launch(context, crawl_extras(
-                context, target, page_store, "pages", shard={"index": shard["index"], "count": shard["count"]},
-                resume_segments=resume))
+            summary = crawl_launcher.launch(
+                context,
+                crawl_extras(
+                    context,
+                    target,
+                    page_store,
+                    "pages",
+                    shard={"index": shard["index"], "count": shard["count"]},
+                    resume_segments=resume,
+                ),
+            )
         except STOPS_WITH_PAGES_KEPT as stopped:
             if context.retry_number < target.run_policy.crawl_step_retries:
                 raise  # the RetryPolicy tries again first
-            context.log.error(f"ALERT crawl of {prefix} stopped ({stopped.kind}): {stopped}. Fetching is paused; "
-                              "the pages stored are extracted and validated, delivery waits for a complete crawl")
+            context.log.error(
+                f"ALERT crawl of {prefix} stopped ({stopped.kind}): {stopped}. Fetching is paused; "
+                "the pages stored are extracted and validated, delivery waits for a complete crawl"
+            )
             summary = {**stopped.details, "stopped_by": stopped.kind, "stop_message": str(stopped)}
-        context.log.info(f"shard {summary['shard']}: {summary['pages']} pages, {summary['requests']} requests, "
-                         f"{summary['failed_requests']} failed, {summary['duration_seconds']}s")
+        context.log.info(
+            f"shard {summary['shard']}: {summary['pages']} pages, {summary['requests']} requests, "
+            f"{summary['failed_requests']} failed, {summary['duration_seconds']}s"
+        )
         # wrapped in Output: a Pipes session makes the op's event stream typed
         return Output(summary, metadata={name: summary[name] for name in SHARD_COLUMNS})
 
-    @op(name=f"{target.name}__combine_shards", out=Out(Nothing),
-        description="Close the day's generation and report the crawl across shards.")
+    @op(
+        name=f"{target.name}__combine_shards",
+        out=Out(Nothing),
+        description="Close the day's generation and report the crawl across shards.",
+    )
     def combine_shards(context: OpExecutionContext, shards: list[dict], page_store: PageStoreResource) -> None:
         store = page_store.store()
         prefix = partition_prefix(target.name, context.partition_key)
         generation = read_generation(store, prefix)
         if generation is None:
-            raise CrawlConflict(f"no generation open under {store.location(prefix)}: its crawl state was removed "
-                                "while the day crawled; re-run the day")
+            raise CrawlConflict(
+                f"no generation open under {store.location(prefix)}: its crawl state was removed "
+                "while the day crawled; re-run the day"
+            )
         ordered = sorted(shards, key=lambda s: s["shard"])
         stopped = [s for s in ordered if s.get("stopped_by")]
         if stopped:  # left open: the next crawl of the day resumes it
-            stop = {"stopped_by": stopped[0]["stopped_by"], "shards": [s["shard"] for s in stopped],
-                    "message": stopped[0]["stop_message"]}
+            stop = {
+                "stopped_by": stopped[0]["stopped_by"],
+                "shards": [s["shard"] for s in stopped],
+                "message": stopped[0]["stop_message"],
+            }
             store.put_artifact(prefix, CRAWL_STOP_FILE, json.dumps(stop).encode())
             segments = generation_segments(store, prefix, generation)
         else:
             segments = close_generation(store, prefix, generation).segments
         rows = [TableRecord({name: s[name] for name in SHARD_COLUMNS}) for s in ordered]
-        schema = TableSchema(columns=[TableColumn(name, "string" if name == "shard" else "float")
-                                      for name in SHARD_COLUMNS])
-        context.add_output_metadata({
-            **combine_summaries(ordered),
-            "shards": MetadataValue.int(len(ordered)),
-            "per_shard": MetadataValue.table(rows, schema=schema),
-            "crawl_complete": MetadataValue.bool(not stopped),
-            "crawl_stopped_by": MetadataValue.text(stopped[0]["stopped_by"] if stopped else "none"),
-            "segments": MetadataValue.json(segments),
-            "location": MetadataValue.path(store.location(prefix)),
-        })
+        schema = TableSchema(
+            columns=[TableColumn(name, "string" if name == "shard" else "float") for name in SHARD_COLUMNS]
+        )
+        context.add_output_metadata(
+            {
+                **combine_summaries(ordered),
+                "shards": MetadataValue.int(len(ordered)),
+                "per_shard": MetadataValue.table(rows, schema=schema),
+                "crawl_complete": MetadataValue.bool(not stopped),
+                "crawl_stopped_by": MetadataValue.text(stopped[0]["stopped_by"] if stopped else "none"),
+                "segments": MetadataValue.json(segments),
+                "location": MetadataValue.path(store.location(prefix)),
+            }
+        )
 
     @graph_asset(
         key=keys.raw_pages,
@@ -186,7 +248,7 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         kinds={"scrapy"},
         tags={"target": target.name},
         description=f"Every response of {target.name}'s crawl for the day, kept as WARC in the page store; "
-                    "crawled in shards, each retried on its own.",
+        "crawled in shards, each retried on its own.",
     )
     def raw_pages(frontier):  # type: ignore[no-untyped-def]
         return combine_shards(plan_shards(frontier).map(crawl_shard).collect())

@@ -1,15 +1,14 @@
 """`<target>/url_frontier`: robots.txt and the sitemap index -> the day's URLs, crawled in a worker."""
 
-
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.assets.crawl import crawl_extras
+from scrape_assets.defs.partitions import require_day
 from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
+from scrape_assets.defs.sole_crawl import crawl_pool, refuse_second_crawl
 from scrape_assets.page_store import partition_prefix
 from scrape_assets.target_config.models import TargetConfig
-from scrape_assets.defs.partitions import require_day
-from scrape_assets.defs.sole_crawl import crawl_pool, refuse_second_crawl
 
 
 def build_url_frontier(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]

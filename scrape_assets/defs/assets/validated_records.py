@@ -4,7 +4,6 @@ Quarantine is materialized before the checks are evaluated, so it lands even whe
 check stops delivery.
 """
 
-
 from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from scrape_assets.defs.asset_keys import TargetKeys
@@ -23,21 +22,28 @@ from scrape_assets.defs.completeness_history import (
     trailing_valid_rows,
 )
 from scrape_assets.defs.metadata import count_table
+from scrape_assets.defs.partitions import require_day
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.page_store import day_record_urls, partition_prefix
 from scrape_assets.target_config.models import TargetConfig
-from scrape_assets.defs.partitions import require_day
 
 
 def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
-    common = {"group_name": target.name, "partitions_def": partitions, "tags": {"target": target.name},
-              "kinds": {"pandera", "parquet"}, "deps": [keys.parsed_records]}
+    common = {
+        "group_name": target.name,
+        "partitions_def": partitions,
+        "tags": {"target": target.name},
+        "kinds": {"pandera", "parquet"},
+        "deps": [keys.parsed_records],
+    }
 
     @multi_asset(
         name=f"{target.name}__validate",
         specs=[
             AssetSpec(keys.validated_records, description="Records that passed the pandera schema, typed.", **common),
-            AssetSpec(keys.quarantined_records, description="Records that failed it, with the reason and page ref.", **common),
+            AssetSpec(
+                keys.quarantined_records, description="Records that failed it, with the reason and page ref.", **common
+            ),
         ],
         check_specs=validation_check_specs(target, keys, partitions),
     )
@@ -54,19 +60,27 @@ def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) 
         window = target.record.completeness_drift.window
         history = trailing_completeness(context.instance, keys.validated_records, day, window)
         rows_history = trailing_valid_rows(context.instance, keys.validated_records, day, window)
-        yield MaterializeResult(asset_key=keys.quarantined_records, metadata={
-            "rows": MetadataValue.int(summary.quarantined),
-            "failures": count_table("field: check", dict(summary.failures)),
-            "path": MetadataValue.path(str(quarantined)),
-        })
-        yield MaterializeResult(asset_key=keys.validated_records, metadata={
-            VALID_ROWS: MetadataValue.int(summary.valid),
-            "dagster/row_count": MetadataValue.int(summary.valid),
-            "quarantined_rows": MetadataValue.int(summary.quarantined),
-            "path": MetadataValue.path(str(valid)),
-            **{f"{COMPLETENESS_PREFIX}{name}": MetadataValue.float(round(share, 6))
-               for name, share in completeness.items()},
-        })
+        yield MaterializeResult(
+            asset_key=keys.quarantined_records,
+            metadata={
+                "rows": MetadataValue.int(summary.quarantined),
+                "failures": count_table("field: check", dict(summary.failures)),
+                "path": MetadataValue.path(str(quarantined)),
+            },
+        )
+        yield MaterializeResult(
+            asset_key=keys.validated_records,
+            metadata={
+                VALID_ROWS: MetadataValue.int(summary.valid),
+                "dagster/row_count": MetadataValue.int(summary.valid),
+                "quarantined_rows": MetadataValue.int(summary.quarantined),
+                "path": MetadataValue.path(str(valid)),
+                **{
+                    f"{COMPLETENESS_PREFIX}{name}": MetadataValue.float(round(share, 6))
+                    for name, share in completeness.items()
+                },
+            },
+        )
         yield valid_share_result(target, keys, summary)
         yield field_completeness_result(target, keys, summary)
         yield row_count_result(target, keys, record_urls, summary)

@@ -12,4 +12,17 @@ from scrape_assets.defs.resources.warehouse import (
     Warehouse,
 )
 
-__all__ = ["DEFAULT_DUCKDB_MEMORY_LIMIT", "S3PageStoreResource", "DuckDBWarehouse", "SnowflakeWarehouse", "Warehouse", "AlertDeliveryFailed", "AlertWebhook", "CrawlLauncher", "LocalPageStoreResource", "PageStoreResource", "RecordFiles", "SubprocessCrawlLauncher"]
+__all__ = [
+    "DEFAULT_DUCKDB_MEMORY_LIMIT",
+    "S3PageStoreResource",
+    "DuckDBWarehouse",
+    "SnowflakeWarehouse",
+    "Warehouse",
+    "AlertDeliveryFailed",
+    "AlertWebhook",
+    "CrawlLauncher",
+    "LocalPageStoreResource",
+    "PageStoreResource",
+    "RecordFiles",
+    "SubprocessCrawlLauncher",
+]

@@ -32,16 +32,22 @@ class AlertWebhook(ConfigurableResource):
         log.error(alert.text)
         if not self.url:
             return
-        request = urllib.request.Request(self.url, data=json.dumps(alert.slack_payload()).encode(),
-                                         headers={"content-type": "application/json"}, method="POST")
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(alert.slack_payload()).encode(),
+            headers={"content-type": "application/json"},
+            method="POST",
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_seconds) as response:
                 response.read()
         # `from None`: the chained urllib error would carry the URL, which is a secret.
         except urllib.error.HTTPError as exc:
-            raise AlertDeliveryFailed(f"alert webhook answered HTTP {exc.code} for {alert.kind} of "
-                                      f"{alert.target} {alert.partition}") from None
+            raise AlertDeliveryFailed(
+                f"alert webhook answered HTTP {exc.code} for {alert.kind} of {alert.target} {alert.partition}"
+            ) from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise AlertDeliveryFailed(f"alert webhook unreachable ({reason}) for "
-                                      f"{alert.kind} of {alert.target} {alert.partition}") from None
+            raise AlertDeliveryFailed(
+                f"alert webhook unreachable ({reason}) for {alert.kind} of {alert.target} {alert.partition}"
+            ) from None

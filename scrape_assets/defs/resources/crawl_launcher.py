@@ -46,8 +46,9 @@ class CrawlLauncher(ConfigurableResource):
         return {"SCRAPE_ASSETS_REDIS_URL": self.redis_url} if self.redis_url else {}
 
     @abstractmethod
-    def _run(self, context: AssetExecutionContext | OpExecutionContext,
-             extras: dict[str, Any]) -> PipesClientCompletedInvocation:
+    def _run(
+        self, context: AssetExecutionContext | OpExecutionContext, extras: dict[str, Any]
+    ) -> PipesClientCompletedInvocation:
         """Start the crawler with these extras and wait for it."""
 
     def launch(self, context: AssetExecutionContext | OpExecutionContext, extras: dict[str, Any]) -> dict[str, Any]:
@@ -81,15 +82,24 @@ class SubprocessCrawlLauncher(CrawlLauncher):
     python_executable: str = sys.executable
     stop_grace_seconds: float = 60.0
 
-    def _run(self, context: AssetExecutionContext | OpExecutionContext,
-             extras: dict[str, Any]) -> PipesClientCompletedInvocation:
-        with open_pipes_session(context=context, context_injector=PipesTempFileContextInjector(),
-                                message_reader=PipesTempFileMessageReader(), extras=extras) as session:
+    def _run(
+        self, context: AssetExecutionContext | OpExecutionContext, extras: dict[str, Any]
+    ) -> PipesClientCompletedInvocation:
+        with open_pipes_session(
+            context=context,
+            context_injector=PipesTempFileContextInjector(),
+            message_reader=PipesTempFileMessageReader(),
+            extras=extras,
+        ) as session:
             run_worker = os.getppid()
             process = subprocess.Popen(
                 [self.python_executable, "-m", CRAWLER_MODULE],
-                env={**os.environ, **self.worker_env(), **session.get_bootstrap_env_vars(),
-                     PARENT_PID_VARIABLE: str(os.getpid())},
+                env={
+                    **os.environ,
+                    **self.worker_env(),
+                    **session.get_bootstrap_env_vars(),
+                    PARENT_PID_VARIABLE: str(os.getpid()),
+                },
             )
             try:
                 while True:
@@ -101,14 +111,17 @@ class SubprocessCrawlLauncher(CrawlLauncher):
                             self._stop(process)
                             raise RunWorkerGone(
                                 f"the run's process (pid {run_worker}) died while this step crawled; the crawler "
-                                f"(pid {process.pid}) was stopped and its pages kept for the next run of the day")
+                                f"(pid {process.pid}) was stopped and its pages kept for the next run of the day"
+                            ) from None
             except DagsterExecutionInterruptedError:  # the run was terminated
                 context.log.info("run terminated: stopping the crawler (SIGTERM), its pages are kept")
                 self._stop(process)
                 raise
             if process.returncode != 0:
-                raise CrawlerExited(f"the crawler (pid {process.pid}) exited with code {process.returncode}; "
-                                    "its output is in the step's log")
+                raise CrawlerExited(
+                    f"the crawler (pid {process.pid}) exited with code {process.returncode}; "
+                    "its output is in the step's log"
+                )
         return PipesClientCompletedInvocation(session)
 
     def _stop(self, process: subprocess.Popen) -> None:

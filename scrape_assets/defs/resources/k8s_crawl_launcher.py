@@ -68,16 +68,25 @@ class K8sCrawlLauncher(CrawlLauncher):
     def pod_meta(self, target: str, partition: str, shard: str) -> dict[str, Any]:
         """Labels that say which target, day and shard a pod crawls (for kubectl and NetworkPolicy),
         and the run pod that owns it."""
-        meta: dict[str, Any] = {"labels": {
-            "app.kubernetes.io/name": "scrape-assets-crawler",
-            "app.kubernetes.io/component": "crawler",
-            "scrape-assets/target": label_value(target),
-            "scrape-assets/partition": label_value(partition),
-            "scrape-assets/shard": label_value(shard),
-        }}
+        meta: dict[str, Any] = {
+            "labels": {
+                "app.kubernetes.io/name": "scrape-assets-crawler",
+                "app.kubernetes.io/component": "crawler",
+                "scrape-assets/target": label_value(target),
+                "scrape-assets/partition": label_value(partition),
+                "scrape-assets/shard": label_value(shard),
+            }
+        }
         if self.owner_pod_name and self.owner_pod_uid:
-            meta["ownerReferences"] = [{"apiVersion": "v1", "kind": "Pod", "name": self.owner_pod_name,
-                                        "uid": self.owner_pod_uid, "blockOwnerDeletion": False}]
+            meta["ownerReferences"] = [
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "name": self.owner_pod_name,
+                    "uid": self.owner_pod_uid,
+                    "blockOwnerDeletion": False,
+                }
+            ]
         return meta
 
     def pod_spec(self) -> dict[str, Any]:
@@ -91,8 +100,11 @@ class K8sCrawlLauncher(CrawlLauncher):
                 "limits": {"cpu": self.cpu_limit, "memory": self.memory_limit},
             },
             "securityContext": {
-                "runAsNonRoot": True, "runAsUser": CRAWLER_UID, "runAsGroup": CRAWLER_UID,
-                "allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
+                "runAsNonRoot": True,
+                "runAsUser": CRAWLER_UID,
+                "runAsGroup": CRAWLER_UID,
+                "allowPrivilegeEscalation": False,
+                "readOnlyRootFilesystem": True,
                 "capabilities": {"drop": ["ALL"]},
             },
             "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
@@ -103,8 +115,12 @@ class K8sCrawlLauncher(CrawlLauncher):
             "serviceAccountName": self.service_account,
             "automountServiceAccountToken": False,
             "restartPolicy": "Never",
-            "securityContext": {"runAsNonRoot": True, "runAsUser": CRAWLER_UID, "fsGroup": CRAWLER_UID,
-                                "seccompProfile": {"type": "RuntimeDefault"}},
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": CRAWLER_UID,
+                "fsGroup": CRAWLER_UID,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
             "containers": [container],
             "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "1Gi"}}],
         }
@@ -117,14 +133,18 @@ class K8sCrawlLauncher(CrawlLauncher):
     def worker_env(self) -> dict[str, str]:
         return {}  # secrets come from the Secret in envFrom, never as plain values in the pod spec
 
-    def _run(self, context: AssetExecutionContext | OpExecutionContext,
-             extras: dict[str, Any]) -> PipesClientCompletedInvocation:
+    def _run(
+        self, context: AssetExecutionContext | OpExecutionContext, extras: dict[str, Any]
+    ) -> PipesClientCompletedInvocation:
         from dagster_k8s import PipesK8sClient  # only where pods are launched
 
         client = PipesK8sClient(load_incluster_config=self.load_incluster_config, kubeconfig_file=self.kubeconfig_file)
         target = extras["target"]["name"]
         return client.run(
-            context=context, extras=extras, command=CRAWLER_COMMAND, namespace=self.namespace,
+            context=context,
+            extras=extras,
+            command=CRAWLER_COMMAND,
+            namespace=self.namespace,
             env=self.worker_env(),
             base_pod_meta=self.pod_meta(target, context.partition_key, shard_label(extras)),
             base_pod_spec=self.pod_spec(),

@@ -48,8 +48,10 @@ class DuckDBWarehouse(Warehouse):
         from scrape_assets.delivery.duckdb_export import export_day
 
         # dagster-duckdb retries a locked file with exponential backoff (10 tries, about 100 s in all)
-        resource = DuckDBResource(database=self.database, connection_config={
-            "memory_limit": self.memory_limit, "preserve_insertion_order": False})
+        resource = DuckDBResource(
+            database=self.database,
+            connection_config={"memory_limit": self.memory_limit, "preserve_insertion_order": False},
+        )
         where = f"DuckDB file {self.database}"
         try:
             with resource.get_connection() as conn:
@@ -90,8 +92,14 @@ class SnowflakeWarehouse(Warehouse):
             if value is not None:
                 identifier(value, what)
         resource = SnowflakeResource(
-            account=self.account, user=self.user, password=self.password, database=self.database,
-            schema=self.schema_name, warehouse=self.warehouse, role=self.role, paramstyle="qmark",
+            account=self.account,
+            user=self.user,
+            password=self.password,
+            database=self.database,
+            schema=self.schema_name,
+            warehouse=self.warehouse,
+            role=self.role,
+            paramstyle="qmark",
             additional_snowflake_connection_args=self.connection_args or None,
         )
         with resource.get_connection() as conn:
