@@ -9,7 +9,7 @@ DEMO_SITE_ARGS ?=
 DEV_PORT ?= 3000
 PYTEST_ARGS ?=
 
-.PHONY: venv demo test dev clean
+.PHONY: venv demo test test-fast lint dev clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,10 +23,19 @@ venv: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m scrape_assets.demo --day "$(DAY)" --products "$(PRODUCTS)" --site-args "$(DEMO_SITE_ARGS)"
 
-## make test: the whole suite (what .ci/run calls). The UI test drives Debian's Chromium, installed
-## here when missing (Playwright never downloads a browser).
-test: $(STAMP) /usr/bin/chromium
+## make test: lint, then the whole suite (what .ci/run calls). The UI test drives Debian's Chromium,
+## installed here when missing (Playwright never downloads a browser).
+test: lint /usr/bin/chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## make test-fast: lint, then every test that needs no crawl (unit, config, contract, schema): the fast loop.
+test-fast: lint
+	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+## make lint: ruff's linter and its formatter's check (settings in pyproject.toml).
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 /usr/bin/chromium:
 	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium

@@ -21,6 +21,7 @@ from dagster_pipes import decode_param
 from scrape_assets.crawler.run import shard_of
 from scrape_assets.page_store import LocalPageStore
 from scrape_assets.page_store.frontier import read_frontier
+from scrape_assets.page_store.generation import shard_mark
 from scrape_assets_tests.reconstructable_jobs import reconstructable_daily_demo_shop
 from scrape_assets_tests.results import materialization_metadata
 
@@ -51,14 +52,19 @@ def _shard_of_process(pid: int) -> int | None:
 
 
 class ShardKiller(threading.Thread):
-    """Kills the first crawler process of shard `index` once it has run for `after` seconds."""
+    """Kills the first crawler process of shard `index` of 3 once it has stored `after_pages` responses
+    (counted in its segment's index, under `pages`): an event of the crawl, never a time."""
 
-    def __init__(self, index: int, after: float = 0.8):
+    def __init__(self, index: int, pages: Path, after_pages: int = 2):
         super().__init__(daemon=True)
-        self.index, self.after, self.killed, self._halt = index, after, False, threading.Event()
+        self.index, self.pages, self.after_pages = index, pages, after_pages
+        self.killed, self._halt = False, threading.Event()
+
+    def _stored(self) -> int:
+        indexes = self.pages.glob(f"demo_shop/{DAY}/*{shard_mark(self.index, 3)}*.idx.jsonl")
+        return max((len(path.read_text().splitlines()) for path in indexes), default=0)
 
     def run(self) -> None:
-        seen: dict[int, float] = {}
         while not self._halt.is_set() and not self.killed:
             for entry in Path("/proc").iterdir():
                 if not entry.name.isdigit():
@@ -70,8 +76,7 @@ class ShardKiller(threading.Thread):
                     continue
                 if b"scrape_assets.crawler" not in cmdline or _shard_of_process(pid) != self.index:
                     continue
-                first_seen = seen.setdefault(pid, time.monotonic())
-                if time.monotonic() - first_seen >= self.after:
+                if self._stored() >= self.after_pages:
                     os.kill(pid, signal.SIGKILL)
                     self.killed = True
                     break
@@ -100,7 +105,7 @@ def test_shards_crawl_in_parallel_and_a_killed_shard_is_retried_alone(pipeline, 
     )
     site = start_site(PRODUCTS, "--latency-ms", "150")
     pipeline.definitions(site)  # points the YAML at this site
-    killer = ShardKiller(index=1)
+    killer = ShardKiller(index=1, pages=pipeline.data_dir / "pages")
     killer.start()
     try:
         with execute_job(reconstructable_daily_demo_shop(), pipeline.instance, tags={"dagster/partition": DAY}) as run:
@@ -137,7 +142,7 @@ def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_s
     site = start_site(PRODUCTS, "--latency-ms", "300")
     pipeline.definitions(site)
     job = reconstructable_daily_demo_shop()
-    killer = ShardKiller(index=2, after=2.5)  # about half-way through its crawl
+    killer = ShardKiller(index=2, pages=pipeline.data_dir / "pages", after_pages=8)  # part-way through its crawl
     killer.start()
     try:
         with execute_job(job, pipeline.instance, tags={"dagster/partition": DAY}) as first:
