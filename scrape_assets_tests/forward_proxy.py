@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import base64
 import os
+import signal
 import sys
 from urllib.parse import urlsplit
 
@@ -68,5 +69,7 @@ if __name__ == "__main__":
     parser.add_argument("--die-after", type=int, default=0)
     parser.add_argument("--require-auth", default="", metavar="USER:PASSWORD")
     args = parser.parse_args()
+    # a SIGTERM ignored by whatever started the test run would be inherited: the fixture's stop must work
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     asyncio.run(_main(args.port, args.die_after, args.require_auth))
     sys.exit(0)

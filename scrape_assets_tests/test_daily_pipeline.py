@@ -104,20 +104,6 @@ def test_same_day_three_times_leaves_an_identical_table(pipeline, start_site):
     assert pipeline.query("SELECT count(*) FROM delivered_demo_shop") == [(150,)]
 
 
-def test_day_is_delivered_and_redelivered_within_a_small_duckdb_memory_limit(pipeline, start_site, monkeypatch):
-    # 16 MB: re-delivering these 3,000 rows with one MERGE statement runs out of memory in DuckDB (updated
-    # rows cannot spill); delete + insert can
-    monkeypatch.setenv("SCRAPE_ASSETS_DUCKDB_MEMORY_LIMIT", "16MB")
-    site = start_site(3000)
-    assert pipeline.run_day(site, DAY).success
-    first = _table_dump(pipeline)
-    again = pipeline.run_day(site, DAY, selection=[DELIVERED])
-    assert again.success
-    assert _materialized(again) == {DELIVERED.to_user_string()}
-    assert _table_dump(pipeline) == first
-    assert pipeline.query("SELECT count(*) FROM delivered_demo_shop") == [(3000,)]
-
-
 def test_missing_required_field_blocks_delivery_and_fills_quarantine(pipeline, start_site):
     good = start_site(200)
     assert pipeline.run_day(good, DAY).success

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from scrape_assets.defs.resources import DuckDBWarehouse
 from scrape_assets.delivery import DuplicateKeys, merge_partition
 from scrape_assets.extraction.extract import META_COLUMNS
 from scrape_assets.target_config import load_target
@@ -82,3 +83,21 @@ def test_repeated_key_in_the_valid_file_is_refused_naming_the_file_and_leaves_th
         merge_partition(conn, TARGET, doubled, "2026-01-01")
     rows = conn.execute("SELECT sku, price FROM delivered_demo_shop ORDER BY 1").fetchall()
     assert rows == [("SKU-007-000001", 1.0), ("SKU-007-000002", 2.0)]
+
+
+def test_a_day_is_delivered_and_redelivered_within_a_small_duckdb_memory_limit(tmp_path):
+    # 16 MB: re-delivering 3,000 rows with one MERGE statement runs out of memory in DuckDB (updated rows
+    # cannot spill); the warehouse resource's delete + insert does not
+    warehouse = DuckDBWarehouse(database=str(tmp_path / "w.duckdb"), memory_limit="16MB")
+    valid = _valid(tmp_path, "day", {n: n / 100 for n in range(1, 3001)})
+
+    first = warehouse.merge_partition(TARGET, valid, "2026-01-01")
+    again = warehouse.merge_partition(TARGET, valid, "2026-01-01")
+
+    assert (first.day_rows_before, first.day_rows_after) == (0, 3000)
+    assert (again.day_rows_before, again.day_rows_after, again.table_rows) == (3000, 3000, 3000)
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT count(DISTINCT sku), sum(price) FROM delivered_demo_shop").fetchone() == (
+            3000,
+            pytest.approx(sum(n / 100 for n in range(1, 3001))),
+        )

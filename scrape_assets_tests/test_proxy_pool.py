@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from dagster import build_sensor_context
 
+from scrape_assets_tests.processes import stop
 from scrape_assets_tests.results import materialization_metadata
 
 pytestmark = pytest.mark.e2e
@@ -85,8 +86,7 @@ def test_gate_sensor_launches_the_day_only_with_enough_healthy_proxies(pipeline,
     assert request.tags["proxies_healthy"] == "3/3" and request.partition_key
 
     for _, process in proxies[:2]:
-        process.terminate()
-        process.wait()
+        stop(process)
     tick = gate.evaluate_tick(build_sensor_context(instance=pipeline.instance, definitions=defs))
     assert not tick.run_requests
     assert "1 of 3 proxies healthy, need 2" in tick.skip_message
