@@ -32,10 +32,11 @@ test: lint /usr/bin/chromium
 test-fast: lint
 	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
 
-## make lint: ruff's linter and its formatter's check (settings in pyproject.toml).
+## make lint: ruff's linter and its formatter's check, and mypy (settings in pyproject.toml).
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 /usr/bin/chromium:
 	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium

@@ -18,15 +18,15 @@ from scrapy.crawler import CrawlerProcess
 class PlainSpider(scrapy.Spider):
     name = "plain"
 
-    def __init__(self, urls: list[str], **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, urls: list[str], **kwargs):
         super().__init__(**kwargs)
         self.urls = urls
 
-    async def start(self):  # type: ignore[no-untyped-def]
+    async def start(self):
         for url in self.urls:
             yield scrapy.Request(url, dont_filter=True)
 
-    def parse(self, response):  # type: ignore[no-untyped-def]
+    def parse(self, response):
         return None
 
 

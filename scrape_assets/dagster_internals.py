@@ -1,5 +1,6 @@
 """The one place that reaches into Dagster beyond its public API, where 1.13 has no public way yet:
-asset check history per partition, run worker health for run monitoring, and pool limits.
+asset check history per partition, run worker health for run monitoring, pool limits, and the types
+of a few values Dagster's public functions return.
 
 Each function is pinned by `scrape_assets_tests/test_dagster_internals.py`, which fails on the first
 Dagster release that moves or changes what it uses, before delivery or monitoring can break unnoticed.
@@ -8,6 +9,7 @@ Dagster release that moves or changes what it uses, before delivery or monitorin
 from __future__ import annotations
 
 from dagster import AssetCheckKey, DagsterInstance
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
 from dagster._core.storage.asset_check_execution_record import (
@@ -15,9 +17,13 @@ from dagster._core.storage.asset_check_execution_record import (
     AssetCheckExecutionRecord,
     AssetCheckExecutionRecordStatus,
 )
+from dagster_shared.error import SerializableErrorInfo
 
 __all__ = [
+    "AssetCheckExecutionRecord",
     "CheckRunHealthResult",
+    "SerializableErrorInfo",
+    "UnresolvedAssetJobDefinition",
     "WorkerStatus",
     "check_failed",
     "check_history",

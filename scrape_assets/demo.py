@@ -75,9 +75,9 @@ def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
 
     print(f"\nrun {result.run_id}: {'SUCCESS' if result.success else 'FAILURE'}")
     print("\nassets materialized for", args.day)
-    rows: dict[str, int] = {}
+    rows: dict[str, int | None] = {}
     for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization  # type: ignore[union-attr]
+        materialization = event.step_materialization_data.materialization
         meta = {k: _metadata_value(v) for k, v in materialization.metadata.items()}
         count = next((meta[k] for k in ("day_rows", "rows", "records", "pages", "record_urls") if k in meta), None)
         key = materialization.asset_key.to_user_string()
@@ -85,7 +85,7 @@ def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
         where = meta.get("path") or meta.get("location") or meta.get("segment") or meta.get("table") or ""
         print(f"  {key:40s} {count!s:>8}  {where}")
     for failure in result.get_step_failure_events():
-        error = failure.step_failure_data.error  # type: ignore[union-attr]
+        error = failure.step_failure_data.error
         print(f"  step {failure.step_key} FAILED: {error.cls_name}: {error.message.strip()}" if error else "")
     checks = {}
     print("\nchecks")
@@ -104,17 +104,19 @@ def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
 def _delivered_rows(path: Path, day: str) -> int:
     import duckdb
 
+    from scrape_assets.delivery.duckdb_merge import scalar
+
     if not path.exists():
         return 0
     with duckdb.connect(str(path), read_only=True) as conn:
-        found = conn.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [f"delivered_{TARGET}"]
-        ).fetchone()[0]
+        found = scalar(
+            conn, "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [f"delivered_{TARGET}"]
+        )
         if not found:
             return 0
-        return conn.execute(
-            f'SELECT count(*) FROM "delivered_{TARGET}" WHERE partition_date = CAST(? AS DATE)', [day]
-        ).fetchone()[0]
+        return int(
+            scalar(conn, f'SELECT count(*) FROM "delivered_{TARGET}" WHERE partition_date = CAST(? AS DATE)', [day])
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,8 +39,8 @@ def run_worker_pid(instance: DagsterInstance, run_id: str) -> tuple[int, float] 
         event = record.event_log_entry.dagster_event
         data = event.engine_event_data if event is not None else None
         pid = data.metadata.get("pid") if data is not None else None
-        if pid is not None:
-            return int(getattr(pid, "value", pid)), record.event_log_entry.timestamp
+        if pid is not None and isinstance(pid.value, int | str):
+            return int(pid.value), record.event_log_entry.timestamp
     return None
 
 

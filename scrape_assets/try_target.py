@@ -16,6 +16,7 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TextIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -95,7 +96,7 @@ def _show(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def report(target: TargetConfig, pages: Iterable[StoredPage], out=sys.stdout) -> bool:  # type: ignore[no-untyped-def]
+def report(target: TargetConfig, pages: Iterable[StoredPage], out: TextIO = sys.stdout) -> bool:
     """Print every page's records with per-field verdicts; True when all records are valid."""
     records: list[tuple[StoredPage, ExtractedRecord]] = []
     texts: dict[str, str] = {}

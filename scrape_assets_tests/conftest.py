@@ -77,6 +77,7 @@ def start_proxy() -> Iterator:
             [sys.executable, "-m", "scrape_assets_tests.forward_proxy", *args], stdout=subprocess.PIPE, text=True
         )
         started.append(process)
+        assert process.stdout is not None
         line = process.stdout.readline()
         assert line.startswith("listening on "), f"proxy did not start: {line!r}"
         return line.split("listening on ", 1)[1].strip(), process
@@ -84,7 +85,8 @@ def start_proxy() -> Iterator:
     yield start
     for process in started:
         stop(process)
-        process.stdout.close()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ class LocalDeployment:
         records = self.instance.get_run_records(RunsFilter(tags={"dagster/partition": day}))
         return sorted(records, key=lambda r: r.create_timestamp)
 
-    def wait_for(self, condition, what: str, seconds: float = 300.0):  # type: ignore[no-untyped-def]
+    def wait_for(self, condition, what: str, seconds: float = 300.0):
         """Poll `condition()` until it returns something truthy; fail naming `what` after `seconds`."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:

@@ -67,7 +67,7 @@ class FakePod:
             "containerID": f"fake://{self.process.pid}",
         }
         if self.finished is None:
-            state = {"running": {"startedAt": self.started}}
+            state: dict[str, dict[str, Any]] = {"running": {"startedAt": self.started}}
             phase, ready = "Running", True
         else:
             code = self.process.returncode

@@ -17,7 +17,7 @@ DAY = "2026-11-20"
 UI = "http://dagster.internal:3000"
 
 
-def _tick(defs, name: str, instance, cursor: str | None):  # type: ignore[no-untyped-def]
+def _tick(defs, name: str, instance, cursor: str | None):
     repository = defs.get_repository_def()
     # the daemon hands a sensor the code location's resources; a test context must be given them
     context = build_sensor_context(

@@ -37,7 +37,7 @@ def table() -> None:
 with partitioned_checks():
 
     @asset_check(asset=table, partitions_def=DAYS)
-    def rows_present(context) -> AssetCheckResult:  # type: ignore[no-untyped-def]
+    def rows_present(context) -> AssetCheckResult:
         return AssetCheckResult(passed=context.partition_key != "2026-01-02")
 
 

@@ -87,11 +87,11 @@ class ShardKiller(threading.Thread):
         self.join(timeout=5)
 
 
-def _steps(instance, run_id: str) -> dict:  # type: ignore[no-untyped-def]
+def _steps(instance, run_id: str) -> dict:
     return {s.step_key: s for s in instance.get_run_step_stats(run_id)}
 
 
-def _product_owners(pipeline) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _product_owners(pipeline) -> dict[str, int]:
     """Product path -> the shard that owns it, from the day's stored frontier."""
     frontier = read_frontier(LocalPageStore(pipeline.data_dir / "pages"), f"demo_shop/{DAY}")
     return {urlparse(url).path: shard_of(url, 3) for url in frontier.records}

@@ -30,7 +30,7 @@ CRAWLER_SECRET = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "test
 
 
 @pytest.fixture
-def kubernetes(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+def kubernetes(tmp_path, monkeypatch):
     """The K8s launcher pointed at a fake API server on loopback, with the page store on S3 is set
     by the test. Yields the server."""
     (tmp_path / "pods").mkdir()
@@ -41,7 +41,7 @@ def kubernetes(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
         yield server
 
 
-def _pipes_extras(pod) -> dict:  # type: ignore[no-untyped-def]
+def _pipes_extras(pod) -> dict:
     """The Pipes context the pod was started with (DAGSTER_PIPES_CONTEXT, inline in the pod's env)."""
     [container] = pod.manifest["spec"]["containers"]
     env = {item["name"]: item["value"] for item in container["env"]}
@@ -179,7 +179,7 @@ def test_crawler_pods_are_owned_by_the_run_pod_and_deleted_with_it(pipeline, sta
     assert status == 201, kubernetes.refused
     run_pod = kubernetes.pods["dagster-run-pod"]
 
-    def page_pod():  # type: ignore[no-untyped-def]
+    def page_pod():
         return next(
             (
                 pod

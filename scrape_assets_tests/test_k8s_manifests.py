@@ -23,7 +23,7 @@ from dagster_k8s.pipes import build_pod_body
 
 from scrape_assets.defs import environment
 from scrape_assets.defs.resources.crawl_launcher import CRAWLER_MODULE
-from scrape_assets.defs.resources.k8s_crawl_launcher import CRAWLER_UID
+from scrape_assets.defs.resources.k8s_crawl_launcher import CRAWLER_UID, K8sCrawlLauncher
 
 REPO = Path(__file__).resolve().parent.parent
 K8S = REPO / "k8s"
@@ -50,6 +50,7 @@ def _launcher_pod(monkeypatch, **env: str) -> dict[str, Any]:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     launcher = environment.crawl_launcher()
+    assert isinstance(launcher, K8sCrawlLauncher)
     body = build_pod_body(
         pod_name="dagster-pipes-0123456789abcdef",
         image=launcher.image,

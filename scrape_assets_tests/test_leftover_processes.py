@@ -45,5 +45,7 @@ def test_a_process_left_behind_by_a_test_fails_the_session_and_is_killed(tmp_pat
     assert completed.returncode == 1, completed.stdout[-3000:]
     assert "1 passed" in completed.stdout
     assert "1 process(es) started by the tests outlived them (now killed)" in completed.stdout
-    pid = int(re.search(r"pid (\d+): .*SIGTERM", completed.stdout).group(1))
+    leaked = re.search(r"pid (\d+): .*SIGTERM", completed.stdout)
+    assert leaked is not None, completed.stdout[-3000:]
+    pid = int(leaked.group(1))
     assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1][:3]

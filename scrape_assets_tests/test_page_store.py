@@ -95,7 +95,7 @@ def test_a_damaged_frontier_line_is_named_with_its_file_and_line(tmp_path):
         read_frontier(store, PREFIX)
 
 
-def _segment(store, name: str) -> None:  # type: ignore[no-untyped-def]
+def _segment(store, name: str) -> None:
     with store.segment_writer(PREFIX, name) as writer:
         writer.write(f"http://x/{name}", 200, "OK", [], b"<html></html>")
 

@@ -75,11 +75,11 @@ class Deployment:
         targets = root / "targets"
         targets.mkdir()
         shutil.copy(DEFAULT_TARGETS_DIR / "demo_shop.yaml", targets)
-        self.env = {
+        self.env: dict[str, str] = {
             "DAGSTER_HOME": str(self.home),
-            "DAGSTER_PG_HOST": PG["host"],
+            "DAGSTER_PG_HOST": str(PG["host"]),
             "DAGSTER_PG_PORT": str(PG["port"]),
-            "DAGSTER_PG_USERNAME": PG["user"],
+            "DAGSTER_PG_USERNAME": str(PG["user"]),
             "DAGSTER_PG_PASSWORD": "unused-with-trust-auth",
             "DAGSTER_PG_DB": database,
             "SCRAPE_ASSETS_DATA_DIR": str(self.data_dir),
@@ -171,7 +171,7 @@ def deployment(tmp_path, postgres_database, start_site, monkeypatch) -> Iterator
         deployed.instance.dispose()
 
 
-def _window(record) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+def _window(record) -> tuple[float, float]:
     assert record.start_time and record.end_time, record.dagster_run.run_id
     return record.start_time, record.end_time
 

@@ -19,7 +19,7 @@ DAY = "2026-11-20"
 
 
 @pytest.fixture
-def deployment(tmp_path):  # type: ignore[no-untyped-def]
+def deployment(tmp_path):
     made: list[LocalDeployment] = []
 
     def make(site_url: str) -> LocalDeployment:
@@ -33,7 +33,8 @@ def deployment(tmp_path):  # type: ignore[no-untyped-def]
 
 def _step_failures(deployment: LocalDeployment, run_id: str) -> list:
     records = deployment.instance.get_records_for_run(run_id, of_type=DagsterEventType.STEP_FAILURE).records
-    return [r.event_log_entry.dagster_event.step_failure_data for r in records]
+    events = [r.event_log_entry.dagster_event for r in records]
+    return [event.step_failure_data for event in events if event is not None]
 
 
 def _retries(deployment: LocalDeployment, run_id: str) -> int:

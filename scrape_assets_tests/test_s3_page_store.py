@@ -18,7 +18,7 @@ DAY = "2026-11-20"
 BUCKET = "scraped-pages"
 
 
-def _client(endpoint: str):  # type: ignore[no-untyped-def]
+def _client(endpoint: str):
     client = boto3.client("s3", endpoint_url=endpoint)
     client.create_bucket(Bucket=BUCKET)
     return client

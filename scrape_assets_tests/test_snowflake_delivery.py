@@ -31,7 +31,7 @@ def _configure(monkeypatch, server: dict, schema: str = "SCRAPED") -> None:
         monkeypatch.setenv(f"SNOWFLAKE_{name}", value)
 
 
-def _connect(server: dict):  # type: ignore[no-untyped-def]
+def _connect(server: dict):
     return snowflake.connector.connect(**server, database="ANALYTICS", schema="SCRAPED")
 
 

@@ -68,7 +68,7 @@ def _skip_community_modal(page: Page) -> None:
 
 
 @pytest.fixture
-def dagster_ui(tmp_path):  # type: ignore[no-untyped-def]
+def dagster_ui(tmp_path):
     """`python -m scrape_assets.dev` on free loopback ports; stopped (only what it started) at teardown."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does it with apt)")

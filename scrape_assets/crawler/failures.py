@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from twisted.python.failure import Failure
+
 
 @dataclass(frozen=True)
 class FailedRequest:
@@ -20,9 +22,9 @@ class FailedRequest:
         return asdict(self)
 
 
-def failed_request(failure, max_tries: int) -> FailedRequest:  # type: ignore[no-untyped-def]
+def failed_request(failure: Failure, max_tries: int) -> FailedRequest:
     """Describe a Scrapy errback failure (HttpError or a download exception)."""
-    request = failure.request
+    request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
     response = getattr(failure.value, "response", None)
     tries = request.meta.get("retry_times", 0) + 1
     status = response.status if response is not None else None

@@ -22,7 +22,7 @@ def _selected_hrefs(target: TargetConfig, page: Selector) -> list[str]:
     """Hrefs picked by the follow selectors: from `<a>` elements, or the text nodes/attributes selected."""
     hrefs = []
     for rule in target.follow_selectors:
-        for node in page.css(rule.css) if rule.css is not None else page.xpath(rule.xpath):
+        for node in page.css(rule.css) if rule.css is not None else page.xpath(str(rule.xpath)):
             # a selected text or attribute is the href itself; an element gives its href attribute
             href = node.get() if isinstance(node.root, str) else node.attrib.get("href")
             if href:

@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 
 from parsel import Selector
+from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 from w3lib.encoding import html_to_unicode
 
@@ -32,7 +33,7 @@ from scrape_assets.page_store.frontier import Frontier, read_frontier, write_fro
 from scrape_assets.target_config.models import TargetConfig
 
 
-def _crawl(spider_cls, settings: dict[str, Any], **kwargs: Any):  # type: ignore[no-untyped-def]
+def _crawl(spider_cls: type[Spider], settings: dict[str, Any], **kwargs: Any) -> tuple[Any, dict[str, Any], float]:
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider_cls)
     process.crawl(crawler, **kwargs)

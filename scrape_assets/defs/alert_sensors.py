@@ -16,18 +16,25 @@ from dagster import (
     sensor,
 )
 
-from scrape_assets.dagster_internals import check_failed, check_history
+from scrape_assets.dagster_internals import (
+    AssetCheckExecutionRecord,
+    SerializableErrorInfo,
+    check_failed,
+    check_history,
+)
 from scrape_assets.defs.alert_messages import Alert
 from scrape_assets.defs.resources import AlertWebhook
 
 RECORDS_PER_CHECK_PER_TICK = 100
 
 
-def _error_text(error) -> str:  # type: ignore[no-untyped-def]
+def _error_text(error: SerializableErrorInfo) -> str:
     """The user's error behind Dagster's wrappers, with its class name."""
     while error.cause is not None:
         error = error.cause
-    return f"{error.cls_name}: {error.message}".strip() if error.cls_name else error.message
+    if error.cls_name is None:
+        return error.message
+    return f"{error.cls_name}: {error.message}".strip()
 
 
 @run_failure_sensor(
@@ -39,7 +46,9 @@ def alert_on_run_failure(context: RunFailureSensorContext, alert_webhook: AlertW
     run = context.dagster_run
     failures = context.get_step_failure_events()
     if failures:
-        failed, error = failures[0].step_key, _error_text(failures[0].step_failure_data.error)
+        error_info = failures[0].step_failure_data.error
+        failed = str(failures[0].step_key)
+        error = _error_text(error_info) if error_info is not None else "the step failed without an error"
     else:
         failed, error = "run", context.failure_event.message or "the run failed before any step ran"
     alert_webhook.send(
@@ -56,10 +65,13 @@ def alert_on_run_failure(context: RunFailureSensorContext, alert_webhook: AlertW
 
 
 def _check_keys(context: SensorEvaluationContext) -> list[AssetCheckKey]:
-    return sorted(context.repository_def.asset_graph.asset_check_keys, key=lambda k: k.to_user_string())
+    repository = context.repository_def
+    if repository is None:  # a sensor evaluated outside a code location has no checks to watch
+        return []
+    return sorted(repository.asset_graph.asset_check_keys, key=lambda k: k.to_user_string())
 
 
-def _check_alert(key: AssetCheckKey, record, webhook: AlertWebhook) -> Alert:  # type: ignore[no-untyped-def]
+def _check_alert(key: AssetCheckKey, record: AssetCheckExecutionRecord, webhook: AlertWebhook) -> Alert:
     metadata = record.evaluation.metadata if record.evaluation else {}
     detail = ", ".join(
         f"{name}={getattr(metadata[name], 'value', metadata[name])}"
@@ -82,7 +94,7 @@ def _check_alert(key: AssetCheckKey, record, webhook: AlertWebhook) -> Alert:  #
     minimum_interval_seconds=60,
     description="Posts every failed asset check evaluation since the last tick.",
 )
-def alert_on_check_failure(context: SensorEvaluationContext, alert_webhook: AlertWebhook):  # type: ignore[no-untyped-def]
+def alert_on_check_failure(context: SensorEvaluationContext, alert_webhook: AlertWebhook) -> SkipReason:
     history = {key: check_history(context.instance, key, RECORDS_PER_CHECK_PER_TICK) for key in _check_keys(context)}
     newest = max((record.id for records in history.values() for record in records), default=0)
     if context.cursor is None:

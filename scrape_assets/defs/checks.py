@@ -22,8 +22,9 @@ On the delivered table, evaluated in the delivery step:
 from __future__ import annotations
 
 from statistics import median
+from typing import Any
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, MetadataValue, PartitionsDefinition
 
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.metadata import count_table, share_table
@@ -39,12 +40,14 @@ CRAWL_COMPLETE = "crawl_complete"
 ROWS_MATCH_VALIDATED = "rows_match_validated"
 
 
-def validation_check_specs(target: TargetConfig, keys: TargetKeys, partitions) -> list[AssetCheckSpec]:  # type: ignore[no-untyped-def]
+def validation_check_specs(
+    target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition
+) -> list[AssetCheckSpec]:
     """The blocking checks declared on validated_records, partitioned like it so that every
     evaluation is recorded against its day."""
     window = target.record.completeness_drift.window
 
-    def spec(name: str, description: str, **extra) -> AssetCheckSpec:  # type: ignore[no-untyped-def]
+    def spec(name: str, description: str, **extra: Any) -> AssetCheckSpec:
         return AssetCheckSpec(
             name,
             asset=keys.validated_records,
@@ -74,7 +77,7 @@ def validation_check_specs(target: TargetConfig, keys: TargetKeys, partitions) -
     ]
 
 
-def delivered_check_specs(keys: TargetKeys, partitions) -> list[AssetCheckSpec]:  # type: ignore[no-untyped-def]
+def delivered_check_specs(keys: TargetKeys, partitions: PartitionsDefinition) -> list[AssetCheckSpec]:
     """The check declared on the delivered table."""
     return [
         AssetCheckSpec(
@@ -119,7 +122,9 @@ def field_completeness_result(target: TargetConfig, keys: TargetKeys, summary: V
     completeness = summary.completeness(target)
     thresholds = {name: spec.min_completeness for name, spec in target.record.fields.items()}
     failing = sorted(name for name, share in completeness.items() if share < thresholds[name])
-    metadata = {f"completeness/{name}": MetadataValue.float(round(share, 6)) for name, share in completeness.items()}
+    metadata: dict[str, MetadataValue[Any]] = {
+        f"completeness/{name}": MetadataValue.float(round(share, 6)) for name, share in completeness.items()
+    }
     metadata["fields"] = share_table("field", completeness, thresholds)
     metadata["failing_fields"] = MetadataValue.text(", ".join(failing) or "none")
     metadata["valid_rows"] = MetadataValue.int(summary.valid)
@@ -159,7 +164,7 @@ def row_count_drift_result(
     baseline = median(history.values()) if history else 0
     drop = (baseline - today) / baseline if baseline else 0.0
     enough = len(history) >= needed
-    metadata = {
+    metadata: dict[str, MetadataValue[Any]] = {
         "valid_rows": MetadataValue.int(today),
         "baseline_days": MetadataValue.int(len(history)),
         "baseline_window": MetadataValue.text(f"{min(history)} .. {max(history)}" if history else "none"),
@@ -191,7 +196,7 @@ def completeness_drift_result(
         f"{'FAIL' if name in failing else 'ok'} |"
         for name in sorted(drops)
     ]
-    metadata = {
+    metadata: dict[str, MetadataValue[Any]] = {
         "baseline_days": MetadataValue.int(len(history)),
         "baseline_window": MetadataValue.text(f"{min(history)} .. {max(history)}" if history else "none"),
         "max_drop": MetadataValue.float(spec.max_drop),

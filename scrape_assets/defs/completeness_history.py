@@ -6,13 +6,16 @@ materialization; the drift checks compare today with the median of the last mate
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 COMPLETENESS_PREFIX = "completeness/"
 VALID_ROWS = "rows"
 
 
-def _trailing_metadata(instance: DagsterInstance, key: AssetKey, day: str, window: int) -> dict[str, dict]:
+def _trailing_metadata(instance: DagsterInstance, key: AssetKey, day: str, window: int) -> dict[str, Mapping[str, Any]]:
     """{day: metadata} of the latest materialization of each of the last `window` materialized
     partitions before `day`."""
     earlier = sorted(p for p in instance.get_materialized_partitions(key) if p < day)[-window:]
@@ -21,8 +24,9 @@ def _trailing_metadata(instance: DagsterInstance, key: AssetKey, day: str, windo
         records = instance.fetch_materializations(
             AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1
         ).records
-        if records:
-            history[partition] = records[0].asset_materialization.metadata
+        materialization = records[0].asset_materialization if records else None
+        if materialization is not None:
+            history[partition] = materialization.metadata
     return history
 
 

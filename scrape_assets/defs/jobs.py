@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, PartitionedConfig, define_asset_job
 
+from scrape_assets.dagster_internals import UnresolvedAssetJobDefinition
 from scrape_assets.defs.partitions import daily_partitions
 from scrape_assets.target_config.models import TargetConfig
 
@@ -22,7 +23,7 @@ def target_day(target: str, day: str) -> str:
     return f"{target}.{day}"
 
 
-def daily_job(target: TargetConfig):  # type: ignore[no-untyped-def]
+def daily_job(target: TargetConfig) -> UnresolvedAssetJobDefinition:
     """Partitioned like the assets it selects (daily); tags each run with its target and day."""
     return define_asset_job(
         name=f"daily_{target.name}",

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import (
+    DagsterEventType,
+    DagsterInstance,
+    DagsterRun,
+    DagsterRunStatus,
+    MetadataValue,
+    RunRecord,
+    RunsFilter,
+)
 
 from scrape_assets.crawler.outcome import OUR_SIDE_KINDS, TARGET_OUTAGES, TargetOutage
 from scrape_assets.defs.jobs import TARGET_TAG
 from scrape_assets.defs.resources.crawl_launcher import RunWorkerGone
-from scrape_assets.delivery import WarehouseUnavailable
+from scrape_assets.delivery.errors import WAREHOUSE_FAILURES
 from scrape_assets.metrics import RunFacts, StepFacts
 
 PARTITION_TAG = "dagster/partition"
@@ -18,7 +27,7 @@ _OUTAGE_ERRORS = frozenset(cls.__name__ for cls in TARGET_OUTAGES)
 _OUR_SIDE_ERRORS = frozenset(
     [
         *(cls.__name__ for cls in OUR_SIDE_KINDS.values()),
-        *(cls.__name__ for cls in (WarehouseUnavailable, *WarehouseUnavailable.__subclasses__())),
+        *(cls.__name__ for cls in WAREHOUSE_FAILURES),
         RunWorkerGone.__name__,
     ]
 )
@@ -31,7 +40,7 @@ def finished_runs_of_day(instance: DagsterInstance, day: str) -> list[RunFacts]:
     return [_facts(instance, record) for record in records if TARGET_TAG in record.dagster_run.tags]
 
 
-def _facts(instance: DagsterInstance, record) -> RunFacts:  # type: ignore[no-untyped-def]
+def _facts(instance: DagsterInstance, record: RunRecord) -> RunFacts:
     run = record.dagster_run
     steps = {
         stats.step_key: StepFacts(start=stats.start_time, end=stats.end_time, attempts=stats.attempts or 1)
@@ -41,10 +50,11 @@ def _facts(instance: DagsterInstance, record) -> RunFacts:  # type: ignore[no-un
     requests = retries = 0
     stopped_by_outage = False
     for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
-        metadata = entry.dagster_event.event_specific_data.materialization.metadata
+        materialization = entry.asset_materialization
+        metadata = materialization.metadata if materialization is not None else {}
         if "retries" in metadata and "requests" in metadata:  # raw_pages: a crawl's counters
-            requests += int(metadata["requests"].value)
-            retries += int(metadata["retries"].value)
+            requests += _count(metadata["requests"])
+            retries += _count(metadata["retries"])
         # a crawl the target's outage stopped keeps its pages: the run goes on, and fails at the checks
         stopped_by_outage |= getattr(metadata.get("crawl_stopped_by"), "value", None) == TargetOutage.kind
     failed = run.status == DagsterRunStatus.FAILURE
@@ -68,11 +78,18 @@ def _failure_classes(instance: DagsterInstance, run_id: str) -> frozenset[str]:
     """Class names of the errors the run's steps failed with, their causes included."""
     names = set()
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.STEP_FAILURE):
-        error = entry.dagster_event.step_failure_data.error
+        error = entry.dagster_event.step_failure_data.error if entry.dagster_event is not None else None
         while error is not None:
-            names.add(error.cls_name)
+            if error.cls_name:
+                names.add(error.cls_name)
             error = error.cause
     return frozenset(names)
+
+
+def _count(value: MetadataValue[Any]) -> int:
+    """An integer metadata value (a crawl counter)."""
+    number = value.value
+    return int(number) if isinstance(number, int | float | str) else 0
 
 
 def _unresolved(step_key: str) -> str:
@@ -80,7 +97,7 @@ def _unresolved(step_key: str) -> str:
     return _MAPPING_KEY.sub("[?]", step_key)
 
 
-def _upstream_steps(instance: DagsterInstance, run, executed: set[str]) -> dict[str, frozenset[str]]:  # type: ignore[no-untyped-def]
+def _upstream_steps(instance: DagsterInstance, run: DagsterRun, executed: set[str]) -> dict[str, frozenset[str]]:
     """Direct upstream steps of each executed step. The plan names mapped steps `op[?]`: a step that
     collects them (raw_pages' `combine_shards`) depends on every instance that ran."""
     if not run.execution_plan_snapshot_id:

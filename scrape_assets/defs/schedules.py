@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dagster import ScheduleDefinition, build_schedule_from_partitioned_job
+from typing import Any
 
+from dagster import build_schedule_from_partitioned_job
+
+from scrape_assets.dagster_internals import UnresolvedAssetJobDefinition
 from scrape_assets.target_config.models import TargetConfig
 
 
-def daily_schedule(target: TargetConfig, job) -> ScheduleDefinition:  # type: ignore[no-untyped-def]
+def daily_schedule(target: TargetConfig, job: UnresolvedAssetJobDefinition) -> Any:
+    """The schedule of the job's days (Dagster resolves it with the job; its class is not public)."""
     return build_schedule_from_partitioned_job(
         job,
         name=f"daily_{target.name}_schedule",

@@ -3,14 +3,25 @@ launches the day's run only when enough proxies answer, and says why it waits ot
 
 from __future__ import annotations
 
-from dagster import DefaultSensorStatus, RunRequest, SensorDefinition, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    DefaultSensorStatus,
+    PartitionsDefinition,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SkipReason,
+    sensor,
+)
 
+from scrape_assets.dagster_internals import UnresolvedAssetJobDefinition
 from scrape_assets.defs.proxy_health import check_proxy
 from scrape_assets.target_config.models import TargetConfig
 from scrape_assets.target_config.secrets import expand_list
 
 
-def proxy_gate_sensor(target: TargetConfig, job, partitions) -> SensorDefinition:  # type: ignore[no-untyped-def]
+def proxy_gate_sensor(
+    target: TargetConfig, job: UnresolvedAssetJobDefinition, partitions: PartitionsDefinition
+) -> SensorDefinition:
     pool = target.proxies
     health_url = target.absolute(pool.health_path)
 
@@ -22,7 +33,7 @@ def proxy_gate_sensor(target: TargetConfig, job, partitions) -> SensorDefinition
         description=f"Launches daily_{target.name} for the last complete day once at least "
         f"{pool.min_healthy} of {len(pool.urls)} proxies answer {health_url}.",
     )
-    def proxy_gate(context: SensorEvaluationContext):  # type: ignore[no-untyped-def]
+    def proxy_gate(context: SensorEvaluationContext) -> SkipReason | RunRequest:
         # credentials come from this process's environment (SecretNotSet names the field if not)
         checks = [check_proxy(url, health_url) for url in expand_list(pool.urls, "proxies.urls")]
         healthy = [c for c in checks if c.healthy]

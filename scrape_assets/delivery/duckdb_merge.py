@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -65,9 +66,11 @@ def ensure_table(conn: duckdb.DuckDBPyConnection, target: TargetConfig) -> None:
     columns = delivered_columns(target)
     column_sql = ", ".join(f"{_q(n)} {t}" for n, t in columns.items())
     conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(table)} ({column_sql})")
-    primary_keys = conn.execute(
-        "SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'", [table]
-    ).fetchone()[0]
+    primary_keys = scalar(
+        conn,
+        "SELECT count(*) FROM duckdb_constraints() WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'",
+        [table],
+    )
     if primary_keys:
         conn.execute(f"CREATE TABLE {_q(table + '__rebuild')} AS SELECT * FROM {_q(table)}")
         conn.execute(f"DROP TABLE {_q(table)}")
@@ -83,10 +86,16 @@ def ensure_table(conn: duckdb.DuckDBPyConnection, target: TargetConfig) -> None:
             conn.execute(f"ALTER TABLE {_q(table)} ADD COLUMN {_q(name)} {sql_type}")
 
 
+def scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """The first column of the first row of a query that always returns one (an aggregate)."""
+    row = conn.execute(sql, params or []).fetchone()
+    if row is None:
+        raise RuntimeError(f"DuckDB returned no row for an aggregate query: {sql}")
+    return row[0]
+
+
 def _count_day(conn: duckdb.DuckDBPyConnection, table: str, day: str) -> int:
-    return conn.execute(
-        f"SELECT count(*) FROM {_q(table)} WHERE {_q(PARTITION_COLUMN)} = CAST(? AS DATE)", [day]
-    ).fetchone()[0]
+    return int(scalar(conn, f"SELECT count(*) FROM {_q(table)} WHERE {_q(PARTITION_COLUMN)} = CAST(? AS DATE)", [day]))
 
 
 def merge_partition(
@@ -118,7 +127,7 @@ def merge_partition(
         if repeated:
             raise DuplicateKeys(table, day, valid_path, repeated)
         after = _count_day(conn, table, day)
-        total = conn.execute(f"SELECT count(*) FROM {_q(table)}").fetchone()[0]
+        total = scalar(conn, f"SELECT count(*) FROM {_q(table)}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -35,3 +35,6 @@ class WarehouseBusy(WarehouseUnavailable):
             f"read-only), then re-run the delivery; the day's valid records are kept.{read} ({cause})",
         )
         self.warehouse, self.day = warehouse, day
+
+
+WAREHOUSE_FAILURES: tuple[type[WarehouseUnavailable], ...] = (WarehouseUnavailable, WarehouseBusy)

@@ -12,12 +12,16 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 
 from scrape_assets.delivery.duckdb_merge import PARTITION_COLUMN, DeliverySummary, delivered_columns
 from scrape_assets.target_config.models import TargetConfig
+
+if TYPE_CHECKING:  # the connector is imported only where Snowflake is configured
+    from snowflake.connector import SnowflakeConnection
+    from snowflake.connector.cursor import SnowflakeCursor
 
 SNOWFLAKE_TYPES = {
     "VARCHAR": "VARCHAR",
@@ -47,17 +51,20 @@ def identifier(value: str, what: str) -> str:
     return f'"{value.upper()}"'
 
 
-def _fetch_one(cursor, sql: str, params: list[Any] | None = None) -> Any:  # type: ignore[no-untyped-def]
+def _fetch_one(cursor: SnowflakeCursor, sql: str, params: list[Any] | None = None) -> Any:
     cursor.execute(sql, params or [])
-    return cursor.fetchone()[0]
+    row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError(f"Snowflake returned no row for an aggregate query: {sql}")
+    return row[0]
 
 
 def merge_partition_snowflake(
-    conn,
+    conn: SnowflakeConnection,
     target: TargetConfig,
     valid_path: Path,
     day: str,
-    database: str,  # type: ignore[no-untyped-def]
+    database: str,
     schema: str,
 ) -> DeliverySummary:
     """Create or extend the table, stage the day's Parquet, then one MERGE that upserts and deletes what is gone."""
@@ -129,7 +136,7 @@ def _staged(value: Any, is_list: bool) -> Any:
     return json.dumps(value, default=str) if is_list and value is not None else value
 
 
-def _existing_columns(cursor, database: str, schema: str, table: str) -> set[str]:  # type: ignore[no-untyped-def]
+def _existing_columns(cursor: SnowflakeCursor, database: str, schema: str, table: str) -> set[str]:
     cursor.execute(
         f"SELECT column_name FROM {identifier(database, 'database')}.information_schema.columns "
         "WHERE table_schema = ? AND table_name = ?",

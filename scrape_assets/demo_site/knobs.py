@@ -98,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (loopback only)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
     for knob in _flag_fields():
-        typed = {} if isinstance(knob.default, bool) else {"type": type(knob.default)}
+        typed: dict[str, Any] = {} if isinstance(knob.default, bool) else {"type": type(knob.default)}
         parser.add_argument(
             f"--{knob.name.replace('_', '-')}",
             default=knob.default,

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 from w3lib.encoding import html_to_unicode
 
 from scrape_assets.extraction.errors import NoRecordPages, SelectorNotFound
+from scrape_assets.extraction.processors import Value
 from scrape_assets.extraction.selectors import page_records
 from scrape_assets.page_store import StoredPage
 from scrape_assets.target_config.models import TargetConfig
@@ -81,7 +82,7 @@ def extract_records(target: TargetConfig, pages: Iterable[StoredPage], out_path:
     """
     summary = ExtractionSummary()
     schema = record_schema(target)
-    columns: dict[str, list[str | None]] = {name: [] for name in schema.names}
+    columns: dict[str, list[Value]] = {name: [] for name in schema.names}
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     partial = out_path.with_name(f".{out_path.name}.partial")

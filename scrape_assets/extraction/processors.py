@@ -166,12 +166,12 @@ def _apply(step: ProcessorSpec, value: Value) -> Value:
     if step.name == "split":
         return [part.strip() for part in value.split(step.arg) if part.strip()]  # type: ignore[union-attr]
     if step.name == "join":
-        return step.arg.join(value)  # type: ignore[arg-type]
+        return step.arg.join(value)
     apply = _text_step(step)
     if isinstance(value, list):
         results = [apply(text) for text in value]
         return [text for text in results if text not in (None, "")]
-    return apply(value)
+    return apply(value) if isinstance(value, str) else None
 
 
 def field_value(spec: FieldSpec, matches: list[str]) -> Value:

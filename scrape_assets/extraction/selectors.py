@@ -62,7 +62,7 @@ def page_records(html: str, record: RecordSpec) -> list[ExtractedRecord]:
     if record.item is None:
         return [_fields(page, page.selector, record.fields)]
     root = page.selector
-    items = root.css(record.item.css) if record.item.css is not None else root.xpath(record.item.xpath)
+    items = root.css(record.item.css) if record.item.css is not None else root.xpath(str(record.item.xpath))
     return [_fields(page, item, record.fields) for item in items]
 
 

@@ -69,7 +69,8 @@ def critical_path(run: RunFacts) -> CriticalPath | None:
             facts = run.steps[step]
             ran = [cost(up) for up in run.upstream.get(step, ()) if up in run.steps]
             ready = max(
-                (run.steps[up].end for up in run.upstream.get(step, ()) if up in run.steps), default=run.started
+                (run.steps[up].end for up in run.upstream.get(step, ()) if up in run.steps),
+                default=facts.start if run.started is None else run.started,
             )
             before = max(ran, key=lambda c: c[0], default=(0.0, 0.0, 0.0, ()))
             execution, wait = facts.end - facts.start, max(0.0, facts.start - ready)

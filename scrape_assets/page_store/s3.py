@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import IO, Any
 
+from typing_extensions import Buffer
+
 from scrape_assets.page_store.store import INDEX_SUFFIX, SEGMENT_SUFFIX
 from scrape_assets.page_store.warc import IndexEntry, SegmentWriter, scan_index
 
@@ -24,7 +26,7 @@ MIN_PART_SIZE = 5 * 1024 * 1024
 class MultipartUploadStream(io.RawIOBase):
     """A write-only binary stream that uploads itself to one S3 object in parts as it is written."""
 
-    def __init__(self, client, bucket: str, key: str, part_size: int = 8 * 1024 * 1024):  # type: ignore[no-untyped-def]
+    def __init__(self, client: Any, bucket: str, key: str, part_size: int = 8 * 1024 * 1024) -> None:
         super().__init__()
         if part_size < MIN_PART_SIZE:
             raise ValueError(f"part_size {part_size} is below S3's minimum part size of {MIN_PART_SIZE} bytes")
@@ -37,13 +39,14 @@ class MultipartUploadStream(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data) -> int:  # type: ignore[no-untyped-def,override]
-        self._buffer.extend(data)
-        self._written += len(data)
+    def write(self, data: Buffer) -> int:
+        size = memoryview(data).nbytes
+        self._buffer += memoryview(data)
+        self._written += size
         while len(self._buffer) >= self._part_size:
             self._upload_part(bytes(self._buffer[: self._part_size]))
             del self._buffer[: self._part_size]
-        return len(data)
+        return size
 
     def tell(self) -> int:
         return self._written

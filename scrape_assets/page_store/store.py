@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Any, Protocol
 
 from scrape_assets.page_store.warc import IndexEntry, SegmentWriter, StoredPage, iter_segment, scan_index
 
@@ -27,12 +27,13 @@ class PageStore(Protocol):
     """What the crawler and extraction need from a page store."""
 
     def location(self, prefix: str) -> str: ...
-    def segment_writer(self, prefix: str, segment: str): ...  # context manager yielding SegmentWriter
+    def segment_writer(self, prefix: str, segment: str) -> AbstractContextManager[SegmentWriter]: ...
     def segments(self, prefix: str) -> list[str]: ...
     def read_index(self, prefix: str, segment: str) -> list[IndexEntry]: ...
     def open_segment(self, prefix: str, segment: str) -> IO[bytes]: ...
     def put_artifact(self, prefix: str, name: str, data: bytes) -> None: ...
     def get_artifact(self, prefix: str, name: str) -> bytes | None: ...
+    def spec(self) -> dict[str, Any]: ...
 
 
 class LocalPageStore:

@@ -8,6 +8,7 @@ scanning it.
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from io import BytesIO
 from typing import IO
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -62,7 +64,7 @@ class IndexEntry:
 class SegmentWriter:
     """Appends responses to an open WARC stream and its index stream, as they arrive."""
 
-    def __init__(self, warc_stream: IO[bytes], index_stream: IO[str]):
+    def __init__(self, warc_stream: IO[bytes] | io.RawIOBase, index_stream: IO[str]) -> None:
         self._warc = warc_stream
         self._index = index_stream
         self._writer = WARCWriter(warc_stream, gzip=True)
@@ -104,7 +106,7 @@ class SegmentWriter:
         self._index.flush()
 
 
-def _page_from_record(record, segment: str, offset: int) -> StoredPage:  # type: ignore[no-untyped-def]
+def _page_from_record(record: ArcWarcRecord, segment: str, offset: int) -> StoredPage:
     http = record.http_headers
     headers = {k.lower(): v for k, v in http.headers}
     return StoredPage(

@@ -14,7 +14,7 @@ from urllib.parse import urljoin, urlparse
 
 from cssselect import SelectorError
 from parsel import Selector
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from scrape_assets.target_config.processors import ProcessorSpec, ends_as_list
 
@@ -79,8 +79,8 @@ class ElementSelector(_Strict):
 
     @field_validator("css", "xpath")
     @classmethod
-    def _selector_compiles(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
-        return None if value is None else _compiled(info.field_name, value)
+    def _selector_compiles(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _compiled(str(info.field_name), value)
 
     @model_validator(mode="after")
     def _exactly_one_selector(self) -> ElementSelector:
@@ -111,8 +111,8 @@ class FieldSpec(_Strict):
 
     @field_validator("css", "xpath")
     @classmethod
-    def _selector_compiles(cls, value: str | None, info) -> str | None:  # type: ignore[no-untyped-def]
-        return None if value is None else _compiled(info.field_name, value)
+    def _selector_compiles(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _compiled(str(info.field_name), value)
 
     @field_validator("jsonld", "microdata")
     @classmethod

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.errors
+import pandera.pandas
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -85,7 +86,9 @@ def _without_echoes(reasons: list[str]) -> list[str]:
     return [reason for reason in reasons if not (reason.split(": ", 1)[0] in coerced and ": dtype(" in reason)]
 
 
-def _validate_rows(schema, frame: pd.DataFrame, target: TargetConfig, reasons: dict[int, list[str]]) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _validate_rows(
+    schema: pandera.pandas.DataFrameSchema, frame: pd.DataFrame, target: TargetConfig, reasons: dict[int, list[str]]
+) -> pd.DataFrame:
     """Validate, removing failing rows (their reasons added to `reasons`) until the rest passes;
     returns the typed valid rows."""
     remaining = frame

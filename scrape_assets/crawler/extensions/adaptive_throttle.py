@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import time
 
-from scrapy import signals
+from scrapy import Spider, signals
+from scrapy.core.downloader import Slot
+from scrapy.crawler import Crawler
 from scrapy.extensions.throttle import AutoThrottle
+from scrapy.http import Response
 from twisted.internet import task
 
 MIN_STEPDOWN_DELAY = 0.05
@@ -24,7 +27,7 @@ TIMELINE_POINTS = 600
 class AdaptiveThrottle(AutoThrottle):
     """AutoThrottle that also backs off on 429 and records its delay over time."""
 
-    def __init__(self, crawler):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.interval = crawler.settings.getfloat("SCRAPE_ASSETS_THROTTLE_SAMPLE_INTERVAL", 1.0)
         self.timeline: list[list[float]] = []
@@ -33,12 +36,12 @@ class AdaptiveThrottle(AutoThrottle):
         self._loop: task.LoopingCall | None = None
         crawler.signals.connect(self._closed, signal=signals.spider_closed)
 
-    def _spider_opened(self, spider) -> None:  # type: ignore[no-untyped-def]
+    def _spider_opened(self, spider: Spider) -> None:
         super()._spider_opened(spider)
         self._loop = task.LoopingCall(self._sample)
         self._loop.start(self.interval, now=True)
 
-    def _adjust_delay(self, slot, latency: float, response) -> None:  # type: ignore[no-untyped-def]
+    def _adjust_delay(self, slot: Slot, latency: float, response: Response) -> None:
         self.last_latency = latency
         if response.status == 429:
             slot.delay = min(max(slot.delay * 2, MIN_STEPDOWN_DELAY, self.mindelay), self.maxdelay)
@@ -55,7 +58,7 @@ class AdaptiveThrottle(AutoThrottle):
             self.timeline = self.timeline[::2]  # keep the whole crawl, at half the resolution
         self.timeline.append(point)
 
-    def _closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
+    def _closed(self, spider: Spider, reason: str) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         self.crawler.stats.set_value("throttle/timeline", self.timeline)

@@ -19,13 +19,16 @@ from __future__ import annotations
 
 import time
 from http import HTTPStatus
+from typing import Self
 
-from scrapy import signals
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
 
 from scrape_assets.crawler.our_side import stop_for_our_side
 from scrape_assets.crawler.outcome import PageStoreUnavailable
-from scrape_assets.page_store import page_store_from_spec
+from scrape_assets.page_store import SegmentWriter, page_store_from_spec
 
 
 def _reason(status: int) -> str:
@@ -38,7 +41,7 @@ def _reason(status: int) -> str:
 class PageStoreWriter:
     """Scrapy extension that appends each response to a WARC segment."""
 
-    def __init__(self, crawler):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         spec = settings.getdict("SCRAPE_ASSETS_PAGE_STORE")
         self.prefix = settings.get("SCRAPE_ASSETS_PAGE_PREFIX")
@@ -51,14 +54,14 @@ class PageStoreWriter:
         self.crawler, self.stats = crawler, crawler.stats
         self.store = page_store_from_spec(spec)
         self._context = self.store.segment_writer(self.prefix, self.segment)
-        self._writer = None
+        self._writer: SegmentWriter | None = None
         self._failed = False
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler: Crawler) -> Self:
         return cls(crawler)
 
     def _store_failed(self, exc: OSError, closing: bool = False) -> None:
@@ -72,13 +75,13 @@ class PageStoreWriter:
             close=not closing,
         )
 
-    def spider_opened(self, spider) -> None:  # type: ignore[no-untyped-def]
+    def spider_opened(self, spider: Spider) -> None:
         try:
             self._writer = self._context.__enter__()
         except OSError as exc:
             self._store_failed(exc)
 
-    def response_received(self, response, request, spider) -> None:  # type: ignore[no-untyped-def]
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         if self._failed or self._writer is None:
             return
         try:
@@ -86,7 +89,9 @@ class PageStoreWriter:
         except OSError as exc:
             self._store_failed(exc)
 
-    def _write(self, response) -> None:  # type: ignore[no-untyped-def]
+    def _write(self, response: Response) -> None:
+        if self._writer is None:
+            return
         headers = [
             (key.decode("latin-1"), value.decode("latin-1"))
             for key, values in response.headers.items()
@@ -99,7 +104,7 @@ class PageStoreWriter:
             self._writer.flush()
             self._flushed_at = time.monotonic()
 
-    def spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._writer is None:
             return
         try:

@@ -10,8 +10,10 @@ session (a bare `scrapy crawl`), lines go to the Python log only.
 from __future__ import annotations
 
 import logging
+from typing import Self
 
-from scrapy import signals
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
@@ -29,7 +31,7 @@ def pipes_log(message: str, level: str = "info") -> None:
 class PipesProgress:
     """Scrapy extension logging `pages, rate, queue` at a fixed interval."""
 
-    def __init__(self, crawler, interval: float):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler: Crawler, interval: float):
         self.crawler = crawler
         self.interval = interval
         self._last = 0
@@ -38,13 +40,13 @@ class PipesProgress:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler: Crawler) -> Self:
         interval = crawler.settings.getfloat("SCRAPE_ASSETS_PROGRESS_INTERVAL", 5.0)
         if interval <= 0:
             raise NotConfigured
         return cls(crawler, interval)
 
-    def spider_opened(self, spider) -> None:  # type: ignore[no-untyped-def]
+    def spider_opened(self, spider: Spider) -> None:
         self._loop = task.LoopingCall(self.report)
         self._loop.start(self.interval, now=False)
 
@@ -56,6 +58,6 @@ class PipesProgress:
         self._last = pages
         pipes_log(f"crawl progress: {pages} pages, {rate:.1f} pages/s, {queued} queued")
 
-    def spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
+    def spider_closed(self, spider: Spider, reason: str) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()

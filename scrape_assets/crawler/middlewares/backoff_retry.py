@@ -19,7 +19,10 @@ import random
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Response
+from scrapy.settings import Settings
 from scrapy.utils.response import response_status_message
 
 RETRY_AFTER_STATUSES = {429, 503}
@@ -45,7 +48,7 @@ def parse_retry_after(value: str | bytes | None, now: datetime | None = None) ->
 class BackoffRetryMiddleware(RetryMiddleware):
     """RetryMiddleware that waits before retrying."""
 
-    def __init__(self, settings, rng: random.Random | None = None):  # type: ignore[no-untyped-def]
+    def __init__(self, settings: Settings, rng: random.Random | None = None) -> None:
         super().__init__(settings)
         self.base = settings.getfloat("SCRAPE_ASSETS_BACKOFF_BASE", 1.0)
         self.cap = settings.getfloat("SCRAPE_ASSETS_BACKOFF_MAX", 60.0)
@@ -56,7 +59,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
         """Exponential wait with jitter before the next try (`tries_so_far` >= 1)."""
         return min(self.cap, self.base * 2 ** (tries_so_far - 1) * self.rng.uniform(0.5, 1.5))
 
-    def wait_for(self, request, response=None) -> tuple[float, bool]:  # type: ignore[no-untyped-def]
+    def wait_for(self, request: Request, response: Response | None = None) -> tuple[float, bool]:
         """Seconds to wait before retrying, and whether a Retry-After decided it."""
         wait = self.backoff(request.meta.get("retry_times", 0) + 1)
         if response is not None and response.status in RETRY_AFTER_STATUSES:
@@ -65,16 +68,19 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 return min(asked, self.retry_after_cap), True
         return wait, False
 
-    async def _wait_then(self, retry, wait: float, by_retry_after: bool):  # type: ignore[no-untyped-def]
+    async def _wait_then(self, retry: Request, wait: float, by_retry_after: bool) -> Request:
         stats = self.crawler.stats
         stats.inc_value("backoff/waits")
-        stats.inc_value("backoff/seconds", wait)
+        stats.inc_value("backoff/seconds", wait)  # type: ignore[arg-type]  # a float sum; Scrapy's stub says int
         if by_retry_after:
             stats.inc_value("backoff/retry_after")
         await asyncio.sleep(wait)
         return retry
 
-    async def process_response(self, request, response, spider=None):  # type: ignore[no-untyped-def, override]
+    # coroutine methods, which Scrapy runs; RetryMiddleware declares them as plain methods
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         retry = self._retry(request, response_status_message(response.status))
@@ -84,7 +90,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
         wait, by_retry_after = self.wait_for(request, response)
         return await self._wait_then(retry, wait, by_retry_after)
 
-    async def process_exception(self, request, exception, spider=None):  # type: ignore[no-untyped-def, override]
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception, spider: Spider | None = None
+    ) -> Request | None:
         if not isinstance(exception, self.exceptions_to_retry) or request.meta.get("dont_retry", False):
             return None
         retry = self._retry(request, exception)

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Self
 
-from scrapy import signals
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
 
 from scrape_assets.crawler.breaker import CLOSED, OPEN, Breaker, BreakerSettings
 from scrape_assets.crawler.extensions.progress import pipes_log
@@ -28,7 +31,7 @@ from scrape_assets.crawler.outcome import TargetOutage
 class CircuitBreakerMiddleware:
     """Downloader middleware wrapping one `Breaker` for the crawl's target."""
 
-    def __init__(self, crawler, settings: BreakerSettings):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler: Crawler, settings: BreakerSettings):
         self.crawler = crawler
         self.breaker = Breaker(settings)
         self.started = time.monotonic()
@@ -36,7 +39,7 @@ class CircuitBreakerMiddleware:
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
         return cls(
             crawler,
@@ -78,7 +81,7 @@ class CircuitBreakerMiddleware:
         )
         await self.crawler.engine.close_spider_async(reason=TargetOutage.kind)
 
-    async def process_request(self, request, spider=None):  # type: ignore[no-untyped-def]
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         while True:
             now = time.monotonic()
             if self.breaker.is_outage(now):
@@ -94,7 +97,7 @@ class CircuitBreakerMiddleware:
                 return None
             await asyncio.sleep(min(wait, 1.0))
 
-    def _record(self, request, failed: bool):  # type: ignore[no-untyped-def]
+    def _record(self, request: Request, failed: bool) -> Request | None:
         before = self.breaker.state
         probe = request.meta.pop("breaker_probe", False)
         self.breaker.record(failed, time.monotonic(), probe=probe)
@@ -104,16 +107,18 @@ class CircuitBreakerMiddleware:
             return request.replace(dont_filter=True)
         return None
 
-    def process_response(self, request, response, spider=None):  # type: ignore[no-untyped-def]
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         return self._record(request, 500 <= response.status < 600) or response
 
-    def process_exception(self, request, exception, spider=None):  # type: ignore[no-untyped-def]
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> Request | None:
         # Through a proxy, a connection error is the proxy's (the pool benches it), not the target's.
         if isinstance(exception, IgnoreRequest) or request.meta.get("proxy_pool_url"):
             return None
         return self._record(request, True)
 
-    def _spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
+    def _spider_closed(self, spider: Spider, reason: str) -> None:
         self.crawler.stats.set_value(
             "breaker/transitions", [(round(t - self.started, 3), state) for t, state in self.breaker.transitions]
         )

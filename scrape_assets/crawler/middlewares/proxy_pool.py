@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Self
 
-from scrapy import signals
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
 
 from scrape_assets.crawler.extensions.progress import pipes_log
 from scrape_assets.crawler.outcome import ProxyPoolExhausted
@@ -28,7 +31,7 @@ from scrape_assets.crawler.proxy_pool import ProxyPool, redact
 class ProxyPoolMiddleware:
     """Downloader middleware assigning a healthy proxy to each request."""
 
-    def __init__(self, crawler, pool: ProxyPool, ban_statuses: set[int], exhausted_timeout: float):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler: Crawler, pool: ProxyPool, ban_statuses: set[int], exhausted_timeout: float):
         self.crawler = crawler
         self.pool = pool
         self.ban_statuses = ban_statuses
@@ -38,7 +41,7 @@ class ProxyPoolMiddleware:
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
         urls = s.getlist("SCRAPE_ASSETS_PROXY_URLS")
         if not urls:
@@ -47,7 +50,7 @@ class ProxyPoolMiddleware:
         bans = {int(code) for code in s.getlist("SCRAPE_ASSETS_PROXY_BAN_STATUSES", [403, 407])}
         return cls(crawler, pool, bans, s.getfloat("SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT", 600.0))
 
-    async def process_request(self, request, spider=None):  # type: ignore[no-untyped-def]
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         while True:
             now = time.monotonic()
             url = self.pool.pick(now)
@@ -76,7 +79,7 @@ class ProxyPoolMiddleware:
                 raise IgnoreRequest(f"proxy pool exhausted for over {self.exhausted_timeout:.0f}s")
             await asyncio.sleep(min(1.0, max(0.05, self.pool.seconds_until_one_returns(now))))
 
-    def _bench(self, request, kind: str):  # type: ignore[no-untyped-def]
+    def _bench(self, request: Request, kind: str) -> Request | None:
         url = request.meta.get("proxy_pool_url")
         if url is None:
             return None
@@ -85,7 +88,9 @@ class ProxyPoolMiddleware:
         pipes_log(f"proxy {redact(url)} {kind}; benched for {bench:.1f}s")
         return request.replace(dont_filter=True)
 
-    def process_response(self, request, response, spider=None):  # type: ignore[no-untyped-def]
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
         url = request.meta.get("proxy_pool_url")
         if url is not None and response.status in self.ban_statuses:
             return self._bench(request, "banned") or response
@@ -93,10 +98,10 @@ class ProxyPoolMiddleware:
             self.pool.succeeded(url)
         return response
 
-    def process_exception(self, request, exception, spider=None):  # type: ignore[no-untyped-def]
+    def process_exception(self, request: Request, exception: Exception, spider: Spider | None = None) -> Request | None:
         if isinstance(exception, IgnoreRequest):
             return None
         return self._bench(request, "dead")
 
-    def _spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
+    def _spider_closed(self, spider: Spider, reason: str) -> None:
         self.crawler.stats.set_value("proxy/pool", self.pool.report())

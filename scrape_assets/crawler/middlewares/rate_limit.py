@@ -22,10 +22,12 @@ Stats: `rate_limit/waits`, `rate_limit/seconds`.
 from __future__ import annotations
 
 import asyncio
+from typing import Self
 
 from protego import Protego
 from redis.exceptions import RedisError
-from scrapy import signals
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from scrape_assets.crawler.our_side import stop_for_our_side
@@ -38,7 +40,7 @@ from scrape_assets.target_config.models import TargetConfig
 rate_limit_found = object()
 
 
-def announce_crawl_delay(crawler, target: TargetConfig, robots: Protego) -> float:  # type: ignore[no-untyped-def]
+def announce_crawl_delay(crawler: Crawler, target: TargetConfig, robots: Protego) -> float:
     """robots.txt's Crawl-delay for the target's user agent, sent as the crawl's rate limit (with the
     YAML's, the stricter) so that every request after robots.txt keeps to it. Returns the delay."""
     delay = float(robots.crawl_delay(target.politeness.user_agent) or 0.0)
@@ -49,7 +51,7 @@ def announce_crawl_delay(crawler, target: TargetConfig, robots: Protego) -> floa
 class RateLimitMiddleware:
     """Downloader middleware taking a token per request from the target's bucket."""
 
-    def __init__(self, crawler, burst: float, redis_url: str, key: str):  # type: ignore[no-untyped-def]
+    def __init__(self, crawler: Crawler, burst: float, redis_url: str, key: str):
         self.crawler = crawler
         self.burst, self.redis_url, self.key = burst, redis_url, key
         self.bucket: TokenBucket | None = None
@@ -59,7 +61,7 @@ class RateLimitMiddleware:
         crawler.signals.connect(self.set_rate, signal=rate_limit_found)
 
     @classmethod
-    def from_crawler(cls, crawler):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler: Crawler) -> Self:
         s = crawler.settings
         rate = s.getfloat("SCRAPE_ASSETS_RATE_LIMIT", 0.0)
         if rate <= 0 and not s.getbool("SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND"):
@@ -86,12 +88,12 @@ class RateLimitMiddleware:
         self.crawler.stats.set_value("rate_limit/backend", "redis" if self.redis_url else "local")
         self.crawler.stats.set_value("rate_limit/per_second", self.bucket.rate)
 
-    async def _take(self) -> float:
+    async def _take(self, bucket: TokenBucket) -> float:
         try:
             while self.to_charge:
                 self.to_charge -= 1
-                await self.bucket.take()
-            return await self.bucket.take()
+                await bucket.take()
+            return await bucket.take()
         except (RedisError, OSError) as exc:
             stop_for_our_side(
                 self.crawler,
@@ -100,18 +102,18 @@ class RateLimitMiddleware:
             )
             raise IgnoreRequest(f"{RateLimiterUnavailable.kind}: {exc}") from exc
 
-    async def process_request(self, request, spider=None):  # type: ignore[no-untyped-def]
+    async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         if self.bucket is None:
             self.sent += 1
             return None
         while True:
-            wait = await self._take()
+            wait = await self._take(self.bucket)
             if wait <= 0:
                 return None
             self.crawler.stats.inc_value("rate_limit/waits")
-            self.crawler.stats.inc_value("rate_limit/seconds", wait)
+            self.crawler.stats.inc_value("rate_limit/seconds", wait)  # type: ignore[arg-type]  # a float sum
             await asyncio.sleep(wait)
 
-    async def _spider_closed(self, spider, reason) -> None:  # type: ignore[no-untyped-def]
+    async def _spider_closed(self, spider: Spider, reason: str) -> None:
         if self.bucket is not None:
             await self.bucket.close()

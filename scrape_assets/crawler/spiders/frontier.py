@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
 from protego import Protego
+from scrapy import Request
+from scrapy.http import Response
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
 
 from scrape_assets.crawler.failures import FailedRequest, failed_request
 from scrape_assets.crawler.links import on_allowed_domain
@@ -39,7 +43,7 @@ class FrontierSpider(scrapy.Spider):
         self.sitemaps_parsed = 0
         self.skipped = 0
 
-    async def start(self):  # type: ignore[no-untyped-def]
+    async def start(self) -> AsyncIterator[Request]:
         yield scrapy.Request(
             self.target.absolute("/robots.txt"),
             callback=self.parse_robots,
@@ -48,7 +52,7 @@ class FrontierSpider(scrapy.Spider):
             dont_filter=True,
         )
 
-    def parse_robots(self, response):  # type: ignore[no-untyped-def]
+    def parse_robots(self, response: Response) -> Iterator[Request]:
         self.robots_fetched = True
         sitemaps: list[str] = []
         if response.status == 200:
@@ -62,7 +66,7 @@ class FrontierSpider(scrapy.Spider):
             if on_allowed_domain(self.target, url):
                 yield scrapy.Request(url, callback=self.parse_sitemap, errback=self.on_error)
 
-    def parse_sitemap(self, response):  # type: ignore[no-untyped-def]
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
         body = response.body
         if body[:2] == b"\x1f\x8b":  # a .xml.gz file; a gzip Content-Encoding is bounded by Scrapy already
             limit = self.target.politeness.max_page_bytes
@@ -108,5 +112,5 @@ class FrontierSpider(scrapy.Spider):
             return True
         return self.robots.can_fetch(url, self.target.politeness.user_agent)
 
-    def on_error(self, failure):  # type: ignore[no-untyped-def]
+    def on_error(self, failure: Failure) -> None:
         self.failures.append(failed_request(failure, self.target.politeness.max_tries))

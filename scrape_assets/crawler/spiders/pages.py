@@ -7,11 +7,15 @@ by an interrupted crawl of the same day) are not requested again."""
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from collections.abc import Set as AbstractSet
+from typing import Any, Self
 
 import scrapy
-from scrapy import signals
-from scrapy.http import TextResponse
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
 
 from scrape_assets.crawler.failures import FailedRequest, failed_request
 from scrape_assets.crawler.links import canonical, links_to_follow, on_allowed_domain
@@ -28,10 +32,10 @@ class PageSpider(scrapy.Spider):
         target: TargetConfig,
         listings: list[str],
         records: list[str],
-        already_done: set[str] = frozenset(),
+        already_done: AbstractSet[str] = frozenset(),
         follow_links: bool = True,
         **kwargs: Any,
-    ):
+    ) -> None:
         super().__init__(**kwargs)
         self.target = target
         self.allowed_domains = list(target.allowed_domains)
@@ -43,12 +47,12 @@ class PageSpider(scrapy.Spider):
         self.failures: list[FailedRequest] = []
 
     @classmethod
-    def from_crawler(cls, crawler, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.request_scheduled, signal=signals.request_scheduled)
         return spider
 
-    def request_scheduled(self, request, spider=None) -> None:  # type: ignore[no-untyped-def]
+    def request_scheduled(self, request: Request, spider: Spider | None = None) -> None:
         """Scrapy's OffsiteMiddleware drops off-domain requests (a redirect off the target, say) as
         they are scheduled, without an errback: record them here as failures."""
         if on_allowed_domain(self.target, request.url) or request.dont_filter or request.meta.get("allow_offsite"):
@@ -64,7 +68,7 @@ class PageSpider(scrapy.Spider):
             )
         )
 
-    async def start(self):  # type: ignore[no-untyped-def]
+    async def start(self) -> AsyncIterator[Request]:
         # Listings first: they discover record pages that the sitemap may have missed.
         for url in itertools.chain(self.listings, self.records):
             # Lazy start (Scrapy's documented idiom): while the downloader is full, wait for the
@@ -74,7 +78,7 @@ class PageSpider(scrapy.Spider):
                 await self.crawler.signals.wait_for(signals.scheduler_empty)
             yield scrapy.Request(url, callback=self.parse, errback=self.on_error)
 
-    def parse(self, response):  # type: ignore[no-untyped-def]
+    def parse(self, response: Response) -> Iterator[Request]:
         if not isinstance(response, TextResponse) or not self.follow_links:
             return
         if self.target.is_record_url(response.url) and not self.target.follow_from_record_pages:
@@ -89,5 +93,5 @@ class PageSpider(scrapy.Spider):
             self._done_canonical = {canonical(url) for url in self.already_done}
         return self._done_canonical
 
-    def on_error(self, failure):  # type: ignore[no-untyped-def]
+    def on_error(self, failure: Failure) -> None:
         self.failures.append(failed_request(failure, self.target.politeness.max_tries))

@@ -3,11 +3,15 @@ first (its rules and Crawl-delay hold for the pages), then the pages, kept in me
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import scrapy
 from protego import Protego
+from scrapy import Request
+from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from scrape_assets.crawler.failures import FailedRequest, failed_request
 from scrape_assets.crawler.middlewares.rate_limit import announce_crawl_delay
@@ -26,7 +30,7 @@ class TrySpider(scrapy.Spider):
         self.pages: list[StoredPage] = []
         self.failures: list[FailedRequest] = []
 
-    async def start(self):  # type: ignore[no-untyped-def]
+    async def start(self) -> AsyncIterator[Request]:
         yield scrapy.Request(
             self.target.absolute("/robots.txt"),
             callback=self.parse_robots,
@@ -35,7 +39,7 @@ class TrySpider(scrapy.Spider):
             dont_filter=True,
         )
 
-    def parse_robots(self, response):  # type: ignore[no-untyped-def]
+    def parse_robots(self, response: Response) -> Iterator[Request]:
         if response.status == 200:
             announce_crawl_delay(self.crawler, self.target, Protego.parse(response.text))
         for url in self.urls:
@@ -43,7 +47,7 @@ class TrySpider(scrapy.Spider):
                 url, callback=self.keep, errback=self.on_error, dont_filter=True, meta={"handle_httpstatus_all": True}
             )
 
-    def keep(self, response):  # type: ignore[no-untyped-def]
+    def keep(self, response: Response) -> None:
         headers = {
             key.decode("latin-1").lower(): values[-1].decode("latin-1")
             for key, values in response.headers.items()
@@ -60,5 +64,5 @@ class TrySpider(scrapy.Spider):
             )
         )
 
-    def on_error(self, failure):  # type: ignore[no-untyped-def]
+    def on_error(self, failure: Failure) -> None:
         self.failures.append(failed_request(failure, self.target.politeness.max_tries))

@@ -9,7 +9,14 @@ as if complete.
 
 import json
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetChecksDefinition, MetadataValue, asset_check
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    MetadataValue,
+    PartitionsDefinition,
+    asset_check,
+)
 
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.assets.raw_pages import CRAWL_STOP_FILE
@@ -20,7 +27,9 @@ from scrape_assets.page_store import latest_entries, partition_prefix, read_gene
 from scrape_assets.target_config.models import TargetConfig
 
 
-def build_crawl_complete(target: TargetConfig, keys: TargetKeys, partitions) -> AssetChecksDefinition:  # type: ignore[no-untyped-def]
+def build_crawl_complete(
+    target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition
+) -> AssetChecksDefinition:
     @asset_check(
         asset=keys.raw_pages,
         name=CRAWL_COMPLETE,

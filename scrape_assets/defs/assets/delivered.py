@@ -4,16 +4,19 @@ Guarded across runs (`delivery_guard.py`): the day is refused unless the latest 
 blocking check on `validated_records` for that day passed, or the run carries the override tag.
 """
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pyarrow.parquet as pq
 from dagster import (
     AssetCheckKey,
+    AssetCheckResult,
     AssetExecutionContext,
     AssetsDefinition,
     FreshnessPolicy,
     MaterializeResult,
     MetadataValue,
+    PartitionsDefinition,
     asset,
 )
 
@@ -37,7 +40,7 @@ def delivered_freshness(target: TargetConfig) -> FreshnessPolicy:
     )
 
 
-def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
+def build_delivered(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
     # whether the day's crawl completed too: not blocking in the run, so that a stopped crawl's pages are
     # still extracted, but a partial day is never delivered. Days crawled before the check existed have
     # no evaluation of it, and are not refused for that alone.
@@ -60,7 +63,9 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
             f"(one row per {target.record.key} and partition_date)."
         ),
     )
-    def delivered(context: AssetExecutionContext, warehouse: Warehouse, record_files: RecordFiles):  # type: ignore[no-untyped-def]
+    def delivered(
+        context: AssetExecutionContext, warehouse: Warehouse, record_files: RecordFiles
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
         day = require_day(context, target)
         findings = failed_blocking_checks(context.instance, guarded, day, unevaluated_ok=[crawl_complete])
         override = context.run.tags.get(OVERRIDE_TAG, "").strip()

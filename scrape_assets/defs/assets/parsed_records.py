@@ -1,6 +1,13 @@
 """`<target>/parsed_records`: the YAML selectors applied to stored pages (never the network)."""
 
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
 
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.metadata import count_table, share_table
@@ -11,7 +18,7 @@ from scrape_assets.page_store import iter_latest_pages, partition_prefix, read_g
 from scrape_assets.target_config.models import TargetConfig
 
 
-def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
+def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
     @asset(
         key=keys.parsed_records,
         deps=[keys.raw_pages],

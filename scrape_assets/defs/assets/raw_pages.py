@@ -17,6 +17,7 @@ are materialized as a partial day, the generation stays open for the next crawl 
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 from dagster import (
@@ -32,6 +33,7 @@ from dagster import (
     OpExecutionContext,
     Out,
     Output,
+    PartitionsDefinition,
     RetryPolicy,
     TableColumn,
     TableRecord,
@@ -128,14 +130,14 @@ def combine_summaries(shards: list[dict[str, Any]]) -> dict[str, Any]:
     return combined
 
 
-def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
+def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
     @op(
         name=f"{target.name}__plan_shards",
         ins={"frontier": In(Nothing)},
         out=DynamicOut(dict),
         description="Open the day's page-store generation and split the frontier into shards.",
     )
-    def plan_shards(context: OpExecutionContext, page_store: PageStoreResource):  # type: ignore[no-untyped-def]
+    def plan_shards(context: OpExecutionContext, page_store: PageStoreResource) -> Iterator[DynamicOutput[dict]]:
         store = page_store.store()
         day = require_day(context, target)
         refuse_second_crawl(context, target, keys, day)
@@ -250,7 +252,7 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions) -> Asset
         description=f"Every response of {target.name}'s crawl for the day, kept as WARC in the page store; "
         "crawled in shards, each retried on its own.",
     )
-    def raw_pages(frontier):  # type: ignore[no-untyped-def]
+    def raw_pages(frontier: Any) -> Any:  # composes ops: Dagster passes and returns node handles
         return combine_shards(plan_shards(frontier).map(crawl_shard).collect())
 
     return raw_pages

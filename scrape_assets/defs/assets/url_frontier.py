@@ -1,6 +1,13 @@
 """`<target>/url_frontier`: robots.txt and the sitemap index -> the day's URLs, crawled in a worker."""
 
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
 
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.assets.crawl import crawl_extras
@@ -11,7 +18,7 @@ from scrape_assets.page_store import partition_prefix
 from scrape_assets.target_config.models import TargetConfig
 
 
-def build_url_frontier(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
+def build_url_frontier(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
     @asset(
         key=keys.url_frontier,
         partitions_def=partitions,

@@ -4,7 +4,19 @@ Quarantine is materialized before the checks are evaluated, so it lands even whe
 check stops delivery.
 """
 
-from dagster import AssetExecutionContext, AssetsDefinition, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    multi_asset,
+)
 
 from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.checks import (
@@ -28,8 +40,10 @@ from scrape_assets.page_store import day_record_urls, partition_prefix
 from scrape_assets.target_config.models import TargetConfig
 
 
-def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) -> AssetsDefinition:  # type: ignore[no-untyped-def]
-    common = {
+def build_validated_records(
+    target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition
+) -> AssetsDefinition:
+    common: dict[str, Any] = {
         "group_name": target.name,
         "partitions_def": partitions,
         "tags": {"target": target.name},
@@ -47,7 +61,9 @@ def build_validated_records(target: TargetConfig, keys: TargetKeys, partitions) 
         ],
         check_specs=validation_check_specs(target, keys, partitions),
     )
-    def validate(context: AssetExecutionContext, page_store: PageStoreResource, record_files: RecordFiles):  # type: ignore[no-untyped-def]
+    def validate(
+        context: AssetExecutionContext, page_store: PageStoreResource, record_files: RecordFiles
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
         # pandera costs 0.3 s to import: only this step pays it, not every load of the code location
         from scrape_assets.validation.split import validate_records
 
