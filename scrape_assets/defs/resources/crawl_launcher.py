@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from abc import abstractmethod
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from dagster import (
@@ -20,6 +23,7 @@ from dagster import (
     PipesClientCompletedInvocation,
     PipesTempFileContextInjector,
     PipesTempFileMessageReader,
+    PreviewWarning,
     open_pipes_session,
 )
 
@@ -64,6 +68,18 @@ class CrawlLauncher(ConfigurableResource):
         raise RuntimeError(f"the crawler ({extras['mode']}) exited without reporting a result or a failure")
 
 
+@contextmanager
+def pipes_session_warnings_silenced() -> Iterator[None]:
+    """Opening a Pipes session, Dagster 1.13 warns about its own internals (a preview method it calls,
+    the deprecated `context.run_id` it reads): nothing a caller can change, so silenced here only."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*expected_writer_count.*", category=PreviewWarning)
+        warnings.filterwarnings(
+            "ignore", message="AssetExecutionContext.run_id is deprecated", category=DeprecationWarning
+        )
+        yield
+
+
 class CrawlerExited(RuntimeError):
     """The crawler process failed without reporting a named crawl failure (a bug, or it was killed)."""
 
@@ -85,12 +101,16 @@ class SubprocessCrawlLauncher(CrawlLauncher):
     def _run(
         self, context: AssetExecutionContext | OpExecutionContext, extras: dict[str, Any]
     ) -> PipesClientCompletedInvocation:
-        with open_pipes_session(
-            context=context,
-            context_injector=PipesTempFileContextInjector(),
-            message_reader=PipesTempFileMessageReader(),
-            extras=extras,
-        ) as session:
+        with ExitStack() as stack:
+            with pipes_session_warnings_silenced():
+                session = stack.enter_context(
+                    open_pipes_session(
+                        context=context,
+                        context_injector=PipesTempFileContextInjector(),
+                        message_reader=PipesTempFileMessageReader(),
+                        extras=extras,
+                    )
+                )
             run_worker = os.getppid()
             process = subprocess.Popen(
                 [self.python_executable, "-m", CRAWLER_MODULE],
