@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from dagster import (
@@ -34,13 +35,27 @@ _OUR_SIDE_ERRORS = frozenset(
 _MAPPING_KEY = re.compile(r"\[[^\]]+\]$")
 
 
-def finished_runs_of_day(instance: DagsterInstance, day: str) -> list[RunFacts]:
-    """Every finished run of a target's assets for `day` (runs tagged with a target), oldest first."""
+def target_of(run: DagsterRun, targets: Collection[str]) -> str | None:
+    """The target a run worked on, however it was launched: its `target` tag (schedule, sensor), its
+    `daily_<target>` job (launchpad, backfill, `dagster job execute`), or the target all its selected
+    assets belong to (the asset graph's Materialize, `dagster asset materialize`); None for other runs."""
+    tagged = run.tags.get(TARGET_TAG)
+    if tagged in targets:
+        return tagged
+    if run.job_name.startswith("daily_") and run.job_name[len("daily_") :] in targets:
+        return run.job_name[len("daily_") :]
+    prefixes = {key.path[0] for key in run.asset_selection or ()}
+    return prefixes.pop() if len(prefixes) == 1 and prefixes <= set(targets) else None
+
+
+def finished_runs_of_day(instance: DagsterInstance, day: str, targets: Collection[str]) -> list[RunFacts]:
+    """Every finished run of a target's assets for `day`, oldest first."""
     records = instance.get_run_records(RunsFilter(tags={PARTITION_TAG: day}, statuses=FINISHED), ascending=True)
-    return [_facts(instance, record) for record in records if TARGET_TAG in record.dagster_run.tags]
+    found = [(record, target_of(record.dagster_run, targets)) for record in records]
+    return [_facts(instance, record, target) for record, target in found if target is not None]
 
 
-def _facts(instance: DagsterInstance, record: RunRecord) -> RunFacts:
+def _facts(instance: DagsterInstance, record: RunRecord, target: str) -> RunFacts:
     run = record.dagster_run
     steps = {
         stats.step_key: StepFacts(start=stats.start_time, end=stats.end_time, attempts=stats.attempts or 1)
@@ -61,7 +76,7 @@ def _facts(instance: DagsterInstance, record: RunRecord) -> RunFacts:
     errors = _failure_classes(instance, run.run_id) if failed else frozenset()
     return RunFacts(
         run_id=run.run_id,
-        target=run.tags[TARGET_TAG],
+        target=target,
         status=run.status.value,
         outage=failed and (stopped_by_outage or bool(errors & _OUTAGE_ERRORS)),
         our_side=bool(errors & _OUR_SIDE_ERRORS),

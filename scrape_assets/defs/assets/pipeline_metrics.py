@@ -97,7 +97,8 @@ def build_pipeline_metrics(targets: list[TargetConfig]) -> AssetsDefinition:
     )
     def pipeline_metrics(context: AssetExecutionContext) -> MaterializeResult:
         day = date.fromisoformat(context.partition_key)
-        runs = finished_runs_of_day(context.instance, day.isoformat())
+        names = [target.name for target in targets]
+        runs = finished_runs_of_day(context.instance, day.isoformat(), names)
         metadata = _numeric("", day_figures(runs))
         for target in targets:
             of_target = [r for r in runs if r.target == target.name]
@@ -112,7 +113,9 @@ def build_pipeline_metrics(targets: list[TargetConfig]) -> AssetsDefinition:
         history = {}
         for back in range(TABLE_DAYS):
             earlier = (day - timedelta(days=back)).isoformat()
-            history[earlier] = day_figures(runs if back == 0 else finished_runs_of_day(context.instance, earlier))
+            history[earlier] = day_figures(
+                runs if back == 0 else finished_runs_of_day(context.instance, earlier, names)
+            )
         metadata["last_days"] = _history_table(history)
         run_rows = [f"| {r.target} | {r.run_id[:8]} | {r.status} | {_cause(r)} |" for r in runs]
         metadata["runs_of_day"] = MetadataValue.md(
