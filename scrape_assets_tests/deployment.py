@@ -44,11 +44,11 @@ class LocalDeployment:
         self.instance: DagsterInstance = prepare_local_instance(self.home, monitoring_poll_seconds=1)
         self.processes: list[subprocess.Popen] = []
 
-    def start(self, *args: str, log: str) -> subprocess.Popen:
-        """A `dagster ...` command in its own session, its output in `root/<log>`."""
+    def start(self, *args: str, log: str, program: str = "dagster") -> subprocess.Popen:
+        """A `dagster ...` command (or `program ...`) in its own session, its output in `root/<log>`."""
         with (self.root / log).open("w") as out:
             process = subprocess.Popen(
-                [str(BIN / "dagster"), *args],
+                [str(BIN / program), *args],
                 cwd=REPO,
                 env=self.env,
                 stdout=out,
@@ -100,18 +100,7 @@ class LocalDeployment:
         )
 
     def start_daemon(self) -> subprocess.Popen:
-        daemon_bin = BIN / "dagster-daemon"
-        with (self.root / "daemon.log").open("w") as out:
-            process = subprocess.Popen(
-                [str(daemon_bin), "run", "-w", "workspace.yaml"],
-                cwd=REPO,
-                env=self.env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.processes.append(process)
-        return process
+        return self.start("run", "-w", "workspace.yaml", log="daemon.log", program="dagster-daemon")
 
     def output(self, log: str) -> str:
         return (self.root / log).read_text()

@@ -19,9 +19,10 @@ from dagster import ReexecutionOptions, execute_job
 from dagster_pipes import decode_param
 
 from scrape_assets.crawler.run import shard_of
+from scrape_assets.demo_site.process import DemoSite
 from scrape_assets.page_store import LocalPageStore
 from scrape_assets.page_store.frontier import read_frontier
-from scrape_assets.page_store.generation import shard_mark
+from scrape_assets_tests.conftest import Pipeline
 from scrape_assets_tests.reconstructable_jobs import reconstructable_daily_demo_shop
 from scrape_assets_tests.results import materialization_metadata
 
@@ -52,17 +53,21 @@ def _shard_of_process(pid: int) -> int | None:
 
 
 class ShardKiller(threading.Thread):
-    """Kills the first crawler process of shard `index` of 3 once it has stored `after_pages` responses
-    (counted in its segment's index, under `pages`): an event of the crawl, never a time."""
+    """Kills the first crawler process of shard `index` of 3 once the demo site has served `after_pages`
+    of that shard's product pages: an event of the crawl, seen at the site (no flush lag), never a time."""
 
-    def __init__(self, index: int, pages: Path, after_pages: int = 2):
+    def __init__(self, index: int, pipeline: Pipeline, site: DemoSite, after_pages: int = 2):
         super().__init__(daemon=True)
-        self.index, self.pages, self.after_pages = index, pages, after_pages
+        self.index, self.pipeline, self.site, self.after_pages = index, pipeline, site, after_pages
         self.killed, self._halt = False, threading.Event()
 
-    def _stored(self) -> int:
-        indexes = self.pages.glob(f"demo_shop/{DAY}/*{shard_mark(self.index, 3)}*.idx.jsonl")
-        return max((len(path.read_text().splitlines()) for path in indexes), default=0)
+    def _served(self) -> int:
+        try:
+            owners = _product_owners(self.pipeline)
+        except (FileNotFoundError, ValueError):  # the frontier is not (fully) written yet
+            return 0
+        paths = self.site.stats(with_paths=True)["by_path"]
+        return sum(1 for path in paths if owners.get(path) == self.index)
 
     def run(self) -> None:
         while not self._halt.is_set() and not self.killed:
@@ -76,7 +81,7 @@ class ShardKiller(threading.Thread):
                     continue
                 if b"scrape_assets.crawler" not in cmdline or _shard_of_process(pid) != self.index:
                     continue
-                if self._stored() >= self.after_pages:
+                if self._served() >= self.after_pages:
                     os.kill(pid, signal.SIGKILL)
                     self.killed = True
                     break
@@ -105,7 +110,7 @@ def test_shards_crawl_in_parallel_and_a_killed_shard_is_retried_alone(pipeline, 
     )
     site = start_site(PRODUCTS, "--latency-ms", "150")
     pipeline.definitions(site)  # points the YAML at this site
-    killer = ShardKiller(index=1, pages=pipeline.data_dir / "pages")
+    killer = ShardKiller(index=1, pipeline=pipeline, site=site)
     killer.start()
     try:
         with execute_job(reconstructable_daily_demo_shop(), pipeline.instance, tags={"dagster/partition": DAY}) as run:
@@ -142,7 +147,7 @@ def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_s
     site = start_site(PRODUCTS, "--latency-ms", "300")
     pipeline.definitions(site)
     job = reconstructable_daily_demo_shop()
-    killer = ShardKiller(index=2, pages=pipeline.data_dir / "pages", after_pages=8)  # part-way through its crawl
+    killer = ShardKiller(index=2, pipeline=pipeline, site=site, after_pages=5)  # part-way through its crawl
     killer.start()
     try:
         with execute_job(job, pipeline.instance, tags={"dagster/partition": DAY}) as first:

@@ -8,7 +8,10 @@ import csv
 import io
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import pairwise
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -180,21 +183,26 @@ sys.stdin.read()
 """
 
 
+@contextmanager
+def _warehouse_held(path: Path) -> Iterator[subprocess.Popen]:
+    """Another process (a DuckDB session a user left open) holding the warehouse file until the block ends."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        yield holder
+    finally:
+        if holder.stdin is not None:
+            holder.stdin.close()
+        holder.wait(timeout=60)
+
+
 def test_a_warehouse_locked_by_another_process_is_ours_and_counts_against_the_success_rate(pipeline, start_site):
     site = start_site(20)
     pipeline.data_dir.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_WAREHOUSE, str(pipeline.data_dir / "warehouse.duckdb")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "holding"
+    with _warehouse_held(pipeline.data_dir / "warehouse.duckdb") as holder:
         result = pipeline.run_day(site, DAY)
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=60)
 
     step, cause = failure_cause(result)
     assert step == "demo_shop__delivered_demo_shop" and cause.cls_name == "WarehouseBusy"
@@ -209,21 +217,10 @@ def test_a_warehouse_locked_by_another_process_is_ours_and_counts_against_the_su
     # once the holder is gone the day is delivered, and its Parquet export stays readable while a
     # process holds the warehouse again
     assert pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "delivered_demo_shop"])]).success
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_WAREHOUSE, str(pipeline.data_dir / "warehouse.duckdb")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout.readline().strip() == "holding"
+    with _warehouse_held(pipeline.data_dir / "warehouse.duckdb"):
         export = pipeline.data_dir / "exports" / "delivered_demo_shop" / f"{DAY}.parquet"
-        assert duckdb.sql(f"SELECT count(DISTINCT sku), min(partition_date)::VARCHAR FROM '{export}'").fetchall() == [
-            (20, DAY)
-        ]
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=60)
+        read = duckdb.sql(f"SELECT count(DISTINCT sku), min(partition_date)::VARCHAR FROM '{export}'").fetchall()
+    assert read == [(20, DAY)]
 
 
 @pytest.fixture
