@@ -14,6 +14,12 @@ import time
 from pathlib import Path
 
 SESSION_VARIABLE = "SCRAPE_ASSETS_TEST_SESSION"
+# helpers Python's multiprocessing starts for the test process itself (Dagster's multiprocess executor
+# uses it): they belong to the session's own process and exit with it, so they are not leftovers
+_INTERPRETER_HELPERS = (
+    "from multiprocessing.resource_tracker import main",
+    "from multiprocessing.forkserver import main",
+)
 
 
 def stop(process: subprocess.Popen, grace_seconds: float = 30.0, group: bool = False) -> None:
@@ -46,7 +52,9 @@ def session_processes(session: str) -> list[tuple[int, str]]:
             command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
         except OSError:  # exited meanwhile
             continue
-        if stat.rsplit(")", 1)[1].split()[0] != "Z":
+        state, parent = stat.rsplit(")", 1)[1].split()[:2]
+        helper = int(parent) == os.getpid() and any(mark in command for mark in _INTERPRETER_HELPERS)
+        if state != "Z" and not helper:
             found.append((int(entry.name), command))
     return found
 
