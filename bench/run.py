@@ -61,7 +61,8 @@ def _median(fn, repeat: int) -> float:
 def bench_extraction(work: Path, pages: int, repeat: int) -> dict:
     store = LocalPageStore(work / "pages")
     catalog = Catalog(pages, 7)
-    bodies = [product_page(catalog.product(i), "v1", set()).encode() for i in range(1, pages + 1)]
+    products = [catalog.product(i) for i in range(1, pages + 1)]
+    bodies = [product_page(product, "v1", set()).encode() for product in products if product is not None]
     with store.segment_writer("bench/day", "s") as writer:
         for i, body in enumerate(bodies, start=1):
             writer.write(f"{BASE}/product/{i}", 200, "OK", [("Content-Type", "text/html; charset=utf-8")], body)
@@ -73,7 +74,7 @@ def bench_extraction(work: Path, pages: int, repeat: int) -> dict:
         for body in bodies:
             selector = Selector(text=body.decode())
             for spec in TARGET.record.fields.values():
-                (selector.css(spec.css) if spec.css else selector.xpath(spec.xpath)).getall()
+                (selector.css(spec.css) if spec.css else selector.xpath(str(spec.xpath))).getall()
 
     ours_s, floor_s = _median(ours, repeat), _median(floor, repeat)
     return {

@@ -46,10 +46,10 @@ def dagster_step(day: str, step: str) -> dict:
     seconds = time.perf_counter() - started
     figures = {"seconds": seconds, "pages": 0, "crawler_peak_rss_mib": 0.0}
     for event in result.get_asset_materialization_events():
-        metadata = event.event_specific_data.materialization.metadata
+        metadata = event.step_materialization_data.materialization.metadata
         if "peak_rss_mib" in metadata:  # a crawl step: the crawler process's own peak
-            figures["crawler_peak_rss_mib"] = float(metadata["peak_rss_mib"].value)
-            figures["pages"] = int(metadata["pages"].value) if "pages" in metadata else 0
+            figures["crawler_peak_rss_mib"] = float(str(metadata["peak_rss_mib"].value))
+            figures["pages"] = int(str(metadata["pages"].value)) if "pages" in metadata else 0
     return figures
 
 
