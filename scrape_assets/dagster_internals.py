@@ -8,7 +8,10 @@ Dagster release that moves or changes what it uses, before delivery or monitorin
 
 from __future__ import annotations
 
+from typing import Any
+
 from dagster import AssetCheckKey, DagsterInstance
+from dagster._config import process_config
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
@@ -26,6 +29,7 @@ __all__ = [
     "UnresolvedAssetJobDefinition",
     "WorkerStatus",
     "check_failed",
+    "config_errors",
     "check_history",
     "latest_check_evaluation",
     "set_pool_limit",
@@ -58,3 +62,10 @@ def check_failed(record: AssetCheckExecutionRecord) -> bool:
 def set_pool_limit(instance: DagsterInstance, pool: str, limit: int) -> None:
     """What `dagster instance concurrency set POOL LIMIT` does, without starting a process."""
     instance.event_log_storage.set_concurrency_slots(pool, limit)
+
+
+def config_errors(config_type: Any, value: Any) -> list[str]:
+    """Why `value` does not fit a configurable class's schema (its `config_type()`); empty when it does.
+    The manifest tests check the production instance file's run launcher config with it."""
+    checked = process_config(config_type, value)
+    return [] if checked.success else [error.message for error in checked.errors or []]

@@ -16,8 +16,7 @@ import duckdb
 import pytest
 import redis
 import yaml
-from dagster import DagsterInstance, Definitions, instance_for_test
-from dagster._core.execution.execute_in_process_result import ExecuteInProcessResult
+from dagster import DagsterInstance, Definitions, ExecuteInProcessResult, instance_for_test
 
 from scrape_assets.demo_site.process import DemoSite
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR

@@ -20,6 +20,7 @@ from scrape_assets.dagster_internals import (
     WorkerStatus,
     check_failed,
     check_history,
+    config_errors,
     latest_check_evaluation,
     set_pool_limit,
 )
@@ -66,3 +67,9 @@ def test_pool_limits_and_run_worker_health_as_the_local_instance_uses_them():
         launcher = LocalRunLauncher()
         launcher.register_instance(instance)
         assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING  # this very process
+
+
+def test_config_errors_name_what_does_not_fit_a_schema():
+    schema = LocalRunLauncher.config_type()  # DefaultRunLauncher's: no fields
+    assert config_errors(schema, {}) == []
+    assert config_errors(schema, {"unknown_field": 1})

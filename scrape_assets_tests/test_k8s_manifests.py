@@ -17,10 +17,10 @@ import kubernetes
 import kubernetes_validate
 import pytest
 import yaml
-from dagster._config import process_config
 from dagster_k8s.launcher import K8sRunLauncher
 from dagster_k8s.pipes import build_pod_body
 
+from scrape_assets.dagster_internals import config_errors
 from scrape_assets.defs import environment
 from scrape_assets.defs.resources.crawl_launcher import CRAWLER_MODULE
 from scrape_assets.defs.resources.k8s_crawl_launcher import CRAWLER_UID, K8sCrawlLauncher
@@ -258,8 +258,7 @@ def test_the_instance_file_configures_postgres_the_k8s_run_launcher_and_the_queu
     assert database["scheme"] == "postgresql+psycopg2"
     launcher = instance["run_launcher"]
     assert (launcher["module"], launcher["class"]) == ("dagster_k8s.launcher", "K8sRunLauncher")
-    checked = process_config(K8sRunLauncher.config_type(), launcher["config"])
-    assert checked.success, [error.message for error in checked.errors]
+    assert config_errors(K8sRunLauncher.config_type(), launcher["config"]) == []
     limits = {limit["key"]: limit for limit in instance["run_coordinator"]["config"]["tag_concurrency_limits"]}
     assert limits["scrape_assets/target_day"]["limit"] == 1
     assert limits["scrape_assets/target_day"]["value"] == {"applyLimitPerUniqueValue": True}
