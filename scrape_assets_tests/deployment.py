@@ -121,9 +121,9 @@ class LocalDeployment:
         raise AssertionError(f"{what}: not within {seconds}s")
 
     def wait_finished(self, process: subprocess.Popen, seconds: float = 300.0) -> int:
-        return self.wait_for(lambda: process.poll() is not None and [process.returncode], "the command ended", seconds)[
-            0
-        ]
+        """The command's exit code, once it has ended."""
+        self.wait_for(lambda: process.poll() is not None, "the command ended", seconds)
+        return process.returncode
 
     def close(self) -> None:
         for process in self.processes:

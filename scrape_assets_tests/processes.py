@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -67,3 +68,21 @@ def leftovers(session: str, grace_seconds: float = 30.0) -> list[tuple[int, str]
         time.sleep(0.5)
         left = session_processes(session)
     return left
+
+
+def dev_command(ui_port: int, site_port: int, products: int) -> list[str]:
+    """`make dev`'s command on these ports, with default signal handling: its SIGTERM, forwarded to
+    `dagster dev` as SIGINT, stops it whatever shell started the tests."""
+    return [
+        "env",
+        "--default-signal=INT,QUIT",
+        sys.executable,
+        "-m",
+        "scrape_assets.dev",
+        "--port",
+        str(ui_port),
+        "--site-port",
+        str(site_port),
+        "--products",
+        str(products),
+    ]

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scrape_assets_tests.loopback import free_port
-from scrape_assets_tests.processes import stop
+from scrape_assets_tests.processes import dev_command, stop
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parent.parent
@@ -36,17 +35,7 @@ def test_dev_serves_the_demo_target_and_stops_everything_it_started(tmp_path):
     env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path)}
     env.pop("DAGSTER_HOME", None)
     dev = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "scrape_assets.dev",
-            "--port",
-            str(ui_port),
-            "--site-port",
-            str(site_port),
-            "--products",
-            "20",
-        ],
+        dev_command(ui_port, site_port, products=20),
         cwd=REPO,
         env=env,
         stdout=subprocess.PIPE,

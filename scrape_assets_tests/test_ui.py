@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from playwright.sync_api import Page, sync_playwright
 
 from scrape_assets_tests.loopback import free_port
+from scrape_assets_tests.processes import dev_command
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parent.parent
@@ -75,21 +75,8 @@ def dagster_ui(tmp_path):
     ui_port, site_port = free_port(), free_port()
     env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path / "data")}
     env.pop("DAGSTER_HOME", None)
-    # default signal handling, so SIGTERM (forwarded as SIGINT to dagster dev) stops it from any shell
     dev = subprocess.Popen(
-        [
-            "env",
-            "--default-signal=INT,QUIT",
-            sys.executable,
-            "-m",
-            "scrape_assets.dev",
-            "--port",
-            str(ui_port),
-            "--site-port",
-            str(site_port),
-            "--products",
-            "40",
-        ],
+        dev_command(ui_port, site_port, products=40),
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,

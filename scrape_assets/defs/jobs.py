@@ -23,10 +23,18 @@ def target_day(target: str, day: str) -> str:
     return f"{target}.{day}"
 
 
+DAILY_JOB_PREFIX = "daily_"
+
+
+def daily_job_name(target: str) -> str:
+    """The name of a target's daily job."""
+    return f"{DAILY_JOB_PREFIX}{target}"
+
+
 def daily_job(target: TargetConfig) -> UnresolvedAssetJobDefinition:
     """Partitioned like the assets it selects (daily); tags each run with its target and day."""
     return define_asset_job(
-        name=f"daily_{target.name}",
+        name=daily_job_name(target.name),
         selection=AssetSelection.groups(target.name),
         tags={TARGET_TAG: target.name},
         config=PartitionedConfig(

@@ -17,7 +17,7 @@ from dagster import (
 )
 
 from scrape_assets.crawler.outcome import OUR_SIDE_KINDS, TARGET_OUTAGES, TargetOutage
-from scrape_assets.defs.jobs import TARGET_TAG
+from scrape_assets.defs.jobs import DAILY_JOB_PREFIX, TARGET_TAG
 from scrape_assets.defs.resources.crawl_launcher import RunWorkerGone
 from scrape_assets.delivery.errors import WAREHOUSE_FAILURES
 from scrape_assets.metrics import RunFacts, StepFacts
@@ -42,8 +42,9 @@ def target_of(run: DagsterRun, targets: Collection[str]) -> str | None:
     tagged = run.tags.get(TARGET_TAG)
     if tagged in targets:
         return tagged
-    if run.job_name.startswith("daily_") and run.job_name[len("daily_") :] in targets:
-        return run.job_name[len("daily_") :]
+    by_job = run.job_name.removeprefix(DAILY_JOB_PREFIX)
+    if run.job_name.startswith(DAILY_JOB_PREFIX) and by_job in targets:
+        return by_job
     prefixes = {key.path[0] for key in run.asset_selection or ()}
     return prefixes.pop() if len(prefixes) == 1 and prefixes <= set(targets) else None
 

@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from scrape_assets.defs.asset_keys import TargetKeys
+from scrape_assets.defs.jobs import daily_job_name
 from scrape_assets.target_config.models import TargetConfig
 
 PARTITION_TAG = "dagster/partition"
@@ -52,7 +53,7 @@ def _crawls(record: RunRecord, target: TargetConfig, keys: TargetKeys) -> bool:
     run = record.dagster_run
     if run.asset_selection is not None:
         return bool(run.asset_selection & {keys.url_frontier, keys.raw_pages})
-    return run.job_name == f"daily_{target.name}"
+    return run.job_name == daily_job_name(target.name)
 
 
 def older_crawls(
