@@ -8,6 +8,8 @@ PRODUCTS ?= 2000
 DEMO_SITE_ARGS ?=
 DEV_PORT ?= 3000
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test`: one per core (most tests wait on servers and subprocesses)
+TEST_WORKERS ?= auto
 
 .PHONY: venv demo test test-fast lint dev clean
 
@@ -26,11 +28,11 @@ demo: $(STAMP)
 ## make test: lint, then the whole suite (what .ci/run calls). The UI test drives Debian's Chromium,
 ## installed here when missing (Playwright never downloads a browser).
 test: lint /usr/bin/chromium
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## make test-fast: lint, then every test that needs no crawl (unit, config, contract, schema): the fast loop.
 test-fast: lint
-	$(PY) -m pytest -m "not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not e2e" $(PYTEST_ARGS)
 
 ## make lint: ruff's linter and its formatter's check, and mypy (settings in pyproject.toml).
 lint: $(STAMP)

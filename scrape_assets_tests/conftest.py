@@ -23,7 +23,16 @@ from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 from scrape_assets_tests.processes import SESSION_VARIABLE, leftovers, stop
 
 DEMO_TARGET = "demo_shop"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_url() -> str:
+    """Database 15 for a serial run; under pytest-xdist each worker its own (gw0 -> 15, gw1 -> 14...),
+    since the fixture flushes it."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    return f"redis://127.0.0.1:6379/{15 - worker}"
+
+
+REDIS_URL = _redis_url()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,7 +42,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Nothing outlives its test: a process of this session still alive at the end fails the run
-    (after being killed, so that it does not outlive the run either)."""
+    (after being killed, so that it does not outlive the run either). Under pytest-xdist every worker
+    checks what its own tests started; the controller starts nothing but the workers."""
+    if getattr(session.config, "workerinput", None) is None and session.config.getoption("numprocesses", None):
+        return
     left = leftovers(os.environ[SESSION_VARIABLE], float(os.environ.get("SCRAPE_ASSETS_TEST_LEFTOVER_GRACE", "30")))
     if not left:
         return
