@@ -3,6 +3,7 @@
 from dagster import Definitions
 
 from scrape_assets.defs.environment import crawler_shares_this_environment, resources_from_environment, targets_dir
+from scrape_assets.defs.executor import step_executor
 from scrape_assets.defs.factory import target_definitions
 from scrape_assets.defs.operations import operations_definitions
 from scrape_assets.target_config import load_targets
@@ -14,7 +15,7 @@ def build_definitions() -> Definitions:
     return Definitions.merge(
         *(target_definitions(target) for target in targets),
         operations_definitions(targets),
-        Definitions(resources=resources_from_environment()),
+        Definitions(resources=resources_from_environment(), executor=step_executor()),
     )
 
 

@@ -63,6 +63,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@pytest.fixture(autouse=True)
+def fresh_forkserver() -> Iterator[None]:
+    """Runs executed in this process fork their steps from Python's forkserver (defs/executor.py),
+    which lives as long as this process and keeps the environment it started with: a later test
+    (another data folder, another site) would get an earlier test's. Stop it after every test;
+    `_stop` is the standard library's own hook for that."""
+    yield
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """The machine's Redis on loopback (database 15, flushed before and after). Missing Redis is a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 
 import pyarrow.parquet as pq
 import pytest
@@ -193,3 +194,33 @@ def test_crawl_after_an_interrupted_one_fetches_only_what_is_missing(pipeline, s
     assert raw["resumed_segments"] == 1 and raw["skipped_already_stored"] == 30
     assert materialization_metadata(result, "demo_shop/parsed_records")["records"] == 100
     assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop") == [(100,)]
+
+
+def test_a_big_day_is_extracted_on_every_core_with_the_records_in_the_order_of_one_process(
+    pipeline, start_site, tmp_path
+):
+    """Enough pages for two extraction processes: with two cores or more, two workers extract the day
+    and their files are joined into the same records, in the same order, as one process writes."""
+    from scrape_assets.extraction import extract_records
+    from scrape_assets.extraction.parallel import PAGES_PER_WORKER
+    from scrape_assets.page_store import read_generation, readable_segments
+    from scrape_assets.target_config import load_target
+
+    products = 2 * PAGES_PER_WORKER
+    site = start_site(products)
+    stages = [AssetKey(["demo_shop", name]) for name in ("url_frontier", "raw_pages", "parsed_records")]
+    result = pipeline.run_day(site, DAY, selection=stages)
+    assert result.success
+    metadata = materialization_metadata(result, "parsed_records")
+    assert metadata["extraction_processes"] == min(2, len(os.sched_getaffinity(0)))
+    assert metadata["records"] == products
+
+    store, prefix = LocalPageStore(pipeline.data_dir / "pages"), partition_prefix("demo_shop", DAY)
+    generation = read_generation(store, prefix)
+    assert generation is not None
+    serial = tmp_path / "one_process.parquet"
+    target = load_target(pipeline.targets_dir / "demo_shop.yaml")
+    extract_records(target, iter_latest_pages(store, prefix, readable_segments(store, prefix, generation)), serial)
+    parallel = pq.read_table(metadata["path"])
+    assert parallel.equals(pq.read_table(serial))
+    assert len(set(parallel.column("sku").to_pylist())) == products

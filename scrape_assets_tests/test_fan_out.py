@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import yaml
 from dagster import ReexecutionOptions, execute_job
 from dagster_pipes import decode_param
 
@@ -182,3 +183,28 @@ def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_s
     assert len(requested) < sum(1 for shard in owners.values() if shard == 2)
     assert metadata["shards"] == 3  # the report combines the rerun shard with the two loaded from the first run
     assert pipeline.query("SELECT count(*), count(DISTINCT sku) FROM delivered_demo_shop") == [(PRODUCTS, PRODUCTS)]
+
+
+def test_a_yaml_with_no_sharding_or_concurrency_lines_fans_out_to_the_cores_at_full_concurrency(pipeline, start_site):
+    """Fast by default: with no `max_shards`, a day big enough for several shards gets one per core the
+    crawlers may use, crawled side by side by the default executor, each at the default concurrency
+    with AutoThrottle aiming at that concurrency (not throttling a healthy site down)."""
+    body = yaml.safe_load((pipeline.targets_dir / "demo_shop.yaml").read_text())
+    assert "sharding" not in body and "concurrency" not in body["politeness"]  # the bundled YAML sets neither
+    pipeline.configure(sharding={"urls_per_shard": 20})  # 60 products: three shards' worth
+    site = start_site(PRODUCTS, "--latency-ms", "100")
+    pipeline.definitions(site)
+    cores = len(os.sched_getaffinity(0))
+    with execute_job(reconstructable_daily_demo_shop(), pipeline.instance, tags={"dagster/partition": DAY}) as run:
+        assert run.success
+        metadata = materialization_metadata(run, "raw_pages")
+    expected = min(3, cores)
+    assert metadata["shards"] == expected
+    assert metadata["concurrency"] == (16 if expected == 1 else [16] * expected)
+    assert metadata["throttle_target_concurrency"] == (16.0 if expected == 1 else [16.0] * expected)
+    shards = {k: s for k, s in _steps(pipeline.instance, run.run_id).items() if k.startswith(CRAWL)}
+    assert len(shards) == expected
+    if expected > 1:  # side by side, not one after the other
+        windows = sorted((s.start_time, s.end_time) for s in shards.values())
+        assert any(later[0] < earlier[1] for earlier, later in pairwise(windows)), windows
+    assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop") == [(PRODUCTS,)]

@@ -154,3 +154,20 @@ def test_bad_items_processors_and_rules_name_file_and_field(tmp_path, mutate, fi
     with pytest.raises(TargetConfigError) as raised:
         load_target(_write(tmp_path, "demo_shop", body))
     assert f"demo_shop.yaml: field '{field}" in str(raised.value) and problem in str(raised.value)
+
+
+def test_unset_sharding_and_concurrency_derive_from_the_frontier_and_the_crawlers_that_can_run():
+    target = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
+    sharding = target.sharding
+    assert sharding.max_shards is None and sharding.urls_per_shard == 2000
+    assert sharding.shard_count(20, parallel_crawlers=2) == 1  # a small day: one crawler, no fan-out toll
+    assert sharding.shard_count(48_201, parallel_crawlers=2) == 2  # the seed's day: one per core
+    assert sharding.shard_count(48_201, parallel_crawlers=8) == 8  # eight pods
+    assert sharding.shard_count(5_000, parallel_crawlers=8) == 3  # never more than the URLs need
+    explicit = sharding.model_copy(update={"max_shards": 3})
+    assert explicit.shard_count(48_201, parallel_crawlers=8) == 3  # the YAML's cap wins
+    settings = scrapy_settings(target)
+    assert settings["CONCURRENT_REQUESTS"] == settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 16
+    assert settings["AUTOTHROTTLE_TARGET_CONCURRENCY"] == 16.0
+    tuned = target.politeness.model_copy(update={"concurrency": 4, "adaptive_target_concurrency": 2.0})
+    assert scrapy_settings(target.model_copy(update={"politeness": tuned}))["AUTOTHROTTLE_TARGET_CONCURRENCY"] == 2.0

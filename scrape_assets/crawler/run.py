@@ -4,6 +4,7 @@ Twisted's reactor cannot be restarted."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import zlib
 from collections import Counter
@@ -101,6 +102,7 @@ def run_frontier(
         "requests": stats.get("downloader/request_count", 0),
         "duration_seconds": round(seconds, 3),
         "peak_rss_mib": peak_rss_mib(),
+        "cpu_seconds": cpu_seconds(),
     }
 
 
@@ -192,6 +194,10 @@ def run_pages(
             "skipped_already_stored": len(done),
             "rate_limit_per_second": settings["SCRAPE_ASSETS_RATE_LIMIT"],
             "rate_limit_backend": "redis" if redis_url else "local",
+            "concurrency": settings["CONCURRENT_REQUESTS"],
+            "throttle_target_concurrency": settings["AUTOTHROTTLE_TARGET_CONCURRENCY"]
+            if settings["AUTOTHROTTLE_ENABLED"]
+            else 0.0,
         }
     )
     _raise_for_our_side(target, stats, summary)
@@ -262,6 +268,13 @@ def peak_rss_mib() -> float:
     return 0.0
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) this crawler process has used so far: what the crawl itself costs,
+    apart from the orchestration around it (bench/control_plane.py subtracts it)."""
+    times = os.times()
+    return round(times.user + times.system, 3)
+
+
 def _prefixed(stats: dict, prefix: str) -> dict[str, Any]:
     return {key[len(prefix) :]: value for key, value in stats.items() if key.startswith(prefix)}
 
@@ -298,4 +311,5 @@ def crawl_summary(stats: dict, failures: list[dict], seconds: float) -> dict[str
         "duration_seconds": round(seconds, 3),
         "pages_per_second": round(responses / seconds, 1) if seconds > 0 else 0.0,
         "peak_rss_mib": peak_rss_mib(),
+        "cpu_seconds": cpu_seconds(),
     }

@@ -87,7 +87,7 @@ def scrapy_settings(
         "SCRAPE_ASSETS_PROXY_BENCH_SECONDS": proxies.bench_seconds,
         "SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT": proxies.exhausted_timeout_seconds,
         "AUTOTHROTTLE_ENABLED": polite.adaptive,
-        "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.adaptive_target_concurrency,
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": polite.throttle_target(),
         "AUTOTHROTTLE_START_DELAY": polite.download_delay_seconds,
         "AUTOTHROTTLE_MAX_DELAY": polite.adaptive_max_delay_seconds,
         "DOWNLOADER_MIDDLEWARES": {

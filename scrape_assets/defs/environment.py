@@ -170,6 +170,7 @@ def crawl_launcher() -> CrawlLauncher:
             env_secret=os.environ.get("SCRAPE_ASSETS_K8S_ENV_SECRET", "scrape-assets-crawler"),
             node_selector=_json_setting("SCRAPE_ASSETS_K8S_NODE_SELECTOR", "{}", dict),
             tolerations=tolerations,
+            max_parallel_pods=_json_setting("SCRAPE_ASSETS_K8S_MAX_PARALLEL_PODS", "8", int),
             # inside the cluster the run pod's service account is used; outside, a kubeconfig file
             load_incluster_config=not os.environ.get("SCRAPE_ASSETS_K8S_KUBECONFIG"),
             kubeconfig_file=os.environ.get("SCRAPE_ASSETS_K8S_KUBECONFIG") or None,

@@ -73,12 +73,15 @@ def _decode(page: StoredPage, summary: ExtractionSummary) -> str:
     return text
 
 
-def extract_records(target: TargetConfig, pages: Iterable[StoredPage], out_path: Path) -> ExtractionSummary:
+def extract_records(
+    target: TargetConfig, pages: Iterable[StoredPage], out_path: Path, check: bool = True
+) -> ExtractionSummary:
     """Write the records of every successful record page to `out_path` (Parquet), streaming: one per
     page, or one per `record.item` element.
 
     Raises `SelectorNotFound` (and writes nothing) when a required field is missing on more than
-    `record.selector_missing_max_share` of record pages, and `NoRecordPages` when there are none.
+    `record.selector_missing_max_share` of record pages, and `NoRecordPages` when there are none;
+    `check=False` leaves that to the caller (a chunk of a day is not the day: extraction/parallel.py).
     """
     summary = ExtractionSummary()
     schema = record_schema(target)
@@ -123,7 +126,8 @@ def extract_records(target: TargetConfig, pages: Iterable[StoredPage], out_path:
         if columns["source_url"]:
             writer.write_table(pa.table(columns, schema=schema))
     try:
-        _raise_for_missing_selectors(target, summary)
+        if check:
+            raise_for_missing_selectors(target, summary)
     except (SelectorNotFound, NoRecordPages):
         partial.unlink()
         raise
@@ -131,7 +135,9 @@ def extract_records(target: TargetConfig, pages: Iterable[StoredPage], out_path:
     return summary
 
 
-def _raise_for_missing_selectors(target: TargetConfig, summary: ExtractionSummary) -> None:
+def raise_for_missing_selectors(target: TargetConfig, summary: ExtractionSummary) -> None:
+    """The day-level verdict on a whole extraction: `NoRecordPages`, or `SelectorNotFound` for a
+    required field missing on more than its allowed share of record pages."""
     if summary.records == 0:
         raise NoRecordPages(
             f"target {target.name!r}: none of the {summary.pages_read} stored pages is a successful record "

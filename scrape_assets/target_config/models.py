@@ -212,7 +212,8 @@ class PolitenessSpec(_Strict):
     obey_robots: bool = True
     respect_crawl_delay: bool = True
     download_delay_seconds: float = Field(default=0.0, ge=0.0)
-    concurrency: int = Field(default=8, ge=1, le=256)
+    # requests in flight per crawler process (Scrapy's CONCURRENT_REQUESTS and _PER_DOMAIN)
+    concurrency: int = Field(default=16, ge=1, le=256)
     max_tries: int = Field(default=4, ge=1, le=20)
     timeout_seconds: float = Field(default=30.0, gt=0.0)
     max_page_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
@@ -224,8 +225,14 @@ class PolitenessSpec(_Strict):
     backoff_max_seconds: float = Field(default=60.0, ge=0.0)
     retry_after_max_seconds: float = Field(default=120.0, ge=0.0)
     adaptive: bool = True
-    adaptive_target_concurrency: float = Field(default=4.0, gt=0.0)
+    # AutoThrottle's target: unset, `concurrency` itself, so a healthy target is crawled at full
+    # concurrency and the delay grows only as its latency does
+    adaptive_target_concurrency: float | None = Field(default=None, gt=0.0)
     adaptive_max_delay_seconds: float = Field(default=30.0, gt=0.0)
+
+    def throttle_target(self) -> float:
+        """The concurrency AutoThrottle aims for."""
+        return self.adaptive_target_concurrency or float(self.concurrency)
 
 
 class BreakerSpec(_Strict):
@@ -273,14 +280,18 @@ class RunPolicySpec(_Strict):
 class ShardingSpec(_Strict):
     """Fan-out of the page crawl: the frontier's record URLs are split into shards, each crawled by
     its own process or pod and retried on its own. Shards = record URLs / `urls_per_shard`, rounded
-    up, between 1 and `max_shards`. The rate limit stays the target's total (shared through Redis, or
-    divided among the shards); concurrency is per process, as in Scrapy."""
+    up, between 1 and `max_shards`; unset, `max_shards` is the number of crawlers the launcher runs at
+    once (the cores of this machine for local processes, `max_parallel_pods` in Kubernetes). The rate
+    limit stays the target's total (shared through Redis, or divided among the shards); concurrency
+    is per process, as in Scrapy."""
 
-    max_shards: int = Field(default=1, ge=1, le=64)
-    urls_per_shard: int = Field(default=5000, ge=1)
+    max_shards: int | None = Field(default=None, ge=1, le=64)
+    urls_per_shard: int = Field(default=2000, ge=1)
 
-    def shard_count(self, record_urls: int) -> int:
-        return max(1, min(self.max_shards, math.ceil(record_urls / self.urls_per_shard)))
+    def shard_count(self, record_urls: int, parallel_crawlers: int) -> int:
+        """Shards for a frontier of `record_urls`, when the launcher can run `parallel_crawlers` at once."""
+        cap = self.max_shards or max(1, parallel_crawlers)
+        return max(1, min(cap, math.ceil(record_urls / self.urls_per_shard)))
 
 
 class TargetConfig(_Strict):

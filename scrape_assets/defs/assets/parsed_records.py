@@ -13,8 +13,8 @@ from scrape_assets.defs.asset_keys import TargetKeys
 from scrape_assets.defs.metadata import count_table, share_table
 from scrape_assets.defs.partitions import require_day
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
-from scrape_assets.extraction import extract_records
-from scrape_assets.page_store import iter_latest_pages, partition_prefix, read_generation, readable_segments
+from scrape_assets.extraction.parallel import extract_day
+from scrape_assets.page_store import partition_prefix, read_generation, readable_segments
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -26,7 +26,8 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions: Par
         group_name=target.name,
         kinds={"parquet"},
         tags={"target": target.name},
-        description=f"One text record per stored {target.name} record page, with a reference to its page.",
+        description=f"One text record per stored {target.name} record page, with a reference to its page; "
+        "a big day is extracted by one process per core.",
     )
     def parsed_records(
         context: AssetExecutionContext, page_store: PageStoreResource, record_files: RecordFiles
@@ -38,7 +39,7 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions: Par
         if generation is None:
             raise FileNotFoundError(f"no crawl stored under {store.location(prefix)}: materialize raw_pages first")
         segments = readable_segments(store, prefix, generation)
-        summary = extract_records(target, iter_latest_pages(store, prefix, segments), out)
+        summary, workers = extract_day(target, store, prefix, segments, out)
         return MaterializeResult(
             metadata={
                 "records": MetadataValue.int(summary.records),
@@ -50,6 +51,7 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions: Par
                 "field_presence": share_table("field", summary.completeness(target)),
                 "crawl_complete": MetadataValue.bool(generation.complete),
                 "segments": MetadataValue.int(len(segments)),
+                "extraction_processes": MetadataValue.int(workers),
                 "path": MetadataValue.path(str(out)),
             }
         )

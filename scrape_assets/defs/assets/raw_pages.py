@@ -112,6 +112,7 @@ def combine_summaries(shards: list[dict[str, Any]]) -> dict[str, Any]:
         for shard in shards:
             merged.update(shard.get(name, {}))
         combined[name] = dict(sorted(merged.items()))
+    combined["cpu_seconds"] = round(sum(float(s.get("cpu_seconds", 0.0)) for s in shards), 3)
     combined["backoff_seconds"] = round(sum(float(s.get("backoff_seconds", 0.0)) for s in shards), 3)
     combined["failures"] = [f for s in shards for f in s.get("failures", [])][:20]
     combined["duration_seconds"] = max((float(s.get("duration_seconds", 0.0)) for s in shards), default=0.0)
@@ -119,6 +120,8 @@ def combine_summaries(shards: list[dict[str, Any]]) -> dict[str, Any]:
     seconds = combined["duration_seconds"]
     combined["pages_per_second"] = round(combined["pages"] / seconds, 1) if seconds > 0 else 0.0
     for name in (
+        "concurrency",
+        "throttle_target_concurrency",
         "rate_limit_per_second",
         "rate_limit_backend",
         "proxy_pool",
@@ -137,13 +140,15 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
         out=DynamicOut(dict),
         description="Open the day's page-store generation and split the frontier into shards.",
     )
-    def plan_shards(context: OpExecutionContext, page_store: PageStoreResource) -> Iterator[DynamicOutput[dict]]:
+    def plan_shards(
+        context: OpExecutionContext, page_store: PageStoreResource, crawl_launcher: CrawlLauncher
+    ) -> Iterator[DynamicOutput[dict]]:
         store = page_store.store()
         day = require_day(context, target)
         refuse_second_crawl(context, target, keys, day)
         prefix = partition_prefix(target.name, day)
         frontier = read_frontier(store, prefix)
-        count = target.sharding.shard_count(frontier.record_urls)
+        count = target.sharding.shard_count(frontier.record_urls, crawl_launcher.parallel_crawlers())
         generation, earlier = open_generation(store, prefix, stamp_now())
         resumed = f"resuming {len(earlier)} earlier segment(s)" if earlier else "a fresh snapshot"
         context.log.info(f"{frontier.record_urls} record URLs -> {count} shard(s); {resumed}")

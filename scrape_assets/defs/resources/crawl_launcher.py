@@ -50,6 +50,11 @@ class CrawlLauncher(ConfigurableResource):
         return {"SCRAPE_ASSETS_REDIS_URL": self.redis_url} if self.redis_url else {}
 
     @abstractmethod
+    def parallel_crawlers(self) -> int:
+        """How many crawlers this launcher runs at once: a target's shard count when its YAML sets
+        no `sharding.max_shards`."""
+
+    @abstractmethod
     def _run(
         self, context: AssetExecutionContext | OpExecutionContext, extras: dict[str, Any]
     ) -> PipesClientCompletedInvocation:
@@ -97,6 +102,10 @@ class SubprocessCrawlLauncher(CrawlLauncher):
 
     python_executable: str = sys.executable
     stop_grace_seconds: float = 60.0
+
+    def parallel_crawlers(self) -> int:
+        """The cores this process may run on (a Scrapy crawler keeps about one busy)."""
+        return len(os.sched_getaffinity(0))
 
     def _run(
         self, context: AssetExecutionContext | OpExecutionContext, extras: dict[str, Any]

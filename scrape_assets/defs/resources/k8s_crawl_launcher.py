@@ -18,6 +18,7 @@ import re
 from typing import Any
 
 from dagster import AssetExecutionContext, OpExecutionContext, PipesClientCompletedInvocation
+from pydantic import Field
 
 from scrape_assets.defs.resources.crawl_launcher import CRAWLER_MODULE, CrawlLauncher
 
@@ -64,6 +65,13 @@ class K8sCrawlLauncher(CrawlLauncher):
     # the run pod that owns the crawler pods (its metadata.name and metadata.uid), when known
     owner_pod_name: str | None = None
     owner_pod_uid: str | None = None
+    # crawler pods of one run at once: a target's shard count when its YAML sets no max_shards (the
+    # run's executor must run that many steps at once too: Dagster's multiprocess executor, in the run
+    # pod, runs as many as the pod has cores unless its max_concurrent says otherwise)
+    max_parallel_pods: int = Field(default=8, ge=1, le=64)
+
+    def parallel_crawlers(self) -> int:
+        return self.max_parallel_pods
 
     def pod_meta(self, target: str, partition: str, shard: str) -> dict[str, Any]:
         """Labels that say which target, day and shard a pod crawls (for kubectl and NetworkPolicy),

@@ -1,0 +1,152 @@
+"""`control_plane`: what one small day costs outside the crawlers.
+
+A 20-page day of the demo shop launched as an operator does, `dagster job execute` on a local
+instance, in a fresh process per run. Measured per run:
+
+- wall time of the whole command;
+- CPU-seconds of every process of the run (the command, the step processes, the multiprocessing
+  helpers, the crawlers) minus what the crawlers report for themselves (`cpu_seconds` in the
+  frontier's and raw_pages' metadata): the control plane's own cost. This process makes itself a
+  child subreaper (prctl) so that orphaned helpers are reaped here and counted too;
+- rows written to the instance's event log for the run.
+
+Also prints the capacity figures the README's table quotes: control-plane cores and event-log rows per
+day at 1.2 million runs a month (0.46 runs/s).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.pipeline_figures import DAY, _environment  # noqa: E402
+from scrape_assets.demo_site.process import DemoSite  # noqa: E402
+
+PR_SET_CHILD_SUBREAPER = 36
+RUNS_PER_MONTH = 1_200_000
+SECONDS_PER_MONTH = 30 * 24 * 3600
+
+
+def _become_subreaper() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed")
+
+
+def _reap_everything() -> None:
+    """Wait for every descendant left (orphans were reparented here), so their CPU counts."""
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def _children_cpu() -> float:
+    usage = os.times()
+    return usage.children_user + usage.children_system
+
+
+def _crawler_cpu_and_rows(home: Path) -> tuple[float, int, str]:
+    """CPU the crawlers reported, event-log rows of the latest run, and its status."""
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(home)) as instance:
+        run = instance.get_runs(limit=1)[0]
+        logs = instance.all_logs(run.run_id)
+        crawler = 0.0
+        for entry in logs:
+            materialization = entry.asset_materialization
+            value = materialization.metadata.get("cpu_seconds") if materialization is not None else None
+            if value is not None:
+                crawler += float(str(value.value))
+        rows = len(logs)
+        return crawler, rows, run.status.value
+
+
+def measure(command: list[str]) -> dict:
+    """Run `command` as a child subreaper (every orphaned descendant is reparented here) and reap all
+    of its processes: wall time, CPU-seconds of the whole tree, exit code."""
+    _become_subreaper()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, stderr = process.communicate()
+    wall = time.perf_counter() - started
+    _reap_everything()
+    return {"wall": wall, "cpu": _children_cpu(), "returncode": process.returncode, "stderr": stderr[-3000:]}
+
+
+def _one_run(env: dict[str, str], home: Path) -> dict:
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "job",
+        "execute",
+        "-m",
+        "scrape_assets.definitions",
+        "-j",
+        "daily_demo_shop",
+        "--tags",
+        json.dumps({"dagster/partition": DAY}),
+    ]
+    completed = subprocess.run(
+        [sys.executable, __file__, "--measure", *command], env=env, cwd=REPO, capture_output=True, text=True
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"control_plane measurement failed:\n{completed.stderr[-3000:]}")
+    measured = json.loads(completed.stdout.strip().splitlines()[-1])
+    if measured["returncode"] != 0:
+        raise RuntimeError(f"control_plane run failed:\n{measured['stderr']}")
+    crawler, rows, status = _crawler_cpu_and_rows(home)
+    return {"wall": measured["wall"], "cpu": measured["cpu"], "crawler_cpu": crawler, "rows": rows, "status": status}
+
+
+def bench_control_plane(products: int, repeat: int) -> dict:
+    """Median of `repeat` runs of a `products`-page day, each on a fresh data folder and instance."""
+    from scrape_assets.local_instance import prepare_local_instance
+
+    runs = []
+    with DemoSite(products=products) as site:
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                env = _environment(Path(tmp), site)
+                home = Path(env["DAGSTER_HOME"])
+                prepare_local_instance(home).dispose()
+                runs.append(_one_run(env, home))
+
+    def median(key: str) -> float:
+        return statistics.median(r[key] for r in runs)
+
+    control_cpu = statistics.median(r["cpu"] - r["crawler_cpu"] for r in runs)
+    runs_per_second = RUNS_PER_MONTH / SECONDS_PER_MONTH
+    return {
+        "figure": "control_plane",
+        "products": products,
+        "statuses": sorted({r["status"] for r in runs}),
+        "wall_seconds": round(median("wall"), 2),
+        "cpu_seconds_all": round(median("cpu"), 2),
+        "cpu_seconds_crawlers": round(median("crawler_cpu"), 2),
+        "cpu_seconds_control_plane": round(control_cpu, 2),
+        "event_log_rows_per_run": int(median("rows")),
+        "capacity_runs_per_second": round(runs_per_second, 3),
+        "capacity_control_plane_cores": round(control_cpu * runs_per_second, 2),
+        "capacity_event_log_rows_per_day": int(median("rows") * runs_per_second * 86400),
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--measure"]:
+        print(json.dumps(measure(sys.argv[2:])))
+    else:
+        print(json.dumps(bench_control_plane(int(sys.argv[1]) if len(sys.argv) > 1 else 20, 3)))
