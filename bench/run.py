@@ -11,6 +11,10 @@ the README's Performance section quotes these lines. Figures:
   orchestration, crawl_ceiling, scale   see bench/pipeline_figures.py (the crawl bare vs through
               Dagster; `scrapy bench` and a plain Scrapy spider vs our crawl with politeness off, with a
               profile; a day at three catalog sizes, time and peak RSS per step)
+  control_plane  a 20-page day through `dagster job execute`: wall, CPU-seconds outside the crawlers,
+              event-log rows, and what 1.2 million runs a month need (bench/control_plane.py)
+  seed_day    the seed's 48,201-product shop (5,000 with --quick), untuned YAML vs a bare Scrapy
+              SitemapSpider, records exact, peak RSS per step (bench/seed_day.py)
 """
 
 from __future__ import annotations
@@ -32,7 +36,9 @@ from parsel import Selector
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.control_plane import bench_control_plane  # noqa: E402
 from bench.pipeline_figures import bench_crawl_ceiling, bench_orchestration, bench_scale  # noqa: E402
+from bench.seed_day import SEED_PRODUCTS, bench_seed_day  # noqa: E402
 from bench.validation_backends import validate_pandas, validate_polars  # noqa: E402
 from scrape_assets.defs.resources import DuckDBWarehouse  # noqa: E402
 from scrape_assets.demo_site.catalog import Catalog  # noqa: E402
@@ -206,6 +212,8 @@ def main() -> int:
             "orchestration": lambda: bench_orchestration(products, args.repeat),
             "crawl_ceiling": lambda: bench_crawl_ceiling(products // 2, args.repeat, Path(args.profile_raw)),
             "scale": lambda: bench_scale(sizes),
+            "control_plane": lambda: bench_control_plane(20, args.repeat),
+            "seed_day": lambda: bench_seed_day(5_000 if args.quick else SEED_PRODUCTS, memory=not args.quick),
         }
         for name, figure in figures.items():
             if not wanted or name in wanted:

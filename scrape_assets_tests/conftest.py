@@ -15,12 +15,12 @@ from pathlib import Path
 import duckdb
 import pytest
 import redis
-import yaml
 from dagster import DagsterInstance, Definitions, ExecuteInProcessResult, instance_for_test
 
 from scrape_assets.demo_site.process import DemoSite
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 from scrape_assets_tests.processes import SESSION_VARIABLE, leftovers, stop
+from scrape_assets_tests.target_yaml import update_target_yaml
 
 DEMO_TARGET = "demo_shop"
 
@@ -144,14 +144,7 @@ class Pipeline:
 
     def configure(self, **sections: dict) -> None:
         """Change sections of the demo target's YAML (e.g. `politeness={"max_tries": 6}`)."""
-        path = self.targets_dir / f"{DEMO_TARGET}.yaml"
-        body = yaml.safe_load(path.read_text())
-        for section, values in sections.items():
-            if isinstance(body.get(section), dict):
-                body[section].update(values)
-            else:
-                body[section] = values
-        path.write_text(yaml.safe_dump(body))
+        update_target_yaml(self.targets_dir / f"{DEMO_TARGET}.yaml", sections)
 
     def definitions(self, site: DemoSite | None = None) -> Definitions:
         """Definitions built the way `scrape_assets.definitions` builds them, for this site."""

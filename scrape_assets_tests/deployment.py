@@ -16,6 +16,7 @@ from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
 
 from scrape_assets.local_instance import prepare_local_instance
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+from scrape_assets_tests.target_yaml import update_target_yaml
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -32,6 +33,7 @@ class LocalDeployment:
         targets = root / "targets"
         targets.mkdir(parents=True)
         shutil.copy(DEFAULT_TARGETS_DIR / "demo_shop.yaml", targets)
+        self.target_yaml = targets / "demo_shop.yaml"
         self.env = {
             **os.environ,
             "DAGSTER_HOME": str(self.home),
@@ -43,6 +45,16 @@ class LocalDeployment:
         self.env.pop("REDIS_URL", None)
         self.instance: DagsterInstance = prepare_local_instance(self.home, monitoring_poll_seconds=1)
         self.processes: list[subprocess.Popen] = []
+
+    def compute_logs(self) -> str:
+        """Everything the steps of this deployment's runs (and the crawlers they started) wrote to
+        stdout and stderr so far, as the instance captures it."""
+        files = sorted((self.home / "storage").glob("*/compute_logs/*.*"))
+        return "".join(path.read_text(errors="replace") for path in files if path.suffix in (".out", ".err"))
+
+    def configure(self, **sections: dict) -> None:
+        """Change sections of the demo target's YAML, before the runs that should see it."""
+        update_target_yaml(self.target_yaml, sections)
 
     def start(self, *args: str, log: str, program: str = "dagster") -> subprocess.Popen:
         """A `dagster ...` command (or `program ...`) in its own session, its output in `root/<log>`."""

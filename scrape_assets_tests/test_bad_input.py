@@ -132,3 +132,13 @@ def test_a_gzip_bomb_sitemap_fails_the_frontier_by_name_without_expanding_it(pip
     peak = float(re.search(r"crawler peak RSS ([0-9.]+) MiB", cause.message).group(1))
     assert peak < 200, f"the crawler grew to {peak} MiB: the 256 MiB body was expanded"
     assert site.stats()["by_class"]["sitemap"] >= 2  # the index and the bomb were fetched
+
+
+def test_a_gzipped_child_sitemap_is_read_like_any_other(pipeline, start_site):
+    site = start_site(2500, "--gzip-last-sitemap")  # three product sitemaps, the last one .xml.gz
+    result = pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "url_frontier"])])
+
+    assert result.success
+    assert materialization_metadata(result, "url_frontier")["record_urls"] == 2500
+    served = site.stats(with_paths=True)["by_path"]
+    assert served.get("/sitemaps/products-3.xml.gz") == 1 and "/sitemaps/products-3.xml" not in served

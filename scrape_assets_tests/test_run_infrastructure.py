@@ -92,21 +92,33 @@ def test_a_day_that_is_not_a_partition_is_refused_naming_the_key_and_the_range(d
     assert site.stats()["total"] == 0
 
 
+# held product requests wait for the test's release: no timeout, no retry meanwhile
+HELD_REQUESTS_WAIT = {"timeout_seconds": 600}
+
+
 @pytest.mark.parametrize(
     "first, second",
     [("job_execute", "asset_materialize"), ("asset_materialize", "job_execute"), ("job_execute", "backfill")],
 )
 def test_the_same_day_launched_twice_at_once_is_crawled_once(deployment, start_site, first, second):
     products = 120
-    site = start_site(products, "--latency-ms", "150")
+    # the site holds product requests after the fifth until released: the first run is surely still
+    # crawling when the second is launched and when it fails, however fast or slow this machine is
+    site = start_site(products, "--hold-after-pages", "5")
     local = deployment(site.url)
+    local.configure(politeness=HELD_REQUESTS_WAIT)
     if second == "backfill":
         local.start_daemon()  # a backfill's runs are launched by the daemon, from the queue
 
     getattr(local, first)(DAY, log="first.log")
-    # the second launch comes once the first is fetching pages
-    local.wait_for(lambda: site.stats()["by_class"].get("product", 0) >= 5, "the first run fetches products")
+    local.wait_for(lambda: site.stats()["held"] > 0, "the first run's crawl is held mid-way")
     getattr(local, second)(DAY, log="second.log")
+    local.wait_for(
+        lambda: len(runs := local.runs(DAY)) == 2 and runs[1].dagster_run.status in FINISHED,
+        "the second run finishes",
+        seconds=420,
+    )
+    site.release()
     finished = local.wait_for(
         lambda: len(runs := local.runs(DAY)) == 2 and all(r.dagster_run.status in FINISHED for r in runs) and runs,
         "both runs finish",
@@ -129,15 +141,20 @@ def test_the_same_day_launched_twice_at_once_is_crawled_once(deployment, start_s
 
 def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_run_resumes(deployment, start_site):
     products = 300
-    site = start_site(products, "--latency-ms", "100")
+    site = start_site(products, "--hold-after-pages", "40")  # the crawl is held mid-way until released
     local = deployment(site.url)
+    local.configure(politeness=HELD_REQUESTS_WAIT)
     local.start_daemon()  # run monitoring
     run = local.job_execute(DAY, log="killed.log")
-    local.wait_for(lambda: site.stats()["by_class"].get("product", 0) >= 40, "the crawl fetches products")
+    local.wait_for(lambda: site.stats()["held"] > 0, "the crawl is held mid-way")
     assert _crawlers_of(local), "a crawler runs"
 
     os.kill(run.pid, signal.SIGKILL)  # the run's process only: its step worker and crawler are orphaned
 
+    # the crawler is asked to stop (Scrapy's graceful SIGTERM): only then are its requests in flight
+    # answered, so that it stores them and exits before fetching anything else
+    local.wait_for(lambda: "Received SIGTERM" in local.compute_logs(), "the crawler is told to stop", seconds=180)
+    site.release()
     local.wait_for(lambda: not _crawlers_of(local), "every crawler process has exited", seconds=180)
     local.wait_for(
         lambda: local.runs(DAY)[0].dagster_run.status == DagsterRunStatus.FAILURE,

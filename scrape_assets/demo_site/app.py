@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import time
 from collections import Counter, deque
 
@@ -11,7 +12,7 @@ from aiohttp.typedefs import Handler
 
 from scrape_assets.demo_site import books, pages
 from scrape_assets.demo_site.catalog import Catalog
-from scrape_assets.demo_site.chaos import Chaos
+from scrape_assets.demo_site.chaos import Chaos, NotServed
 from scrape_assets.demo_site.knobs import SiteKnobs
 
 STATS_PATH = "/__stats"
@@ -98,6 +99,8 @@ def build_app(knobs: SiteKnobs) -> web.Application:
                 response = await chaos.page_gate(request)
             if response is None:
                 response = await handler(request)
+        except NotServed:
+            return web.Response(status=499)  # the client is gone: nothing to count, nobody to answer
         except web.HTTPException as exc:
             stats.record(request.path_qs, request.path, exc.status, arrived)
             raise
@@ -117,7 +120,8 @@ def build_app(knobs: SiteKnobs) -> web.Application:
     async def sitemap_index(request: web.Request) -> web.Response:
         if knobs.no_sitemap:
             raise web.HTTPNotFound()
-        return xml(pages.sitemap_index(base(request), catalog, (BOMB_PATH,) if knobs.gzip_bomb_mib else ()))
+        extra = (BOMB_PATH,) if knobs.gzip_bomb_mib else ()
+        return xml(pages.sitemap_index(base(request), catalog, extra, gzip_last=knobs.gzip_last_sitemap))
 
     async def child_sitemap(request: web.Request) -> web.Response:
         name = request.match_info["name"]
@@ -130,6 +134,14 @@ def build_app(knobs: SiteKnobs) -> web.Application:
             if body is not None:
                 return xml(body)
         raise web.HTTPNotFound()
+
+    async def gzipped_sitemap(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        last = f"products-{catalog.sitemap_chunks()}"
+        if not knobs.gzip_last_sitemap or knobs.no_sitemap or name != last:
+            raise web.HTTPNotFound()
+        body = pages.product_sitemap(base(request), catalog, catalog.sitemap_chunks()) or ""
+        return web.Response(body=gzip.compress(body.encode()), content_type="application/gzip")
 
     async def gzip_bomb(request: web.Request) -> web.Response:
         if not knobs.gzip_bomb_mib:
@@ -153,6 +165,7 @@ def build_app(knobs: SiteKnobs) -> web.Application:
         found = catalog.product(int(product_id)) if product_id.isdigit() else None
         if found is None:
             raise web.HTTPNotFound()
+        await chaos.hold(request)
         replaced = await chaos.product_gate(request, found.id)
         if replaced is not None:
             return replaced
@@ -168,9 +181,14 @@ def build_app(knobs: SiteKnobs) -> web.Application:
         return html(body)
 
     async def get_stats(request: web.Request) -> web.Response:
-        return web.json_response(
-            stats.snapshot(with_paths=request.query.get("paths") == "1", with_times=request.query.get("times") == "1")
+        body = stats.snapshot(
+            with_paths=request.query.get("paths") == "1", with_times=request.query.get("times") == "1"
         )
+        return web.json_response({**body, "held": chaos.held})
+
+    async def release(request: web.Request) -> web.Response:
+        chaos.release()
+        return web.json_response({"released": True})
 
     async def reset_stats(request: web.Request) -> web.Response:
         stats.reset()
@@ -180,6 +198,7 @@ def build_app(knobs: SiteKnobs) -> web.Application:
     app.router.add_get("/robots.txt", robots)
     app.router.add_get("/sitemap.xml", sitemap_index)
     app.router.add_get(BOMB_PATH, gzip_bomb)
+    app.router.add_get("/sitemaps/{name}.xml.gz", gzipped_sitemap)
     app.router.add_get("/sitemaps/{name}.xml", child_sitemap)
     app.router.add_get("/", home)
     app.router.add_get("/category/{category}", listing)
@@ -188,4 +207,5 @@ def build_app(knobs: SiteKnobs) -> web.Application:
     app.router.add_get("/catalogue", lambda request: _moved("/books"))
     app.router.add_get(STATS_PATH, get_stats)
     app.router.add_post(f"{STATS_PATH}/reset", reset_stats)
+    app.router.add_post(f"{STATS_PATH}/release", release)
     return app

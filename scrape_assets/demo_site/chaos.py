@@ -24,8 +24,13 @@ from scrape_assets.demo_site.knobs import SiteKnobs
 OFFSITE_HOST = "offsite.invalid"
 
 
+class NotServed(Exception):
+    """A held request whose client went away before the hold was released: nothing was served, so
+    nothing is counted."""
+
+
 class Chaos:
-    """State of the site's misbehaviour (token bucket, outage clock, first-attempt tracking)."""
+    """State of the site's misbehaviour (token bucket, outage clock, first-attempt tracking, the hold)."""
 
     def __init__(self, knobs: SiteKnobs, catalog: Catalog):
         self.knobs = knobs
@@ -37,6 +42,33 @@ class Chaos:
         self.bucket = LocalTokenBucket(rate, burst=max(1.0, rate)) if rate > 0 else None
         self.attempts: Counter[str] = Counter()
         self.pages_answered = 0
+        self.products_let_through = 0
+        self.held = 0
+        self.released: asyncio.Event | None = None  # made in the server's event loop, on first use
+
+    async def hold(self, request: web.Request) -> None:
+        """Past `--hold-after-pages` product requests, wait for `release()`; raise NotServed if the
+        client has gone by then."""
+        if self.knobs.hold_after_pages < 0:
+            return
+        if self.released is None:
+            self.released = asyncio.Event()
+        if self.products_let_through < self.knobs.hold_after_pages or self.released.is_set():
+            self.products_let_through += 1
+            return
+        self.held += 1
+        try:
+            await self.released.wait()
+        finally:
+            self.held -= 1
+        if request.transport is None or request.transport.is_closing():
+            raise NotServed(request.path)
+
+    def release(self) -> None:
+        """Answer every held request, and every later one, normally."""
+        if self.released is None:
+            self.released = asyncio.Event()
+        self.released.set()
 
     def in_outage(self, now: float) -> bool:
         if self.knobs.outage_after < 0 or self.first_page_at is None:

@@ -36,6 +36,9 @@ class SiteKnobs:
     price_format: str = _knob(
         "plain", "comma writes the price's data-amount with a decimal comma (12,50)", choices=("plain", "comma")
     )
+    gzip_last_sitemap: bool = _knob(
+        False, "serve the index's last product sitemap gzipped, as products-N.xml.gz", action="store_true"
+    )
     gzip_bomb_mib: int = _knob(
         0,
         "list /sitemaps/bomb.xml.gz in the index: a gzipped sitemap of a few KiB that "
@@ -49,6 +52,11 @@ class SiteKnobs:
     outage_for: float = _knob(0.0, "outage length in seconds: every page request gets 503")
     outage_after_pages: int = _knob(-1, "page requests answered before a full outage that never ends (<0 = never)")
     latency_ms: int = _knob(0, "milliseconds added to every page response")
+    hold_after_pages: int = _knob(
+        -1,
+        "product pages answered before every further product request is held, unanswered, until "
+        "POST /__stats/release: a test acts while a crawl is surely in progress (<0 = never)",
+    )
     reset_share: float = _knob(0.0, "share of product pages whose first request has its connection reset", share=True)
     truncate_share: float = _knob(0.0, "share of product pages whose first response body is cut short", share=True)
     oversize_share: float = _knob(0.0, "share of product pages padded to --oversize-bytes", share=True)

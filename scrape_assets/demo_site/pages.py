@@ -16,12 +16,16 @@ def robots_txt(base: str, crawl_delay: float, disallow: tuple[str, ...] = (), si
     return f"User-agent: *\nCrawl-delay: {crawl_delay:g}\n{rules}{sitemap_line}"
 
 
-def sitemap_index(base: str, catalog: Catalog, extra: tuple[str, ...] = ()) -> str:
-    """The sitemap index: one child sitemap of categories, then product sitemaps in chunks, then the
-    `extra` child paths."""
+def sitemap_index(base: str, catalog: Catalog, extra: tuple[str, ...] = (), gzip_last: bool = False) -> str:
+    """The sitemap index: one child sitemap of categories, then product sitemaps in chunks (the last
+    one as `.xml.gz` when `gzip_last`), then the `extra` child paths."""
+    chunks = catalog.sitemap_chunks()
     children = (
         [f"{base}/sitemaps/categories.xml"]
-        + [f"{base}/sitemaps/products-{n}.xml" for n in range(1, catalog.sitemap_chunks() + 1)]
+        + [
+            f"{base}/sitemaps/products-{n}.xml{'.gz' if gzip_last and n == chunks else ''}"
+            for n in range(1, chunks + 1)
+        ]
         + [f"{base}{path}" for path in extra]
     )
     entries = "".join(f"<sitemap><loc>{url}</loc></sitemap>" for url in children)

@@ -50,12 +50,18 @@ class DemoSite:
     def stats(self, with_paths: bool = False, with_times: bool = False) -> dict:
         """The site's request counters (`/__stats`); `times` lists (seconds, class, status, path) per request."""
         query = "?" + "&".join(q for q, on in (("paths=1", with_paths), ("times=1", with_times)) if on)
-        with urllib.request.urlopen(f"{self.url}/__stats{query}", timeout=10) as response:
+        with urllib.request.urlopen(f"{self.url}/__stats{query}", timeout=60) as response:
             return json.load(response)
 
     def reset_stats(self) -> None:
         request = urllib.request.Request(f"{self.url}/__stats/reset", method="POST")
-        with urllib.request.urlopen(request, timeout=10):
+        with urllib.request.urlopen(request, timeout=60):
+            pass
+
+    def release(self) -> None:
+        """Answer the product requests held by `--hold-after-pages`, and every later one."""
+        request = urllib.request.Request(f"{self.url}/__stats/release", method="POST")
+        with urllib.request.urlopen(request, timeout=60):
             pass
 
     def stop(self) -> None:

@@ -17,7 +17,7 @@ from scrape_assets.target_config.models import FieldSpec, TargetConfig
 from scrape_assets.validation.schema import arrow_schema, build_schema, element_schema
 from scrape_assets.validation.summary import ValidationSummary
 
-BATCH_ROWS = 25_000
+BATCH_ROWS = 10_000
 REASON_COLUMN = "quarantine_reason"
 
 

@@ -13,6 +13,7 @@ import warnings
 from abc import abstractmethod
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
 
 from dagster import (
@@ -93,6 +94,38 @@ class RunWorkerGone(Exception):
     """The process that runs this step's run died while the crawler ran: the crawler was stopped."""
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _parent_of(pid: int) -> int | None:
+    """`pid`'s parent from /proc (None if it is gone or /proc is missing)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])  # after "pid (comm)": state, then ppid
+
+
+class RunWorkerWatch:
+    """Whether the run's process is still there, seen from a step's process. That is the step's
+    parent; or, for steps forked from a forkserver (defs/executor.py), the forkserver's parent: the
+    forkserver itself outlives the run for as long as one of its steps runs."""
+
+    def __init__(self) -> None:
+        self.parent = os.getppid()
+        self.via_forkserver = b"multiprocessing.forkserver" in _cmdline(self.parent)
+        self.pid = (_parent_of(self.parent) or self.parent) if self.via_forkserver else self.parent
+
+    def gone(self) -> bool:
+        if os.getppid() != self.parent:
+            return True
+        return self.via_forkserver and _parent_of(self.parent) != self.pid
+
+
 class SubprocessCrawlLauncher(CrawlLauncher):
     """The crawler as a child process of the step, on this machine. It never outlives its run: the
     crawler gets SIGTERM when the step's process dies (`crawler/lifeline.py`), and the step stops the
@@ -120,7 +153,7 @@ class SubprocessCrawlLauncher(CrawlLauncher):
                         extras=extras,
                     )
                 )
-            run_worker = os.getppid()
+            run_worker = RunWorkerWatch()
             process = subprocess.Popen(
                 [self.python_executable, "-m", CRAWLER_MODULE],
                 env={
@@ -136,10 +169,10 @@ class SubprocessCrawlLauncher(CrawlLauncher):
                         process.wait(timeout=1.0)
                         break
                     except subprocess.TimeoutExpired:
-                        if os.getppid() != run_worker:
+                        if run_worker.gone():
                             self._stop(process)
                             raise RunWorkerGone(
-                                f"the run's process (pid {run_worker}) died while this step crawled; the crawler "
+                                f"the run's process (pid {run_worker.pid}) died while this step crawled; the crawler "
                                 f"(pid {process.pid}) was stopped and its pages kept for the next run of the day"
                             ) from None
             except DagsterExecutionInterruptedError:  # the run was terminated
