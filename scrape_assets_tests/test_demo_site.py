@@ -14,7 +14,7 @@ from scrape_assets.demo_site.process import DemoSite
 
 def _get(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=120) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
         return exc.code, ""
@@ -81,3 +81,34 @@ def test_started_site_used_as_context_manager_is_one_process_stopped_on_exit():
     assert process.poll() is not None
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{site.url}/robots.txt", timeout=2)
+
+
+def test_held_product_requests_are_answered_once_released_and_counted_only_when_served(start_site):
+    import socket
+    import threading
+    import time
+
+    site = start_site(5, "--hold-after-pages", "1")
+    assert _get(f"{site.url}/product/1")[0] == 200  # the first one goes through
+    answered: list[int] = []
+    waiter = threading.Thread(target=lambda: answered.append(_get(f"{site.url}/product/2")[0]))
+    waiter.start()
+    deadline = time.monotonic() + 60
+    while site.stats()["held"] != 1:
+        assert time.monotonic() < deadline, "the second product request was not held"
+        time.sleep(0.05)
+    # a client that gives up while held: nothing was served, so nothing is counted
+    host, port = site.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as gone:
+        gone.sendall(b"GET /product/3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        while site.stats()["held"] != 2:
+            assert time.monotonic() < deadline, "the third product request was not held"
+            time.sleep(0.05)
+    assert answered == [] and site.stats()["by_class"]["product"] == 1
+
+    site.release()
+    waiter.join(timeout=60)
+    assert answered == [200]
+    paths = site.stats(with_paths=True)["by_path"]
+    assert paths.get("/product/2") == 1 and "/product/3" not in paths
+    assert _get(f"{site.url}/product/4")[0] == 200  # released for good
