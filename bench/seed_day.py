@@ -47,6 +47,7 @@ def _bare(site: DemoSite, work: Path) -> dict:
 def _ours(site: DemoSite, work: Path) -> dict:
     from scrape_assets.local_instance import prepare_local_instance
 
+    work.mkdir(parents=True, exist_ok=True)
     env = _environment(work, site)
     prepare_local_instance(Path(env["DAGSTER_HOME"])).dispose()
     command = [sys.executable, "-m", "dagster", "job", "execute", "-m", "scrape_assets.definitions"]
@@ -66,7 +67,9 @@ def bench_seed_day(products: int = SEED_PRODUCTS, memory: bool = True) -> dict:
     with tempfile.TemporaryDirectory() as tmp, DemoSite(products, extra_args=("--gzip-last-sitemap",)) as site:
         work = Path(tmp)
         bare = _bare(site, work)
+        print(f"bare: {bare}", file=sys.stderr, flush=True)
         ours = _ours(site, work / "ours")
+        print(f"ours: {ours}", file=sys.stderr, flush=True)
     figures = {
         "figure": "seed_day",
         "products": products,

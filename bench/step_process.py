@@ -101,7 +101,7 @@ def main() -> int:
         figures = dagster_step(day, sys.argv[3])
     else:
         figures = bare_crawl(day, politeness_off=mode == "unthrottled")
-    from scrape_assets.crawler.run import peak_rss_mib
+    from scrape_assets.process_stats import peak_rss_mib
 
     figures["peak_self_mib"] = peak_rss_mib()
     print(json.dumps(figures))

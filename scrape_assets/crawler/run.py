@@ -4,7 +4,6 @@ Twisted's reactor cannot be restarted."""
 from __future__ import annotations
 
 import json
-import os
 import time
 import zlib
 from collections import Counter
@@ -31,6 +30,7 @@ from scrape_assets.crawler.spiders.pages import PageSpider
 from scrape_assets.page_store import PageStore, iter_pages, latest_entries
 from scrape_assets.page_store.day_urls import FAILURES_SUFFIX
 from scrape_assets.page_store.frontier import Frontier, read_frontier, write_frontier
+from scrape_assets.process_stats import cpu_seconds, peak_rss_mib
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -253,26 +253,6 @@ def run_try(target: TargetConfig, urls: list[str], redis_url: str = "") -> tuple
     _raise_for_our_side(target, stats, {})
     order = {url: number for number, url in enumerate(urls)}
     return sorted(spider.pages, key=lambda page: order.get(page.url, len(urls))), spider.failures
-
-
-def peak_rss_mib() -> float:
-    """This process's peak resident memory in MiB since it started (`VmHWM`: unlike `ru_maxrss`, not
-    inflated by the parent's pages before exec); 0.0 where /proc is missing."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return 0.0
-
-
-def cpu_seconds() -> float:
-    """CPU time (user + system) this crawler process has used so far: what the crawl itself costs,
-    apart from the orchestration around it (bench/control_plane.py subtracts it)."""
-    times = os.times()
-    return round(times.user + times.system, 3)
 
 
 def _prefixed(stats: dict, prefix: str) -> dict[str, Any]:

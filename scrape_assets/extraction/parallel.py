@@ -9,6 +9,7 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -21,6 +22,7 @@ from scrape_assets.extraction.extract import (
     record_schema,
 )
 from scrape_assets.page_store import IndexEntry, PageStore, iter_pages, latest_entries, page_store_from_spec
+from scrape_assets.process_stats import peak_rss_mib
 from scrape_assets.target_config.models import TargetConfig
 
 # below this many pages per worker, starting a worker (an interpreter, the imports) costs more than it saves
@@ -44,10 +46,12 @@ def _chunks(entries: Sequence[tuple[str, IndexEntry]], count: int) -> list[list[
 
 def _extract_chunk(
     target: TargetConfig, store_spec: dict, prefix: str, chunk: list[tuple[str, IndexEntry]], out: str
-) -> ExtractionSummary:
-    """One worker's share, written to `out`; the day-level checks are the caller's."""
+) -> tuple[ExtractionSummary, float]:
+    """One worker's share, written to `out` (the day-level checks are the caller's), and the worker's
+    peak resident memory in MiB."""
     store = page_store_from_spec(store_spec)
-    return extract_records(target, iter_pages(store, prefix, chunk), Path(out), check=False)
+    summary = extract_records(target, iter_pages(store, prefix, chunk), Path(out), check=False)
+    return summary, peak_rss_mib()
 
 
 def merge_summaries(summaries: Sequence[ExtractionSummary]) -> ExtractionSummary:
@@ -78,6 +82,15 @@ def _join(target: TargetConfig, parts: list[Path], out_path: Path) -> None:
     os.replace(partial, out_path)
 
 
+@dataclass(frozen=True)
+class DayExtraction:
+    """What `extract_day` did: the summary, the processes it used, the largest worker's peak memory."""
+
+    summary: ExtractionSummary
+    processes: int
+    worker_peak_rss_mib: float = 0.0
+
+
 def extract_day(
     target: TargetConfig,
     store: PageStore,
@@ -85,16 +98,16 @@ def extract_day(
     segments: list[str],
     out_path: Path,
     workers: int | None = None,
-) -> tuple[ExtractionSummary, int]:
-    """Extract the latest stored page of every URL in `segments` into `out_path`; returns the summary
-    and the number of worker processes used (`workers`, or one per core the pages justify).
+) -> DayExtraction:
+    """Extract the latest stored page of every URL in `segments` into `out_path`, with `workers`
+    processes or one per core the pages justify.
 
     Raises what `extract_records` raises (`SelectorNotFound`, `NoRecordPages`), judged on the whole day.
     """
     entries = sorted(latest_entries(store, prefix, segments).values(), key=lambda item: (item[0], item[1].offset))
     count = workers or extraction_workers(len(entries), len(os.sched_getaffinity(0)))
     if count <= 1:
-        return extract_records(target, iter_pages(store, prefix, entries), out_path), 1
+        return DayExtraction(extract_records(target, iter_pages(store, prefix, entries), out_path), 1)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     parts = [out_path.with_name(f".{out_path.name}.part{index}") for index in range(count)]
@@ -105,10 +118,11 @@ def extract_day(
                 pool.submit(_extract_chunk, target, store.spec(), prefix, chunk, str(part))
                 for chunk, part in zip(_chunks(entries, count), parts, strict=True)
             ]
-            summary = merge_summaries([future.result() for future in futures])
+            results = [future.result() for future in futures]
+        summary = merge_summaries([chunk_summary for chunk_summary, _ in results])
         raise_for_missing_selectors(target, summary)
         _join(target, parts, out_path)
     finally:
         for part in parts:
             part.unlink(missing_ok=True)
-    return summary, count
+    return DayExtraction(summary, count, max(peak for _, peak in results))

@@ -39,7 +39,8 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions: Par
         if generation is None:
             raise FileNotFoundError(f"no crawl stored under {store.location(prefix)}: materialize raw_pages first")
         segments = readable_segments(store, prefix, generation)
-        summary, workers = extract_day(target, store, prefix, segments, out)
+        extraction = extract_day(target, store, prefix, segments, out)
+        summary = extraction.summary
         return MaterializeResult(
             metadata={
                 "records": MetadataValue.int(summary.records),
@@ -51,7 +52,8 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions: Par
                 "field_presence": share_table("field", summary.completeness(target)),
                 "crawl_complete": MetadataValue.bool(generation.complete),
                 "segments": MetadataValue.int(len(segments)),
-                "extraction_processes": MetadataValue.int(workers),
+                "extraction_processes": MetadataValue.int(extraction.processes),
+                "extraction_worker_peak_rss_mib": MetadataValue.float(extraction.worker_peak_rss_mib),
                 "path": MetadataValue.path(str(out)),
             }
         )
