@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.pipeline_figures import DAY, _environment  # noqa: E402
+from bench.pipeline_figures import _environment, job_execute_command  # noqa: E402
 from scrape_assets.demo_site.process import DemoSite  # noqa: E402
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -87,19 +87,7 @@ def measure(command: list[str]) -> dict:
 
 
 def _one_run(env: dict[str, str], home: Path) -> dict:
-    command = [
-        sys.executable,
-        "-m",
-        "dagster",
-        "job",
-        "execute",
-        "-m",
-        "scrape_assets.definitions",
-        "-j",
-        "daily_demo_shop",
-        "--tags",
-        json.dumps({"dagster/partition": DAY}),
-    ]
+    command = job_execute_command()
     completed = subprocess.run(
         [sys.executable, __file__, "--measure", *command], env=env, cwd=REPO, capture_output=True, text=True
     )

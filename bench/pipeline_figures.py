@@ -34,6 +34,16 @@ DAY = "2026-11-20"
 STEP_ORDER = ("url_frontier", "raw_pages", "parsed_records", "validate", "delivered")
 
 
+def job_execute_command(day: str = DAY) -> list[str]:
+    """`dagster job execute` of the demo shop's daily job for `day`: a run launched as an operator does."""
+    return [sys.executable, "-m", "dagster", "job", "execute", "-m", "scrape_assets.definitions"] + [
+        "-j",
+        "daily_demo_shop",
+        "--tags",
+        json.dumps({"dagster/partition": day}),
+    ]
+
+
 def _run(env: dict[str, str], *args: str) -> dict:
     """One measured process (bench/step_process.py, or bench/plain_crawl.py for `plain`); its JSON
     line plus its wall time seen from here."""

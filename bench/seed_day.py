@@ -25,7 +25,7 @@ import duckdb
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.pipeline_figures import DAY, _environment, bench_scale  # noqa: E402
+from bench.pipeline_figures import _environment, bench_scale, job_execute_command  # noqa: E402
 from scrape_assets.demo_site.process import DemoSite  # noqa: E402
 
 SEED_PRODUCTS = 48_201
@@ -50,10 +50,8 @@ def _ours(site: DemoSite, work: Path) -> dict:
     work.mkdir(parents=True, exist_ok=True)
     env = _environment(work, site)
     prepare_local_instance(Path(env["DAGSTER_HOME"])).dispose()
-    command = [sys.executable, "-m", "dagster", "job", "execute", "-m", "scrape_assets.definitions"]
-    command += ["-j", "daily_demo_shop", "--tags", json.dumps({"dagster/partition": DAY})]
     started = time.perf_counter()
-    completed = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True)
+    completed = subprocess.run(job_execute_command(), env=env, cwd=REPO, capture_output=True, text=True)
     wall = time.perf_counter() - started
     if completed.returncode != 0:
         raise RuntimeError(f"daily job failed:\n{completed.stderr[-3000:]}")
