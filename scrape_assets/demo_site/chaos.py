@@ -100,6 +100,8 @@ class Chaos:
         """Per-product misbehaviour that replaces the response, or None."""
         first = self.attempts[request.path] == 0
         self.attempts[request.path] += 1
+        if first and self.picks("throttle_share", product_id):
+            return web.Response(status=429, text="slow down", headers={"Retry-After": self.knobs.retry_after})
         if first and self.picks("reset_share", product_id):
             _reset(request)
             return web.Response(status=200)

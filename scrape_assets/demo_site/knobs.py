@@ -57,6 +57,12 @@ class SiteKnobs:
         "product pages answered before every further product request is held, unanswered, until "
         "POST /__stats/release: a test acts while a crawl is surely in progress (<0 = never)",
     )
+    throttle_share: float = _knob(
+        0.0,
+        "share of product pages whose first request is answered 429 with Retry-After (--retry-after): a 429 "
+        "storm that does not depend on how fast the crawler is",
+        share=True,
+    )
     reset_share: float = _knob(0.0, "share of product pages whose first request has its connection reset", share=True)
     truncate_share: float = _knob(0.0, "share of product pages whose first response body is cut short", share=True)
     oversize_share: float = _knob(0.0, "share of product pages padded to --oversize-bytes", share=True)
