@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
 import signal
@@ -25,14 +27,54 @@ from scrape_assets_tests.target_yaml import update_target_yaml
 DEMO_TARGET = "demo_shop"
 
 
-def _redis_url() -> str:
-    """Database 15 for a serial run; under pytest-xdist each worker its own (gw0 -> 15, gw1 -> 14...),
-    since the fixture flushes it."""
-    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
-    return f"redis://127.0.0.1:6379/{15 - worker}"
+REDIS_SERVER = "redis://127.0.0.1:6379"
+CLAIMS_DATABASE = 0  # where test processes record which database each one holds
 
 
-REDIS_URL = _redis_url()
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@functools.cache
+def _claimed_redis_url() -> str:
+    """A Redis database of this test process's own, since the fixture flushes it: the highest of
+    15..1 that no live test process holds. A claim is this pid under `scrape_assets_tests:claim:<db>`
+    in database 0; a claim whose process is gone is taken over. So workers of one pytest-xdist run,
+    and two suites run side by side, never flush each other's data."""
+    client = redis.Redis.from_url(f"{REDIS_SERVER}/{CLAIMS_DATABASE}")
+    try:
+        client.ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is required at {REDIS_SERVER} and is not answering: {exc}")
+    with client:
+        for database in range(15, CLAIMS_DATABASE, -1):
+            key = f"scrape_assets_tests:claim:{database}"
+            with client.pipeline() as transaction:
+                try:
+                    transaction.watch(key)
+                    holder = transaction.get(key)
+                    if holder is not None and int(holder) != os.getpid() and _alive(int(holder)):
+                        continue
+                    transaction.multi()
+                    transaction.set(key, os.getpid())
+                    transaction.execute()
+                except redis.WatchError:
+                    continue
+            atexit.register(_release_claim, key)
+            return f"{REDIS_SERVER}/{database}"
+    pytest.fail(f"every Redis database 1-15 at {REDIS_SERVER} is held by a live test process")
+
+
+def _release_claim(key: str) -> None:
+    with redis.Redis.from_url(f"{REDIS_SERVER}/{CLAIMS_DATABASE}") as client:
+        if client.get(key) == str(os.getpid()).encode():
+            client.delete(key)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -77,15 +119,12 @@ def fresh_forkserver() -> Iterator[None]:
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
-    """The machine's Redis on loopback (database 15, flushed before and after). Missing Redis is a
-    test failure, never a skip: CI must see it."""
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError as exc:
-        pytest.fail(f"Redis is required at {REDIS_URL} and is not answering: {exc}")
+    """The machine's Redis on loopback: a database this test process holds (`_claimed_redis_url`),
+    flushed before and after. Missing Redis is a test failure, never a skip: CI must see it."""
+    url = _claimed_redis_url()
+    client = redis.Redis.from_url(url)
     client.flushdb()
-    yield REDIS_URL
+    yield url
     client.flushdb()
     client.close()
 
