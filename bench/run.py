@@ -139,7 +139,7 @@ def bench_delivery(work: Path, rows: int, repeat: int, naive_rows: int) -> dict:
     warehouse = DuckDBWarehouse(database=str(work / "merge.duckdb"))  # as the delivered step connects
 
     def merge() -> None:
-        warehouse.merge_partition(TARGET, valid, "2026-01-01")
+        warehouse.replace_partition(TARGET, valid, "2026-01-01")
 
     merge_s = _median(merge, repeat)
     sample = pq.read_table(valid).slice(0, naive_rows).to_pylist()

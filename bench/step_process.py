@@ -84,7 +84,7 @@ def bare_crawl(day: str, politeness_off: bool = False) -> dict:
         store,
         store.spec(),
         partition_prefix(target.name, day),
-        f"{time.strftime('%Y%m%dT%H%M%S')}{time.perf_counter_ns() % 1_000_000:06d}-pages-s0of1-bare-try0",
+        f"{time.strftime('%Y%m%dT%H%M%S')}{time.perf_counter_ns() % 1_000_000:06d}-pages-1of1-bare-try0",
     )
     seconds = time.perf_counter() - started
     return {

@@ -4,8 +4,8 @@ from dagster import Definitions
 
 from scrape_assets.defs.environment import crawler_shares_this_environment, resources_from_environment, targets_dir
 from scrape_assets.defs.executor import step_executor
-from scrape_assets.defs.factory import target_definitions
-from scrape_assets.defs.operations import operations_definitions
+from scrape_assets.defs.operations.factory import operations_definitions
+from scrape_assets.defs.target.factory import target_definitions
 from scrape_assets.target_config import load_targets
 
 

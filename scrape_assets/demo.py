@@ -60,9 +60,10 @@ def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
 
         from scrape_assets.definitions import defs
         from scrape_assets.defs.environment import warehouse_path
+        from scrape_assets.defs.target.jobs import daily_job_name
 
         instance = DagsterInstance.get()
-        job = defs.resolve_job_def(f"daily_{TARGET}")
+        job = defs.resolve_job_def(daily_job_name(TARGET))
         result = job.execute_in_process(
             partition_key=args.day,
             instance=instance,
@@ -104,7 +105,7 @@ def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
 def _delivered_rows(path: Path, day: str) -> int:
     import duckdb
 
-    from scrape_assets.delivery.duckdb_merge import scalar
+    from scrape_assets.delivery.duckdb_replace import scalar
 
     if not path.exists():
         return 0

@@ -7,8 +7,8 @@ import logging
 import pytest
 from dagster import build_sensor_context
 
-from scrape_assets.defs.alert_messages import Alert
 from scrape_assets.defs.resources import AlertDeliveryFailed, AlertWebhook
+from scrape_assets.defs.resources.alert_messages import Alert
 from scrape_assets_tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e

@@ -108,7 +108,7 @@ def test_slow_pages_time_out_as_a_named_outcome(pipeline, start_site):
     failure = result.get_step_failure_events()[0]
     cause = failure.step_failure_data.error.cause
     assert (
-        failure.step_key == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]"
+        failure.step_key == "demo_shop__raw_pages.demo_shop__crawl_shard[1of1]"
         and cause.cls_name == "TargetUnreachable"
     )
     assert "no page answered" in cause.message and "took longer than 0.4 seconds" in cause.message

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from scrape_assets.defs.resources import DuckDBWarehouse
-from scrape_assets.delivery import DuplicateKeys, merge_partition
+from scrape_assets.delivery import DuplicateKeys, replace_partition
 from scrape_assets.extraction.extract import META_COLUMNS
 from scrape_assets.target_config import load_target
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
@@ -41,9 +41,9 @@ def _valid(tmp_path, name: str, prices: dict[int, float]):
 
 def test_delivery_replaces_the_day_deleting_gone_rows_and_leaves_other_days(tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
-    merge_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0, 2: 2.0}), "2026-01-01")
-    merge_partition(conn, TARGET, _valid(tmp_path, "b", {1: 9.0}), "2026-01-02")
-    summary = merge_partition(conn, TARGET, _valid(tmp_path, "c", {1: 1.5, 3: 3.0}), "2026-01-01")
+    replace_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0, 2: 2.0}), "2026-01-01")
+    replace_partition(conn, TARGET, _valid(tmp_path, "b", {1: 9.0}), "2026-01-02")
+    summary = replace_partition(conn, TARGET, _valid(tmp_path, "c", {1: 1.5, 3: 3.0}), "2026-01-01")
 
     rows = conn.execute("SELECT partition_date::VARCHAR, sku, price FROM delivered_demo_shop ORDER BY 1, 2").fetchall()
     assert rows == [
@@ -61,7 +61,7 @@ def test_table_of_an_earlier_version_gains_new_columns_and_loses_its_primary_key
         "PRIMARY KEY (sku, partition_date))"
     )
     conn.execute("INSERT INTO delivered_demo_shop VALUES ('SKU-007-000009', DATE '2025-12-31', 'u9')")
-    merge_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0}), "2026-01-01")
+    replace_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0}), "2026-01-01")
     columns = [row[0] for row in conn.execute("DESCRIBE delivered_demo_shop").fetchall()]
     assert set(TARGET.record.fields) <= set(columns)
     rows = conn.execute("SELECT sku, partition_date::VARCHAR, price FROM delivered_demo_shop ORDER BY 2").fetchall()
@@ -74,13 +74,13 @@ def test_table_of_an_earlier_version_gains_new_columns_and_loses_its_primary_key
 
 def test_repeated_key_in_the_valid_file_is_refused_naming_the_file_and_leaves_the_day(tmp_path):
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
-    merge_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0, 2: 2.0}), "2026-01-01")
+    replace_partition(conn, TARGET, _valid(tmp_path, "a", {1: 1.0, 2: 2.0}), "2026-01-01")
     doubled = tmp_path / "doubled.parquet"
     once = pq.read_table(_valid(tmp_path, "b", {1: 5.0, 3: 3.0}))
     pq.write_table(pa.concat_tables([once, once.slice(0, 1)]), doubled)
 
     with pytest.raises(DuplicateKeys, match=r"doubled\.parquet: key repeated .* 2026-01-01 .*SKU-007-000001"):
-        merge_partition(conn, TARGET, doubled, "2026-01-01")
+        replace_partition(conn, TARGET, doubled, "2026-01-01")
     rows = conn.execute("SELECT sku, price FROM delivered_demo_shop ORDER BY 1").fetchall()
     assert rows == [("SKU-007-000001", 1.0), ("SKU-007-000002", 2.0)]
 
@@ -91,8 +91,8 @@ def test_a_day_is_delivered_and_redelivered_within_a_small_duckdb_memory_limit(t
     warehouse = DuckDBWarehouse(database=str(tmp_path / "w.duckdb"), memory_limit="16MB")
     valid = _valid(tmp_path, "day", {n: n / 100 for n in range(1, 3001)})
 
-    first = warehouse.merge_partition(TARGET, valid, "2026-01-01")
-    again = warehouse.merge_partition(TARGET, valid, "2026-01-01")
+    first = warehouse.replace_partition(TARGET, valid, "2026-01-01")
+    again = warehouse.replace_partition(TARGET, valid, "2026-01-01")
 
     assert (first.day_rows_before, first.day_rows_after) == (0, 3000)
     assert (again.day_rows_before, again.day_rows_after, again.table_rows) == (3000, 3000, 3000)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from dagster import AssetKey
 
-from scrape_assets.defs.delivery_guard import OVERRIDE_TAG
+from scrape_assets.defs.tags import OVERRIDE_TAG
 from scrape_assets_tests.results import failure_cause, materialization_metadata
 
 pytestmark = pytest.mark.e2e

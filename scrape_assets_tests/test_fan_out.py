@@ -19,10 +19,10 @@ import yaml
 from dagster import ReexecutionOptions, execute_job
 from dagster_pipes import decode_param
 
-from scrape_assets.crawler.run import shard_of
 from scrape_assets.demo_site.process import DemoSite
 from scrape_assets.page_store import LocalPageStore
 from scrape_assets.page_store.frontier import read_frontier
+from scrape_assets.shards import shard_of
 from scrape_assets_tests.conftest import Pipeline
 from scrape_assets_tests.reconstructable_jobs import reconstructable_daily_demo_shop
 from scrape_assets_tests.results import materialization_metadata
@@ -123,18 +123,18 @@ def test_shards_crawl_in_parallel_and_a_killed_shard_is_retried_alone(pipeline, 
 
     steps = _steps(pipeline.instance, run.run_id)
     shards = {key: steps[key] for key in steps if key.startswith(CRAWL)}
-    assert sorted(shards) == [f"{CRAWL}[shard_{i}]" for i in range(3)]
+    assert sorted(shards) == [f"{CRAWL}[{i}of3]" for i in range(1, 4)]
     # the killed shard was retried by its own RetryPolicy; the others ran once
     assert {key: s.attempts for key, s in shards.items()} == {
-        f"{CRAWL}[shard_0]": 1,
-        f"{CRAWL}[shard_1]": 2,
-        f"{CRAWL}[shard_2]": 1,
+        f"{CRAWL}[1of3]": 1,
+        f"{CRAWL}[2of3]": 2,
+        f"{CRAWL}[3of3]": 1,
     }
     windows = sorted((s.start_time, s.end_time) for s in shards.values())
     assert any(later[0] < earlier[1] for earlier, later in pairwise(windows)), windows  # in parallel
 
     assert metadata["shards"] == 3 and len(metadata["per_shard"].records) == 3
-    assert sorted(row.data["shard"] for row in metadata["per_shard"].records) == ["1/3", "2/3", "3/3"]
+    assert sorted(row.data["shard"] for row in metadata["per_shard"].records) == ["1of3", "2of3", "3of3"]
     owners = _product_owners(pipeline)
     assert set(owners.values()) == {0, 1, 2}
     requests = site.stats(with_paths=True)["by_path"]
@@ -157,9 +157,9 @@ def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_s
         killer.stop()
     statuses = {key: s.status.value for key, s in _steps(pipeline.instance, first.run_id).items()}
     assert {key: statuses[key] for key in statuses if key.startswith(CRAWL)} == {
-        f"{CRAWL}[shard_0]": "SUCCESS",
-        f"{CRAWL}[shard_1]": "SUCCESS",
-        f"{CRAWL}[shard_2]": "FAILURE",
+        f"{CRAWL}[1of3]": "SUCCESS",
+        f"{CRAWL}[2of3]": "SUCCESS",
+        f"{CRAWL}[3of3]": "FAILURE",
     }
     assert "demo_shop__raw_pages.demo_shop__combine_shards" not in statuses  # the asset was not materialized
 
@@ -171,7 +171,7 @@ def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_s
         metadata = materialization_metadata(second, "raw_pages")
     rerun = set(_steps(pipeline.instance, second.run_id))
     assert {key for key in rerun if key.startswith("demo_shop__raw_pages.")} == {
-        f"{CRAWL}[shard_2]",
+        f"{CRAWL}[3of3]",
         "demo_shop__raw_pages.demo_shop__combine_shards",
     }
     assert "demo_shop__url_frontier" not in rerun

@@ -82,7 +82,7 @@ def test_frontier_round_trip_and_missing_frontier_names_the_location(tmp_path):
     write_frontier(store, PREFIX, Frontier(["http://x/c"], ["http://x/p/1", "http://x/p/2"], 0.5, 3))
     frontier = read_frontier(store, PREFIX)
     assert frontier.listings == ["http://x/c"] and frontier.records == ["http://x/p/1", "http://x/p/2"]
-    assert frontier.crawl_delay == 0.5 and frontier.record_urls == 2
+    assert frontier.crawl_delay == 0.5 and frontier.record_url_count == 2
     assert list(frontier.entries)[0] == {"url": "http://x/c", "kind": "listing"}
 
 
@@ -104,26 +104,26 @@ def test_crawl_after_a_completed_one_starts_a_fresh_snapshot_and_after_a_failed_
     store = LocalPageStore(tmp_path)
     first, earlier = open_generation(store, PREFIX, "20261120T010000000000")
     assert (first, earlier) == (Generation([], complete=False, opened="20261120T010000000000"), [])
-    _segment(store, "20261120T005959000000-pages-s0of2-old-try0")  # before it opened: not its own
+    _segment(store, "20261120T005959000000-pages-1of2-old-try0")  # before it opened: not its own
     _segment(store, "20261120T010001000000-frontier-run-try0")  # a frontier crawl's segment: not pages
-    _segment(store, "20261120T010002000000-pages-s0of2-run-try0")
-    _segment(store, "20261120T010003000000-pages-s1of2-run-try0")
+    _segment(store, "20261120T010002000000-pages-1of2-run-try0")
+    _segment(store, "20261120T010003000000-pages-2of2-run-try0")
     assert generation_segments(store, PREFIX, first) == [
-        "20261120T010002000000-pages-s0of2-run-try0",
-        "20261120T010003000000-pages-s1of2-run-try0",
+        "20261120T010002000000-pages-1of2-run-try0",
+        "20261120T010003000000-pages-2of2-run-try0",
     ]
-    assert generation_segments(store, PREFIX, first, shard_mark(1, 2)) == ["20261120T010003000000-pages-s1of2-run-try0"]
+    assert generation_segments(store, PREFIX, first, shard_mark(1, 2)) == ["20261120T010003000000-pages-2of2-run-try0"]
 
     # the crawl failed: the next attempt carries both shards' segments over and resumes them
     second, earlier = open_generation(store, PREFIX, "20261120T020000000000")
     assert (
         earlier
         == second.segments
-        == ["20261120T010002000000-pages-s0of2-run-try0", "20261120T010003000000-pages-s1of2-run-try0"]
+        == ["20261120T010002000000-pages-1of2-run-try0", "20261120T010003000000-pages-2of2-run-try0"]
     )
-    _segment(store, "20261120T020001000000-pages-s0of1-run2-try0")
+    _segment(store, "20261120T020001000000-pages-1of1-run2-try0")
     closed = close_generation(store, PREFIX, second)
-    assert closed.complete and closed.segments[-1] == "20261120T020001000000-pages-s0of1-run2-try0"
+    assert closed.complete and closed.segments[-1] == "20261120T020001000000-pages-1of1-run2-try0"
     assert read_generation(store, PREFIX) == closed
 
     # after a completed crawl, a re-scrape starts a fresh snapshot

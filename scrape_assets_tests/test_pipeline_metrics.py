@@ -59,7 +59,7 @@ def test_metrics_exclude_outages_count_retries_and_measure_the_critical_path(pip
     assert figures["runs"] == 3 and figures["outage_runs"] == 1
     assert figures["success_rate"] == 0.5  # 1 success / (3 runs - 1 outage)
     assert figures["demo_shop/success_rate"] == 0.5
-    # tries: url_frontier 3, raw_pages' plan_shards 3, crawl_shard[shard_0] 2+1+1, combine_shards 3,
+    # tries: url_frontier 3, raw_pages' plan_shards 3, crawl_shard[1of1] 2+1+1, combine_shards 3,
     # crawl_complete 3, parsed_records 3, validate 2, delivered 1 = 22 over 8 steps
     assert figures["retry_overhead"] == pytest.approx(22 / 8 - 1)
 
@@ -69,7 +69,7 @@ def test_metrics_exclude_outages_count_retries_and_measure_the_critical_path(pip
     assert executed <= figures["critical_path_seconds"] <= record.end_time - record.create_timestamp.timestamp()
     assert figures["demo_shop/critical_path"].endswith(
         "along demo_shop__url_frontier -> demo_shop__raw_pages.demo_shop__plan_shards -> "
-        "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0] -> demo_shop__raw_pages.demo_shop__combine_shards -> "
+        "demo_shop__raw_pages.demo_shop__crawl_shard[1of1] -> demo_shop__raw_pages.demo_shop__combine_shards -> "
         "demo_shop__parsed_records -> demo_shop__validate -> demo_shop__delivered_demo_shop"
     )
 

@@ -50,7 +50,7 @@ def test_layout_change_is_fixed_by_reexecution_from_failure_without_requests(pip
         assert _step_statuses(pipeline.instance, first.run_id) == {
             "demo_shop__url_frontier": "SUCCESS",
             "demo_shop__raw_pages.demo_shop__plan_shards": "SUCCESS",
-            "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]": "SUCCESS",
+            "demo_shop__raw_pages.demo_shop__crawl_shard[1of1]": "SUCCESS",
             "demo_shop__raw_pages.demo_shop__combine_shards": "SUCCESS",
             "demo_shop__raw_pages_crawl_complete": "SUCCESS",
             "demo_shop__parsed_records": "FAILURE",

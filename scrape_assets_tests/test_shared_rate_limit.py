@@ -75,7 +75,7 @@ def test_two_processes_sharing_redis_stay_within_the_limit_together(pipeline, st
         next(
             (s.start_time, s.end_time)
             for s in instance.get_run_step_stats(run_id)
-            if s.step_key == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]"
+            if s.step_key == "demo_shop__raw_pages.demo_shop__crawl_shard[1of1]"
         )
         for run_id in run_ids
     ]

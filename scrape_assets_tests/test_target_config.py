@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scrape_assets.crawler.outcome import SecretMissing
+from scrape_assets.crawler.failures import SecretMissing
 from scrape_assets.crawler.settings import scrapy_settings
 from scrape_assets.target_config import TargetConfigError, load_target, load_targets
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR

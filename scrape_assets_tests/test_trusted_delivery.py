@@ -245,7 +245,7 @@ def test_a_full_disk_stops_the_crawl_at_once_as_ours(pipeline, start_site, small
     result = pipeline.run_day(site, DAY)
 
     step, cause = failure_cause(result)
-    assert step == "demo_shop__raw_pages.demo_shop__crawl_shard[shard_0]" and cause.cls_name == "PageStoreUnavailable"
+    assert step == "demo_shop__raw_pages.demo_shop__crawl_shard[1of1]" and cause.cls_name == "PageStoreUnavailable"
     assert "[Errno 28] No space left on device" in cause.message and str(small_disk) in cause.message
     assert "responses stored before it" in cause.message
     # nothing more was fetched than the store could keep, give or take the requests in flight

@@ -19,8 +19,8 @@ import sys
 
 from dagster_pipes import open_dagster_pipes
 
+from scrape_assets.crawler.failures import CrawlFailure
 from scrape_assets.crawler.lifeline import die_with_parent
-from scrape_assets.crawler.outcome import CrawlFailure
 from scrape_assets.crawler.run import run_frontier, run_pages
 from scrape_assets.page_store import page_store_from_spec
 from scrape_assets.target_config.models import TargetConfig

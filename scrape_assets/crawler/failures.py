@@ -1,64 +1,97 @@
-"""The crawl's failure list: requests that exhausted their tries, kept with the reason."""
+"""Named crawl failures, shared by the crawler (which detects them) and the orchestrator (which raises them)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 
-from twisted.python.failure import Failure
+class CrawlFailure(Exception):
+    """A crawl that ended without the pages it was asked for. `kind` names the failure class."""
 
+    kind = "crawl_failure"
 
-@dataclass(frozen=True)
-class FailedRequest:
-    """A request given up on: its URL, the last HTTP status (if any), tries made, the error, and
-    its named outcome (`http_503`, `timeout`, `oversized`, `offsite_redirect`, ...)."""
+    def __init__(self, message: str, details: dict | None = None):
+        super().__init__(message)
+        self.details = details or {}
 
-    url: str
-    status: int | None
-    tries: int
-    error: str
-    outcome: str = "error"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_message(self) -> dict:
+        return {"crawl_failure": {"kind": self.kind, "message": str(self), "details": self.details}}
 
 
-def failed_request(failure: Failure, max_tries: int) -> FailedRequest:
-    """Describe a Scrapy errback failure (HttpError or a download exception)."""
-    request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it on errback failures
-    response = getattr(failure.value, "response", None)
-    tries = request.meta.get("retry_times", 0) + 1
-    status = response.status if response is not None else None
-    error = f"HTTP {status}" if status is not None else f"{failure.type.__name__}: {failure.getErrorMessage()}"
-    return FailedRequest(
-        url=request.url,
-        status=status,
-        tries=min(tries, max_tries),
-        error=error,
-        outcome=outcome_of(failure.type.__name__, error, status, request.meta),
+class TargetUnreachable(CrawlFailure):
+    """The target did not answer at all (connection refused, DNS, timeouts on every try)."""
+
+    kind = "target_unreachable"
+
+
+class FrontierIncomplete(CrawlFailure):
+    """A sitemap the frontier needs could not be fetched or parsed."""
+
+    kind = "frontier_incomplete"
+
+
+class TargetOutage(CrawlFailure):
+    """The circuit breaker stayed open past its limit: the target is down. Pages fetched are kept
+    and the next crawl of the day resumes where this one stopped."""
+
+    kind = "target_outage"
+
+
+class ProxyPoolExhausted(CrawlFailure):
+    """Every proxy stayed benched past the limit. Pages fetched are kept; extraction can still run."""
+
+    kind = "proxy_pool_exhausted"
+
+
+class OurSideFailure(CrawlFailure):
+    """Our own infrastructure failed (Redis, the page store, disk), not the target: the crawl stops at
+    once, and the run counts against the success rate. Never reported as a target failure."""
+
+    kind = "our_side_failure"
+
+
+class RateLimiterUnavailable(OurSideFailure):
+    """The shared rate limiter (Redis) did not answer: no request may go without its token."""
+
+    kind = "rate_limiter_unavailable"
+
+
+class SecretMissing(OurSideFailure):
+    """A secret field of the target names an environment variable the crawler's environment lacks."""
+
+    kind = "secret_missing"
+
+
+class PageStoreUnavailable(OurSideFailure):
+    """A response could not be written to the page store: nothing more is fetched that cannot be kept."""
+
+    kind = "page_store_unavailable"
+
+
+FAILURE_KINDS: dict[str, type[CrawlFailure]] = {
+    cls.kind: cls
+    for cls in (
+        CrawlFailure,
+        TargetUnreachable,
+        FrontierIncomplete,
+        TargetOutage,
+        ProxyPoolExhausted,
+        OurSideFailure,
+        RateLimiterUnavailable,
+        SecretMissing,
+        PageStoreUnavailable,
     )
+}
+OUR_SIDE_KINDS: dict[str, type[OurSideFailure]] = {
+    kind: cls for kind, cls in FAILURE_KINDS.items() if issubclass(cls, OurSideFailure)
+}
 
 
-def outcome_of(error_type: str, message: str, status: int | None, meta: dict) -> str:
-    """A short name for why a request failed, for counting outcomes."""
-    text = f"{error_type} {message}".lower()
-    if status is not None:
-        return f"http_{status}"
-    if "robots.txt" in text:
-        return "robots_denied"
-    if "offsite" in text:
-        return "offsite_redirect" if meta.get("redirect_urls") else "offsite"
-    if "max size" in text:
-        return "oversized"
-    if "target outage" in text:
-        return "target_outage"
-    if "proxy pool exhausted" in text:
-        return "proxy_pool_exhausted"
-    if "timeout" in text or "timed out" in text:
-        return "timeout"
-    if "dataloss" in text or "data loss" in text or "potentialdataloss" in text:
-        return "truncated"
-    if "refused" in text:
-        return "connection_refused"
-    if "connectionlost" in text or "responsefailed" in text or "reset" in text or "connection lost" in text:
-        return "connection_lost"
-    return "error"
+def failure_from_message(payload: dict) -> CrawlFailure:
+    """Rebuild the named failure from the message the crawler reported through Pipes."""
+    body = payload["crawl_failure"]
+    return FAILURE_KINDS.get(body["kind"], CrawlFailure)(body["message"], body.get("details"))
+
+
+# Failures that are the target's, not the pipeline's: the success rate leaves runs that end in them out.
+TARGET_OUTAGES: tuple[type[CrawlFailure], ...] = (TargetUnreachable, TargetOutage)
+# A crawl stopped by one of these keeps what it stored, and extraction goes on with it (the day is partial).
+STOPS_WITH_PAGES_KEPT: tuple[type[CrawlFailure], ...] = (TargetOutage, ProxyPoolExhausted)

@@ -12,7 +12,7 @@ import asyncio
 from scrapy.crawler import Crawler
 
 from scrape_assets.crawler.extensions.progress import pipes_log
-from scrape_assets.crawler.outcome import OurSideFailure
+from scrape_assets.crawler.failures import OurSideFailure
 
 STAT = "our_side/failure"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-import zlib
 from collections import Counter
 from typing import Any
 
@@ -14,9 +13,7 @@ from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 from w3lib.encoding import html_to_unicode
 
-from scrape_assets.crawler.links import links_to_follow
-from scrape_assets.crawler.our_side import STAT as OUR_SIDE_STAT
-from scrape_assets.crawler.outcome import (
+from scrape_assets.crawler.failures import (
     OUR_SIDE_KINDS,
     FrontierIncomplete,
     PageStoreUnavailable,
@@ -24,6 +21,8 @@ from scrape_assets.crawler.outcome import (
     TargetOutage,
     TargetUnreachable,
 )
+from scrape_assets.crawler.links import links_to_follow
+from scrape_assets.crawler.our_side import STAT as OUR_SIDE_STAT
 from scrape_assets.crawler.settings import scrapy_settings
 from scrape_assets.crawler.spiders.frontier import FrontierSpider
 from scrape_assets.crawler.spiders.pages import PageSpider
@@ -31,6 +30,7 @@ from scrape_assets.page_store import PageStore, iter_pages, latest_entries
 from scrape_assets.page_store.day_urls import FAILURES_SUFFIX
 from scrape_assets.page_store.frontier import Frontier, read_frontier, write_frontier
 from scrape_assets.process_stats import cpu_seconds, peak_rss_mib
+from scrape_assets.shards import shard_label, shard_of
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -109,14 +109,6 @@ def run_frontier(
 DONE_STATUSES = frozenset({*range(200, 300), 404, 410})
 
 
-def shard_of(record_url: str, count: int) -> int:
-    """Which of `count` shards crawls a frontier record page: spread by a stable hash of its URL.
-    Listing pages, and what they lead to beyond the frontier, all go to shard 0."""
-    if count == 1:
-        return 0
-    return zlib.crc32(record_url.encode()) % count
-
-
 def _resume_state(
     target: TargetConfig, store: PageStore, prefix: str, earlier: list[str], follow_listings: bool
 ) -> tuple[set[str], list[str]]:
@@ -189,7 +181,7 @@ def run_pages(
     summary.update(
         {
             "segment": f"{store.location(prefix)}/{segment}",
-            "shard": f"{index + 1}/{count}",
+            "shard": shard_label(index, count),
             "resumed_segments": len(earlier),
             "skipped_already_stored": len(done),
             "rate_limit_per_second": settings["SCRAPE_ASSETS_RATE_LIMIT"],

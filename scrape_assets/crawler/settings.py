@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scrape_assets.crawler.outcome import SecretMissing
+from scrape_assets.crawler.failures import SecretMissing
 from scrape_assets.target_config.models import TargetConfig
 from scrape_assets.target_config.secrets import SecretNotSet, expand_list
 

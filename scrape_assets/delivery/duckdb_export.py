@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from scrape_assets.delivery.duckdb_merge import PARTITION_COLUMN, _q
+from scrape_assets.delivery.duckdb_replace import PARTITION_COLUMN, _q
 
 
 def export_day(conn: duckdb.DuckDBPyConnection, table: str, day: str, exports: Path) -> Path:

@@ -17,7 +17,7 @@ from collections import Counter
 
 from aiohttp import web
 
-from scrape_assets.crawler.rate_limit import LocalTokenBucket
+from scrape_assets.crawler.policies.token_buckets import LocalTokenBucket
 from scrape_assets.demo_site.catalog import Catalog
 from scrape_assets.demo_site.knobs import SiteKnobs
 

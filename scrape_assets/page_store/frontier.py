@@ -25,7 +25,7 @@ class Frontier:
     robots_disallowed: int
 
     @property
-    def record_urls(self) -> int:
+    def record_url_count(self) -> int:
         return len(self.records)
 
     @property

@@ -14,6 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field
 
 from scrape_assets.page_store.store import PageStore
+from scrape_assets.shards import shard_label
 
 GENERATION_FILE = "generation.json"
 PAGES_MARK = "-pages-"
@@ -31,7 +32,7 @@ class Generation:
 
 def shard_mark(index: int, count: int) -> str:
     """The part of a page segment's name that says which shard wrote it."""
-    return f"{PAGES_MARK}s{index}of{count}-"
+    return f"{PAGES_MARK}{shard_label(index, count)}-"
 
 
 def read_generation(store: PageStore, prefix: str) -> Generation | None:

@@ -288,10 +288,11 @@ class ShardingSpec(_Strict):
     max_shards: int | None = Field(default=None, ge=1, le=64)
     urls_per_shard: int = Field(default=2000, ge=1)
 
-    def shard_count(self, record_urls: int, parallel_crawlers: int) -> int:
-        """Shards for a frontier of `record_urls`, when the launcher can run `parallel_crawlers` at once."""
+    def shard_count(self, record_url_count: int, parallel_crawlers: int) -> int:
+        """Shards for a frontier of `record_url_count` record URLs, when the launcher can run
+        `parallel_crawlers` at once."""
         cap = self.max_shards or max(1, parallel_crawlers)
-        return max(1, min(cap, math.ceil(record_urls / self.urls_per_shard)))
+        return max(1, min(cap, math.ceil(record_url_count / self.urls_per_shard)))
 
 
 class TargetConfig(_Strict):

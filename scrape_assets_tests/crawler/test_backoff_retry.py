@@ -9,7 +9,8 @@ import pytest
 from scrapy.http import Request, Response
 from scrapy.settings import Settings
 
-from scrape_assets.crawler.middlewares.backoff_retry import BackoffRetryMiddleware, parse_retry_after
+from scrape_assets.crawler.middlewares.backoff_retry import BackoffRetryMiddleware
+from scrape_assets.crawler.policies.retry_after import parse_retry_after
 
 NOW = datetime(2026, 11, 25, 12, 0, 0, tzinfo=UTC)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scrape_assets.crawler.breaker import CLOSED, HALF_OPEN, OPEN, Breaker, BreakerSettings
+from scrape_assets.crawler.policies.breaker import CLOSED, HALF_OPEN, OPEN, Breaker, BreakerSettings
 
 
 def _breaker(**overrides) -> Breaker:
@@ -15,6 +15,8 @@ def _breaker(**overrides) -> Breaker:
                 "open_seconds": 10,
                 "max_open_seconds": 40,
                 "outage_after": 100,
+                "probe_timeout": 60,
+                "consecutive_failures": 30,
                 **overrides,
             }
         )

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from scrape_assets.crawler.rate_limit import LocalTokenBucket, RedisTokenBucket
+from scrape_assets.crawler.policies.token_buckets import LocalTokenBucket, RedisTokenBucket
 
 
 def test_local_bucket_spaces_tokens_at_the_rate():
@@ -29,7 +29,7 @@ def test_bucket_refuses_a_non_positive_rate():
 
 TAKER = """
 import asyncio, sys, time
-from scrape_assets.crawler.rate_limit import RedisTokenBucket
+from scrape_assets.crawler.policies.token_buckets import RedisTokenBucket
 async def main():
     bucket = RedisTokenBucket(sys.argv[1], "test:bucket", rate=20.0)
     got = []

@@ -26,8 +26,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from scrape_assets.crawler.failures import PageStoreUnavailable
 from scrape_assets.crawler.our_side import stop_for_our_side
-from scrape_assets.crawler.outcome import PageStoreUnavailable
 from scrape_assets.page_store import SegmentWriter, page_store_from_spec
 
 

@@ -2,9 +2,12 @@
 
 Replaces Scrapy's RetryMiddleware (which retries at once and ignores Retry-After: scrapy#3849, #802)
 and keeps its settings: `RETRY_TIMES`, `RETRY_HTTP_CODES`, `RETRY_EXCEPTIONS`. Adds:
-- `SCRAPE_ASSETS_BACKOFF_BASE` (seconds, default 1.0): the first retry waits about this long.
-- `SCRAPE_ASSETS_BACKOFF_MAX` (seconds, default 60): cap of the exponential wait.
-- `SCRAPE_ASSETS_RETRY_AFTER_MAX` (seconds, default 120): cap of a server's Retry-After.
+- `SCRAPE_ASSETS_BACKOFF_BASE` (seconds; YAML `politeness.backoff_base_seconds`): the first retry
+  waits about this long.
+- `SCRAPE_ASSETS_BACKOFF_MAX` (seconds; `politeness.backoff_max_seconds`): cap of the exponential wait.
+- `SCRAPE_ASSETS_RETRY_AFTER_MAX` (seconds; `politeness.retry_after_max_seconds`): cap of a server's
+  Retry-After.
+Unset, each takes the YAML's default (`PolitenessSpec`).
 The wait before try n+1 is `base * 2**(n-1)` times a jitter in [0.5, 1.5), capped; a Retry-After
 (seconds or an HTTP date) on a 429 or 503 replaces it when longer. The request waits in the
 middleware (an asyncio sleep), so other requests keep flowing. A request that exhausts its tries
@@ -16,8 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from scrapy import Request, Spider
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
@@ -25,24 +26,10 @@ from scrapy.http import Response
 from scrapy.settings import Settings
 from scrapy.utils.response import response_status_message
 
+from scrape_assets.crawler.policies.retry_after import parse_retry_after
+from scrape_assets.target_config.models import PolitenessSpec
+
 RETRY_AFTER_STATUSES = {429, 503}
-
-
-def parse_retry_after(value: str | bytes | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), None when absent or bad."""
-    if value is None:
-        return None
-    text = value.decode("latin-1") if isinstance(value, bytes) else value
-    text = text.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -50,9 +37,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
 
     def __init__(self, settings: Settings, rng: random.Random | None = None) -> None:
         super().__init__(settings)
-        self.base = settings.getfloat("SCRAPE_ASSETS_BACKOFF_BASE", 1.0)
-        self.cap = settings.getfloat("SCRAPE_ASSETS_BACKOFF_MAX", 60.0)
-        self.retry_after_cap = settings.getfloat("SCRAPE_ASSETS_RETRY_AFTER_MAX", 120.0)
+        default = PolitenessSpec()  # unset settings take the YAML's defaults
+        self.base = settings.getfloat("SCRAPE_ASSETS_BACKOFF_BASE", default.backoff_base_seconds)
+        self.cap = settings.getfloat("SCRAPE_ASSETS_BACKOFF_MAX", default.backoff_max_seconds)
+        self.retry_after_cap = settings.getfloat("SCRAPE_ASSETS_RETRY_AFTER_MAX", default.retry_after_max_seconds)
         self.rng = rng or random.Random()
 
     def backoff(self, tries_so_far: int) -> float:

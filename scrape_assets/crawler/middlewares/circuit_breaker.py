@@ -1,6 +1,6 @@
 """Per-target circuit breaker: pause the target when most recent answers are 5xx, probe, resume.
 
-Settings (defaults from `breaker:` in the target YAML):
+Settings (set from `breaker:` in the target YAML; unset, its defaults, `BreakerSpec`):
 - `SCRAPE_ASSETS_BREAKER_WINDOW` (seconds, 120), `SCRAPE_ASSETS_BREAKER_ERROR_SHARE` (0.5),
   `SCRAPE_ASSETS_BREAKER_MIN_SAMPLES` (20), `SCRAPE_ASSETS_BREAKER_OPEN_SECONDS` (10, doubled on
   each failed probe), `SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS` (300),
@@ -23,9 +23,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
-from scrape_assets.crawler.breaker import CLOSED, OPEN, Breaker, BreakerSettings
 from scrape_assets.crawler.extensions.progress import pipes_log
-from scrape_assets.crawler.outcome import TargetOutage
+from scrape_assets.crawler.failures import TargetOutage
+from scrape_assets.crawler.policies.breaker import CLOSED, OPEN, Breaker, BreakerSettings
+from scrape_assets.target_config.models import BreakerSpec
 
 
 class CircuitBreakerMiddleware:
@@ -40,18 +41,20 @@ class CircuitBreakerMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        s = crawler.settings
+        s, default = crawler.settings, BreakerSpec()  # unset settings take the YAML's defaults
         return cls(
             crawler,
             BreakerSettings(
-                window_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_WINDOW", 120.0),
-                error_share=s.getfloat("SCRAPE_ASSETS_BREAKER_ERROR_SHARE", 0.5),
-                min_samples=s.getint("SCRAPE_ASSETS_BREAKER_MIN_SAMPLES", 20),
-                open_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_OPEN_SECONDS", 10.0),
-                max_open_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS", 300.0),
-                outage_after=s.getfloat("SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER", 900.0),
-                probe_timeout=s.getfloat("DOWNLOAD_TIMEOUT", 60.0) + 5.0,
-                consecutive_failures=s.getint("SCRAPE_ASSETS_BREAKER_CONSECUTIVE_FAILURES", 30),
+                window_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_WINDOW", default.window_seconds),
+                error_share=s.getfloat("SCRAPE_ASSETS_BREAKER_ERROR_SHARE", default.error_share),
+                min_samples=s.getint("SCRAPE_ASSETS_BREAKER_MIN_SAMPLES", default.min_samples),
+                open_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_OPEN_SECONDS", default.open_seconds),
+                max_open_seconds=s.getfloat("SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS", default.max_open_seconds),
+                outage_after=s.getfloat("SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER", default.outage_after_seconds),
+                probe_timeout=s.getfloat("DOWNLOAD_TIMEOUT") + 5.0,  # Scrapy's own default when unset
+                consecutive_failures=s.getint(
+                    "SCRAPE_ASSETS_BREAKER_CONSECUTIVE_FAILURES", default.consecutive_failures
+                ),
             ),
         )
 

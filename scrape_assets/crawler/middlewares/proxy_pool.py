@@ -1,11 +1,11 @@
 """Send requests through a pool of HTTP proxies, benching dead or banned ones.
 
-Settings (from `proxies:` in the target YAML):
-- `SCRAPE_ASSETS_PROXY_URLS` (list, default empty = direct connections).
-- `SCRAPE_ASSETS_PROXY_BAN_STATUSES` (list, default [403, 407]): answers that mean "this proxy is banned".
-- `SCRAPE_ASSETS_PROXY_BENCH_SECONDS` (default 60): first bench; doubled on each consecutive failure.
-- `SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT` (default 600): when every proxy stays benched this long,
-  the crawl ends (close reason `ProxyPoolExhausted.kind`), keeping every page already stored.
+Settings (from `proxies:` in the target YAML; unset, its defaults, `ProxySpec`):
+- `SCRAPE_ASSETS_PROXY_URLS` (list; empty = direct connections, the middleware is off).
+- `SCRAPE_ASSETS_PROXY_BAN_STATUSES` (list): answers that mean "this proxy is banned".
+- `SCRAPE_ASSETS_PROXY_BENCH_SECONDS`: first bench; doubled on each consecutive failure.
+- `SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT`: when every proxy stays benched this long, the crawl ends
+  (close reason `ProxyPoolExhausted.kind`), keeping every page already stored.
 When every proxy is benched the fetch pauses (requests wait here) and an alert is logged to the
 Dagster run at ERROR level. A request that failed because of its proxy is re-queued through another
 proxy without spending one of its tries. Runs before Scrapy's HttpProxyMiddleware, which applies
@@ -24,14 +24,15 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from scrape_assets.crawler.extensions.progress import pipes_log
-from scrape_assets.crawler.outcome import ProxyPoolExhausted
-from scrape_assets.crawler.proxy_pool import ProxyPool, redact
+from scrape_assets.crawler.failures import ProxyPoolExhausted
+from scrape_assets.crawler.policies.proxy_rotation import ProxyRotation, redact
+from scrape_assets.target_config.models import ProxySpec
 
 
 class ProxyPoolMiddleware:
     """Downloader middleware assigning a healthy proxy to each request."""
 
-    def __init__(self, crawler: Crawler, pool: ProxyPool, ban_statuses: set[int], exhausted_timeout: float):
+    def __init__(self, crawler: Crawler, pool: ProxyRotation, ban_statuses: set[int], exhausted_timeout: float):
         self.crawler = crawler
         self.pool = pool
         self.ban_statuses = ban_statuses
@@ -46,9 +47,11 @@ class ProxyPoolMiddleware:
         urls = s.getlist("SCRAPE_ASSETS_PROXY_URLS")
         if not urls:
             raise NotConfigured("no proxies: direct connections")
-        pool = ProxyPool(urls, s.getfloat("SCRAPE_ASSETS_PROXY_BENCH_SECONDS", 60.0))
-        bans = {int(code) for code in s.getlist("SCRAPE_ASSETS_PROXY_BAN_STATUSES", [403, 407])}
-        return cls(crawler, pool, bans, s.getfloat("SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT", 600.0))
+        default = ProxySpec()  # unset settings take the YAML's defaults
+        pool = ProxyRotation(urls, s.getfloat("SCRAPE_ASSETS_PROXY_BENCH_SECONDS", default.bench_seconds))
+        bans = {int(code) for code in s.getlist("SCRAPE_ASSETS_PROXY_BAN_STATUSES", default.ban_statuses)}
+        timeout = s.getfloat("SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT", default.exhausted_timeout_seconds)
+        return cls(crawler, pool, bans, timeout)
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         while True:

@@ -29,9 +29,9 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from scrape_assets.crawler.failures import RateLimiterUnavailable
 from scrape_assets.crawler.our_side import stop_for_our_side
-from scrape_assets.crawler.outcome import RateLimiterUnavailable
-from scrape_assets.crawler.rate_limit import LocalTokenBucket, RedisTokenBucket, TokenBucket
+from scrape_assets.crawler.policies.token_buckets import LocalTokenBucket, RedisTokenBucket, TokenBucket
 from scrape_assets.crawler.settings import effective_rate_limit
 from scrape_assets.target_config.models import TargetConfig
 

@@ -13,7 +13,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
-from scrape_assets.crawler.failures import FailedRequest, failed_request
+from scrape_assets.crawler.failed_requests import FailedRequest, failed_request
 from scrape_assets.crawler.links import on_allowed_domain
 from scrape_assets.crawler.middlewares.rate_limit import announce_crawl_delay
 from scrape_assets.target_config.models import TargetConfig

@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from scrape_assets.crawler.failures import FailedRequest, failed_request
+from scrape_assets.crawler.failed_requests import FailedRequest, failed_request
 from scrape_assets.crawler.links import canonical, links_to_follow, on_allowed_domain
 from scrape_assets.target_config.models import TargetConfig
 

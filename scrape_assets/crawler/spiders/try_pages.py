@@ -13,7 +13,7 @@ from scrapy import Request
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from scrape_assets.crawler.failures import FailedRequest, failed_request
+from scrape_assets.crawler.failed_requests import FailedRequest, failed_request
 from scrape_assets.crawler.middlewares.rate_limit import announce_crawl_delay
 from scrape_assets.page_store import StoredPage
 from scrape_assets.target_config.models import TargetConfig

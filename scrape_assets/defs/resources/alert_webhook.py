@@ -10,7 +10,7 @@ import urllib.request
 
 from dagster import ConfigurableResource
 
-from scrape_assets.defs.alert_messages import Alert
+from scrape_assets.defs.resources.alert_messages import Alert
 
 
 class AlertDeliveryFailed(Exception):

@@ -28,8 +28,8 @@ from dagster import (
     open_pipes_session,
 )
 
+from scrape_assets.crawler.failures import failure_from_message
 from scrape_assets.crawler.lifeline import PARENT_PID_VARIABLE
-from scrape_assets.crawler.outcome import failure_from_message
 
 CRAWLER_MODULE = "scrape_assets.crawler"
 

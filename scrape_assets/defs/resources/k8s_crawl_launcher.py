@@ -21,6 +21,7 @@ from dagster import AssetExecutionContext, OpExecutionContext, PipesClientComple
 from pydantic import Field
 
 from scrape_assets.defs.resources.crawl_launcher import CRAWLER_MODULE, CrawlLauncher
+from scrape_assets.shards import shard_label
 
 CRAWLER_COMMAND = ["python", "-m", CRAWLER_MODULE]
 CRAWLER_UID = 10001  # the image's non-root user (k8s/Dockerfile)
@@ -36,10 +37,10 @@ def unknown_pod_fields(model: str, items: list[dict[str, Any]]) -> list[str]:
     return sorted({key for item in items for key in item if key not in known})
 
 
-def shard_label(extras: dict[str, Any]) -> str:
-    """`2of4` for the second of four shards; `all` for a crawl that is not sharded (the frontier)."""
+def shard_label_of(extras: dict[str, Any]) -> str:
+    """The crawl's shard (`2of4`), or `all` for a crawl that is not sharded (the frontier)."""
     shard = extras.get("shard")
-    return f"{shard['index'] + 1}of{shard['count']}" if shard else "all"
+    return shard_label(shard["index"], shard["count"]) if shard else "all"
 
 
 def label_value(value: str) -> str:
@@ -154,6 +155,6 @@ class K8sCrawlLauncher(CrawlLauncher):
             command=CRAWLER_COMMAND,
             namespace=self.namespace,
             env=self.worker_env(),
-            base_pod_meta=self.pod_meta(target, context.partition_key, shard_label(extras)),
+            base_pod_meta=self.pod_meta(target, context.partition_key, shard_label_of(extras)),
             base_pod_spec=self.pod_spec(),
         )

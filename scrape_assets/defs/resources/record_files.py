@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 from dagster import ConfigurableResource
 
 
+class Stage(StrEnum):
+    """The record files of a day: what extraction wrote, and the two halves validation split it into."""
+
+    PARSED = "parsed"
+    VALID = "valid"
+    QUARANTINED = "quarantined"
+
+
 class RecordFiles(ConfigurableResource):
-    """Parquet files under `root/<target>/<day>/<stage>.parquet` (stages: parsed, valid, quarantined)."""
+    """Parquet files under `root/<target>/<day>/<stage>.parquet`."""
 
     root: str
 
-    def path(self, target: str, day: str, stage: str) -> Path:
-        return Path(self.root) / target / day / f"{stage}.parquet"
+    def path(self, target: str, day: str, stage: Stage) -> Path:
+        return Path(self.root) / target / day / f"{stage.value}.parquet"

@@ -14,7 +14,7 @@ from typing import Any
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
-from scrape_assets.delivery import DeliverySummary, WarehouseUnavailable, merge_partition
+from scrape_assets.delivery import DeliverySummary, WarehouseUnavailable, replace_partition
 from scrape_assets.delivery.errors import WarehouseBusy
 from scrape_assets.target_config.models import TargetConfig
 
@@ -27,7 +27,7 @@ class Warehouse(ConfigurableResource):
     """Applies a day's valid records (Parquet) to the target's table, idempotently."""
 
     @abstractmethod
-    def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
+    def replace_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
         """Make the day's rows equal its valid records, atomically, and return the row counts."""
 
 
@@ -41,7 +41,7 @@ class DuckDBWarehouse(Warehouse):
     # each delivered day is also written here as <table>/<day>.parquet, readable while we deliver
     exports: str | None = None
 
-    def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
+    def replace_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
         # row order in the table means nothing (readers ORDER BY); without it DuckDB inserts in parallel
         import duckdb
 
@@ -55,7 +55,7 @@ class DuckDBWarehouse(Warehouse):
         where = f"DuckDB file {self.database}"
         try:
             with resource.get_connection() as conn:
-                summary = merge_partition(conn, target, valid_path, day)
+                summary = replace_partition(conn, target, valid_path, day)
                 if self.exports:
                     export_day(conn, target.delivered_table, day, Path(self.exports))
                 return summary
@@ -80,10 +80,10 @@ class SnowflakeWarehouse(Warehouse):
     role: str | None = None
     connection_args: dict[str, Any] = {}
 
-    def merge_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
+    def replace_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
         from dagster_snowflake import SnowflakeResource  # ~7 s: only where Snowflake is configured
 
-        from scrape_assets.delivery.snowflake_merge import identifier, merge_partition_snowflake
+        from scrape_assets.delivery.snowflake_replace import identifier, replace_partition_snowflake
 
         # names from configuration are checked before they reach the connector's login request
         identifier(self.database, "database")
@@ -103,4 +103,4 @@ class SnowflakeWarehouse(Warehouse):
             additional_snowflake_connection_args=self.connection_args or None,
         )
         with resource.get_connection() as conn:
-            return merge_partition_snowflake(conn, target, valid_path, day, self.database, self.schema_name)
+            return replace_partition_snowflake(conn, target, valid_path, day, self.database, self.schema_name)

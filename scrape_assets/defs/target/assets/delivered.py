@@ -1,0 +1,101 @@
+"""`<target>/delivered_<target>`: the table users query, the day replaced idempotently (Warehouse.replace_partition).
+
+Guarded across runs (`delivery_guard.py`): the day is refused unless the latest evaluation of every
+blocking check on `validated_records` for that day passed, or the run carries the override tag.
+"""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pyarrow.parquet as pq
+from dagster import (
+    AssetCheckKey,
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetsDefinition,
+    FreshnessPolicy,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    asset,
+)
+
+from scrape_assets.defs.resources import RecordFiles, Warehouse
+from scrape_assets.defs.resources.record_files import Stage
+from scrape_assets.defs.resources.warehouse import WAREHOUSE_POOL
+from scrape_assets.defs.tags import OVERRIDE_TAG, target_tags
+from scrape_assets.defs.target.asset_keys import TargetKeys
+from scrape_assets.defs.target.checks.delivery_guard import DeliveryBlocked, failed_blocking_checks
+from scrape_assets.defs.target.checks.record_checks import (
+    CRAWL_COMPLETE,
+    delivered_check_specs,
+    rows_match_result,
+    validation_check_specs,
+)
+from scrape_assets.defs.target.partitions import require_day
+from scrape_assets.target_config.models import TargetConfig
+
+
+def delivered_freshness(target: TargetConfig) -> FreshnessPolicy:
+    """The day's table is expected `freshness_deadline_hours` after the scheduled run starts."""
+    schedule = target.schedule
+    deadline = (schedule.hour_of_day + schedule.freshness_deadline_hours) % 24
+    return FreshnessPolicy.cron(
+        deadline_cron=f"{schedule.minute_of_hour} {deadline} * * *",
+        lower_bound_delta=timedelta(hours=schedule.freshness_deadline_hours),
+        timezone=schedule.timezone,
+    )
+
+
+def build_delivered(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
+    # whether the day's crawl completed too: not blocking in the run, so that a stopped crawl's pages are
+    # still extracted, but a partial day is never delivered. Days crawled before the check existed have
+    # no evaluation of it, and are not refused for that alone.
+    crawl_complete = AssetCheckKey(keys.raw_pages, CRAWL_COMPLETE)
+    guarded = [spec.key for spec in validation_check_specs(target, keys, partitions) if spec.blocking]
+    guarded.append(crawl_complete)
+
+    @asset(
+        key=keys.delivered,
+        deps=[keys.validated_records],
+        partitions_def=partitions,
+        group_name=target.name,
+        kinds={"table"},
+        pool=WAREHOUSE_POOL,
+        tags=target_tags(target.name),
+        check_specs=delivered_check_specs(keys, partitions),
+        freshness_policy=delivered_freshness(target),
+        description=(
+            f"Table {target.delivered_table}: the day's valid records, the day replaced as a whole "
+            f"(one row per {target.record.key} and partition_date)."
+        ),
+    )
+    def delivered(
+        context: AssetExecutionContext, warehouse: Warehouse, record_files: RecordFiles
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
+        day = require_day(context, target)
+        findings = failed_blocking_checks(context.instance, guarded, day, unevaluated_ok=[crawl_complete])
+        override = context.run.tags.get(OVERRIDE_TAG, "").strip()
+        if findings and not override:
+            raise DeliveryBlocked(day, findings)
+        if findings:
+            context.log.warning(
+                f"delivering {day} despite: {'; '.join(f.describe() for f in findings)} (override: {override})"
+            )
+        valid = record_files.path(target.name, day, Stage.VALID)
+        valid_rows = pq.ParquetFile(valid).metadata.num_rows
+        summary = warehouse.replace_partition(target, valid, day)
+        yield MaterializeResult(
+            metadata={
+                "table": MetadataValue.text(summary.table),
+                "day_rows": MetadataValue.int(summary.day_rows_after),
+                "day_rows_before": MetadataValue.int(summary.day_rows_before),
+                "table_rows": MetadataValue.int(summary.table_rows),
+                "dagster/row_count": MetadataValue.int(summary.day_rows_after),
+                "delivery_guard": MetadataValue.text(f"overridden: {override}" if findings else "passed"),
+                "overridden_checks": MetadataValue.text("; ".join(f.describe() for f in findings) or "none"),
+            }
+        )
+        yield rows_match_result(keys, valid_rows, summary.day_rows_after)
+
+    return delivered

@@ -1,0 +1,89 @@
+"""`<target>/validated_records` and `<target>/quarantined_records`: one validation step, two outputs.
+
+Quarantine is materialized before the checks are evaluated, so it lands even when a blocking
+check stops delivery.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from dagster import (
+    AssetCheckResult,
+    AssetExecutionContext,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    MetadataValue,
+    PartitionsDefinition,
+    multi_asset,
+)
+
+from scrape_assets.defs.metadata import count_table
+from scrape_assets.defs.resources import PageStoreResource, RecordFiles
+from scrape_assets.defs.resources.record_files import Stage
+from scrape_assets.defs.tags import target_tags
+from scrape_assets.defs.target.asset_keys import TargetKeys
+from scrape_assets.defs.target.checks.history import COMPLETENESS_PREFIX, VALID_ROWS
+from scrape_assets.defs.target.checks.record_checks import validation_check_specs, validation_results
+from scrape_assets.defs.target.partitions import require_day
+from scrape_assets.page_store import day_record_urls, partition_prefix
+from scrape_assets.target_config.models import TargetConfig
+
+
+def build_validated_records(
+    target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition
+) -> AssetsDefinition:
+    common: dict[str, Any] = {
+        "group_name": target.name,
+        "partitions_def": partitions,
+        "tags": target_tags(target.name),
+        "kinds": {"pandera", "parquet"},
+        "deps": [keys.parsed_records],
+    }
+
+    @multi_asset(
+        name=f"{target.name}__validate",
+        specs=[
+            AssetSpec(keys.validated_records, description="Records that passed the pandera schema, typed.", **common),
+            AssetSpec(
+                keys.quarantined_records, description="Records that failed it, with the reason and page ref.", **common
+            ),
+        ],
+        check_specs=validation_check_specs(target, keys, partitions),
+    )
+    def validate(
+        context: AssetExecutionContext, page_store: PageStoreResource, record_files: RecordFiles
+    ) -> Iterator[MaterializeResult | AssetCheckResult]:
+        # pandera costs 0.3 s to import: only this step pays it, not every load of the code location
+        from scrape_assets.validation.split import validate_records
+
+        day = require_day(context, target)
+        valid = record_files.path(target.name, day, Stage.VALID)
+        quarantined = record_files.path(target.name, day, Stage.QUARANTINED)
+        summary = validate_records(target, record_files.path(target.name, day, Stage.PARSED), valid, quarantined)
+        record_urls = day_record_urls(page_store.store(), partition_prefix(target.name, day), target.is_record_url)
+        completeness = summary.completeness(target)
+        yield MaterializeResult(
+            asset_key=keys.quarantined_records,
+            metadata={
+                "rows": MetadataValue.int(summary.quarantined),
+                "failures": count_table("field: check", dict(summary.failures)),
+                "path": MetadataValue.path(str(quarantined)),
+            },
+        )
+        yield MaterializeResult(
+            asset_key=keys.validated_records,
+            metadata={
+                VALID_ROWS: MetadataValue.int(summary.valid),
+                "dagster/row_count": MetadataValue.int(summary.valid),
+                "quarantined_rows": MetadataValue.int(summary.quarantined),
+                "path": MetadataValue.path(str(valid)),
+                **{
+                    f"{COMPLETENESS_PREFIX}{name}": MetadataValue.float(round(share, 6))
+                    for name, share in completeness.items()
+                },
+            },
+        )
+        yield from validation_results(context.instance, target, keys, day, summary, record_urls)
+
+    return validate

@@ -1,0 +1,39 @@
+"""The asset factory: the same graph, checks, job and schedule for every target YAML."""
+
+from __future__ import annotations
+
+from dagster import Definitions
+
+from scrape_assets.defs.target.asset_keys import target_keys
+from scrape_assets.defs.target.assets.delivered import build_delivered
+from scrape_assets.defs.target.assets.parsed_records import build_parsed_records
+from scrape_assets.defs.target.assets.raw_pages import build_raw_pages
+from scrape_assets.defs.target.assets.url_frontier import build_url_frontier
+from scrape_assets.defs.target.assets.validated_records import build_validated_records
+from scrape_assets.defs.target.checks.crawl_complete import build_crawl_complete
+from scrape_assets.defs.target.jobs import daily_job
+from scrape_assets.defs.target.partitions import daily_partitions, partitioned_checks
+from scrape_assets.defs.target.schedules import daily_schedule
+from scrape_assets.defs.target.sensors import proxy_gate_sensor
+from scrape_assets.target_config.models import TargetConfig
+
+BUILDERS = (build_url_frontier, build_raw_pages, build_parsed_records, build_validated_records, build_delivered)
+
+
+def target_definitions(target: TargetConfig) -> Definitions:
+    """Assets (group = target name), the daily job, and what launches it: a schedule, or for a
+    target behind a proxy pool, a sensor that waits for enough healthy proxies."""
+    keys = target_keys(target)
+    partitions = daily_partitions(target)
+    job = daily_job(target)
+    gated = bool(target.proxies.urls)
+    with partitioned_checks():
+        assets = [build(target, keys, partitions) for build in BUILDERS]
+        checks = [build_crawl_complete(target, keys, partitions)]
+    return Definitions(
+        assets=assets,
+        asset_checks=checks,
+        jobs=[job],
+        schedules=[] if gated else [daily_schedule(target, job)],
+        sensors=[proxy_gate_sensor(target, job, partitions)] if gated else [],
+    )

@@ -1,0 +1,91 @@
+"""One crawl per target and day, however its runs were launched (schedule, asset graph, backfill, CLI).
+
+Every launch path gives a run the `dagster/partition` tag and either the `daily_<target>` job or an
+asset selection, so the instance's run records say which runs crawl which target-day: no tag of ours
+is needed. Of the runs in flight (queued, starting, started, canceling) that crawl the same
+target-day, the oldest crawls; a newer one stops at its first crawl step with `DayAlreadyCrawling`,
+which no RetryPolicy retries. The rule needs no lock: a run's record exists before any of its steps
+run, so of two runs the newer always sees the older. A run whose process died stays STARTED until
+run monitoring marks it failed (`local_instance.py`; `run_monitoring` in k8s/dagster.yaml).
+"""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetExecutionContext,
+    DagsterInstance,
+    DagsterRunStatus,
+    Failure,
+    OpExecutionContext,
+    RunRecord,
+    RunsFilter,
+)
+
+from scrape_assets.defs.tags import PARTITION_TAG
+from scrape_assets.defs.target.asset_keys import TargetKeys
+from scrape_assets.defs.target.jobs import daily_job_name
+from scrape_assets.target_config.models import TargetConfig
+
+IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
+
+
+class DayAlreadyCrawling(Failure):
+    """Another run already crawls this target-day; a retry cannot help, so none is made."""
+
+    def __init__(self, message: str):
+        super().__init__(description=message, allow_retries=False)
+
+
+class CrawlConflict(Failure):
+    """The day's crawl state changed under a running crawl (another crawl of the same day, or a removal)."""
+
+    def __init__(self, message: str):
+        super().__init__(description=message, allow_retries=False)
+
+
+def crawl_pool(target: TargetConfig) -> str:
+    """The Dagster pool of a target's crawl steps (frontier and shards): `dagster instance concurrency
+    set crawl_<target> N` caps the crawler processes or pods working on one site at once, over all days."""
+    return f"crawl_{target.name}"
+
+
+def _crawls(record: RunRecord, target: TargetConfig, keys: TargetKeys) -> bool:
+    run = record.dagster_run
+    if run.asset_selection is not None:
+        return bool(run.asset_selection & {keys.url_frontier, keys.raw_pages})
+    return run.job_name == daily_job_name(target.name)
+
+
+def older_crawls(
+    instance: DagsterInstance, run_id: str, target: TargetConfig, keys: TargetKeys, day: str
+) -> list[RunRecord]:
+    """Runs in flight, created before `run_id`, that crawl the same target-day."""
+    records = instance.get_run_records(RunsFilter(statuses=IN_FLIGHT, tags={PARTITION_TAG: day}))
+    mine = next((r for r in records if r.dagster_run.run_id == run_id), None)
+    if mine is None:
+        mine = instance.get_run_record_by_id(run_id)
+    if mine is None:  # not a stored run (a direct invocation): nothing to order against
+        return []
+    order = (mine.create_timestamp, run_id)
+    return [
+        r
+        for r in records
+        if r.dagster_run.run_id != run_id
+        and _crawls(r, target, keys)
+        and (r.create_timestamp, r.dagster_run.run_id) < order
+    ]
+
+
+def refuse_second_crawl(
+    context: AssetExecutionContext | OpExecutionContext, target: TargetConfig, keys: TargetKeys, day: str
+) -> None:
+    """Raise `DayAlreadyCrawling` if an older run in flight crawls this target-day."""
+    older = older_crawls(context.instance, context.run.run_id, target, keys, day)
+    if older:
+        other = older[0].dagster_run
+        raise DayAlreadyCrawling(
+            f"{target.name}/{day} is already being crawled by run {other.run_id} ({other.status.value}); "
+            "this run stops without fetching anything. Let that run finish (or terminate it), then re-run "
+            "the day if it still needs it. A run whose process died is marked failed by the daemon's run "
+            "monitoring."
+        )
