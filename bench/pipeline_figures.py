@@ -116,11 +116,19 @@ def bench_scale(sizes: tuple[int, ...]) -> dict:
             "day_seconds": round(sum(s["wall"] for s in steps.values()), 1),
             **{f"{step}_seconds": round(s["wall"], 1) for step, s in steps.items()},
             # the crawl steps' work happens in the crawler child; the others in the step process itself
+            # or, for a big day, in worker processes it starts: the largest process of the step
             **{
                 f"{step}_peak_rss_mib": (
-                    s["crawler_peak_rss_mib"] if step in ("url_frontier", "raw_pages") else s["peak_self_mib"]
+                    s["crawler_peak_rss_mib"]
+                    if step in ("url_frontier", "raw_pages")
+                    else max(s["peak_self_mib"], s.get("worker_peak_rss_mib", 0.0))
                 )
                 for step, s in steps.items()
+            },
+            **{
+                f"{step}_step_process_peak_rss_mib": s["peak_self_mib"]
+                for step, s in steps.items()
+                if step not in ("url_frontier", "raw_pages")
             },
         }
     small, large = rows[min(sizes)], rows[max(sizes)]

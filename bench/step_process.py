@@ -8,7 +8,8 @@
 
 The environment says where (SCRAPE_ASSETS_DATA_DIR, DAGSTER_HOME, DEMO_SHOP_URL). Prints one JSON
 line: seconds spent in the work itself, pages (crawls), and the peak resident memory (VmHWM) of this
-process and, for a crawl through Dagster, of the crawler process it launched, in MiB.
+process and, through Dagster, of the crawler process or the extraction or validation worker it
+started, in MiB.
 """
 
 from __future__ import annotations
@@ -44,9 +45,12 @@ def dagster_step(day: str, step: str) -> dict:
         asset_selection=[AssetKey(k) for k in STEPS[step]],
     )
     seconds = time.perf_counter() - started
-    figures = {"seconds": seconds, "pages": 0, "crawler_peak_rss_mib": 0.0}
+    figures = {"seconds": seconds, "pages": 0, "crawler_peak_rss_mib": 0.0, "worker_peak_rss_mib": 0.0}
     for event in result.get_asset_materialization_events():
         metadata = event.step_materialization_data.materialization.metadata
+        for worker in ("extraction_worker_peak_rss_mib", "validation_worker_peak_rss_mib"):
+            if worker in metadata:  # the step's work ran in worker processes: the largest of them
+                figures["worker_peak_rss_mib"] = float(str(metadata[worker].value))
         if "peak_rss_mib" in metadata:  # a crawl step: the crawler process's own peak
             figures["crawler_peak_rss_mib"] = float(str(metadata["peak_rss_mib"].value))
             figures["pages"] = int(str(metadata["pages"].value)) if "pages" in metadata else 0

@@ -196,13 +196,16 @@ def test_crawl_after_an_interrupted_one_fetches_only_what_is_missing(pipeline, s
     assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop") == [(100,)]
 
 
-def test_a_big_day_is_extracted_on_every_core_with_the_records_in_the_order_of_one_process(
-    pipeline, start_site, tmp_path
+def test_a_big_day_is_extracted_on_every_core_and_validated_in_a_worker_with_the_records_of_one_process(
+    pipeline, start_site, tmp_path, monkeypatch
 ):
     """Enough pages for two extraction processes: with two cores or more, two workers extract the day
-    and their files are joined into the same records, in the same order, as one process writes."""
+    and their files are joined into the same records, in the same order, as one process writes. A day
+    this big (the threshold lowered to it) is then validated in a worker process of its own, into the
+    same files as a validation in this process."""
     from scrape_assets.extraction import extract_records
     from scrape_assets.extraction.parallel import PAGES_PER_WORKER
+    from scrape_assets.validation.split import validate_records
     from scrape_assets.page_store import read_generation, readable_segments
     from scrape_assets.target_config import load_target
 
@@ -224,3 +227,13 @@ def test_a_big_day_is_extracted_on_every_core_with_the_records_in_the_order_of_o
     parallel = pq.read_table(metadata["path"])
     assert parallel.equals(pq.read_table(serial))
     assert len(set(parallel.column("sku").to_pylist())) == products
+
+    monkeypatch.setattr("scrape_assets.validation.worker.ROWS_FOR_A_WORKER", products)
+    validation = [AssetKey(["demo_shop", name]) for name in ("validated_records", "quarantined_records")]
+    result = pipeline.run_day(site, DAY, selection=validation)
+    assert result.success
+    validated = materialization_metadata(result, "validated_records")
+    assert validated["validation_worker_peak_rss_mib"] > 0 and validated["rows"] == products
+    here = validate_records(target, serial, tmp_path / "valid.parquet", tmp_path / "quarantined.parquet")
+    assert pq.read_table(validated["path"]).equals(pq.read_table(tmp_path / "valid.parquet"))
+    assert here.valid == products and here.quarantined == validated["quarantined_rows"] == 0

@@ -28,6 +28,7 @@ from scrape_assets.defs.target.checks.record_checks import validation_check_spec
 from scrape_assets.defs.target.partitions import require_day
 from scrape_assets.page_store import day_record_urls, partition_prefix
 from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.validation.worker import validate_day
 
 
 def build_validated_records(
@@ -54,13 +55,11 @@ def build_validated_records(
     def validate(
         context: AssetExecutionContext, page_store: PageStoreResource, record_files: RecordFiles
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
-        # pandera costs 0.3 s to import: only this step pays it, not every load of the code location
-        from scrape_assets.validation.split import validate_records
-
         day = require_day(context, target)
         valid = record_files.path(target.name, day, Stage.VALID)
         quarantined = record_files.path(target.name, day, Stage.QUARANTINED)
-        summary = validate_records(target, record_files.path(target.name, day, Stage.PARSED), valid, quarantined)
+        validation = validate_day(target, record_files.path(target.name, day, Stage.PARSED), valid, quarantined)
+        summary = validation.summary
         record_urls = day_record_urls(page_store.store(), partition_prefix(target.name, day), target.is_record_url)
         completeness = summary.completeness(target)
         yield MaterializeResult(
@@ -78,6 +77,11 @@ def build_validated_records(
                 "dagster/row_count": MetadataValue.int(summary.valid),
                 "quarantined_rows": MetadataValue.int(summary.quarantined),
                 "path": MetadataValue.path(str(valid)),
+                **(
+                    {"validation_worker_peak_rss_mib": MetadataValue.float(validation.worker_peak_rss_mib)}
+                    if validation.worker_peak_rss_mib is not None
+                    else {}
+                ),
                 **{
                     f"{COMPLETENESS_PREFIX}{name}": MetadataValue.float(round(share, 6))
                     for name, share in completeness.items()
