@@ -205,9 +205,9 @@ def test_a_big_day_is_extracted_on_every_core_and_validated_in_a_worker_with_the
     same files as a validation in this process."""
     from scrape_assets.extraction import extract_records
     from scrape_assets.extraction.parallel import PAGES_PER_WORKER
-    from scrape_assets.validation.split import validate_records
     from scrape_assets.page_store import read_generation, readable_segments
     from scrape_assets.target_config import load_target
+    from scrape_assets.validation.split import validate_records
 
     products = 2 * PAGES_PER_WORKER
     site = start_site(products)

@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import yaml
 from dagster import AssetCheckKey, AssetKey, build_schedule_context
 
@@ -146,3 +147,12 @@ def test_loading_the_code_location_does_not_import_pandera():
     probe = "import sys, scrape_assets.definitions as d; d.defs.get_repository_def(); print('pandera' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False"], out.stdout
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "nan"])
+def test_a_bad_warehouse_lock_wait_fails_at_load_naming_the_variable(monkeypatch, value):
+    from scrape_assets.defs import environment
+
+    monkeypatch.setenv("SCRAPE_ASSETS_DUCKDB_LOCK_WAIT_SECONDS", value)
+    with pytest.raises(environment.EnvironmentConfigError, match="SCRAPE_ASSETS_DUCKDB_LOCK_WAIT_SECONDS must be a"):
+        environment.resources_from_environment()

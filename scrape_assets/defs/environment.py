@@ -23,6 +23,7 @@ from typing import Any
 from dagster import EnvVar, FilesystemIOManager
 
 from scrape_assets.defs.resources import (
+    DEFAULT_DUCKDB_LOCK_WAIT_SECONDS,
     DEFAULT_DUCKDB_MEMORY_LIMIT,
     AlertWebhook,
     CrawlLauncher,
@@ -60,6 +61,18 @@ def _required(name: str) -> str:
 def _secret(name: str) -> EnvVar:
     _required(name)  # fail at load, naming the variable; the value itself is read by Dagster at use
     return EnvVar(name)
+
+
+def _seconds_setting(name: str, default: float) -> float:
+    """A duration in seconds (a number, zero or more); errors name the variable."""
+    raw = os.environ.get(name) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise EnvironmentConfigError(f"{name} must be a number of seconds, zero or more, got {raw!r}")
+    return value
 
 
 def _json_setting(name: str, default: str, kind: type) -> Any:
@@ -130,8 +143,12 @@ def warehouse() -> Warehouse:
             connection_args=connection_args,
         )
     memory_limit = os.environ.get("SCRAPE_ASSETS_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT
+    lock_wait = _seconds_setting("SCRAPE_ASSETS_DUCKDB_LOCK_WAIT_SECONDS", DEFAULT_DUCKDB_LOCK_WAIT_SECONDS)
     return DuckDBWarehouse(
-        database=str(warehouse_path()), memory_limit=memory_limit, exports=str(data_dir() / "exports")
+        database=str(warehouse_path()),
+        memory_limit=memory_limit,
+        exports=str(data_dir() / "exports"),
+        lock_wait_seconds=lock_wait,
     )
 
 

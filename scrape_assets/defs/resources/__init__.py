@@ -6,6 +6,7 @@ from scrape_assets.defs.resources.crawl_launcher import CrawlLauncher, Subproces
 from scrape_assets.defs.resources.page_store import LocalPageStoreResource, PageStoreResource, S3PageStoreResource
 from scrape_assets.defs.resources.record_files import RecordFiles
 from scrape_assets.defs.resources.warehouse import (
+    DEFAULT_DUCKDB_LOCK_WAIT_SECONDS,
     DEFAULT_DUCKDB_MEMORY_LIMIT,
     DuckDBWarehouse,
     SnowflakeWarehouse,
@@ -13,6 +14,7 @@ from scrape_assets.defs.resources.warehouse import (
 )
 
 __all__ = [
+    "DEFAULT_DUCKDB_LOCK_WAIT_SECONDS",
     "DEFAULT_DUCKDB_MEMORY_LIMIT",
     "S3PageStoreResource",
     "DuckDBWarehouse",

@@ -1,24 +1,28 @@
 """Where delivered tables live: `Warehouse` is what the delivered asset asks for.
 
-`DuckDBWarehouse` (embedded default, through dagster-duckdb) and `SnowflakeWarehouse` (through
+`DuckDBWarehouse` (embedded default) and `SnowflakeWarehouse` (through
 dagster-snowflake's `SnowflakeResource`, imported only when a Snowflake delivery runs: it costs ~7 s).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from abc import abstractmethod
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import ConfigurableResource
-from dagster_duckdb import DuckDBResource
 
 from scrape_assets.delivery import DeliverySummary, WarehouseUnavailable, replace_partition
 from scrape_assets.delivery.errors import WarehouseBusy
 from scrape_assets.target_config.models import TargetConfig
 
+if TYPE_CHECKING:
+    import duckdb
+
 DEFAULT_DUCKDB_MEMORY_LIMIT = "128MB"
+DEFAULT_DUCKDB_LOCK_WAIT_SECONDS = 100.0  # what dagster-duckdb's resource waits, in 10 fixed tries
 WAREHOUSE_POOL = "warehouse"  # Dagster pool of the delivered assets: one delivery at a time per instance
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in .*?\(PID (\d+)\)")
 
@@ -40,6 +44,10 @@ class DuckDBWarehouse(Warehouse):
     memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     # each delivered day is also written here as <table>/<day>.parquet, readable while we deliver
     exports: str | None = None
+    # how long a lock held by another process is waited for (backoff from 0.1 s, doubling, at most 10 s
+    # apart) before the delivery fails as WarehouseBusy. dagster-duckdb's DuckDBResource waits a fixed
+    # ~100 s that cannot be set, so the connection is opened here.
+    lock_wait_seconds: float = DEFAULT_DUCKDB_LOCK_WAIT_SECONDS
 
     def replace_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
         # row order in the table means nothing (readers ORDER BY); without it DuckDB inserts in parallel
@@ -47,14 +55,9 @@ class DuckDBWarehouse(Warehouse):
 
         from scrape_assets.delivery.duckdb_export import export_day
 
-        # dagster-duckdb retries a locked file with exponential backoff (10 tries, about 100 s in all)
-        resource = DuckDBResource(
-            database=self.database,
-            connection_config={"memory_limit": self.memory_limit, "preserve_insertion_order": False},
-        )
         where = f"DuckDB file {self.database}"
         try:
-            with resource.get_connection() as conn:
+            with self._connect() as conn:
                 summary = replace_partition(conn, target, valid_path, day)
                 if self.exports:
                     export_day(conn, target.delivered_table, day, Path(self.exports))
@@ -65,6 +68,26 @@ class DuckDBWarehouse(Warehouse):
                 exports = str(Path(self.exports) / target.delivered_table) if self.exports else None
                 raise WarehouseBusy(where, day, int(holder.group(1)) if holder else None, exports, exc) from exc
             raise WarehouseUnavailable(where, day, exc) from exc
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        """A connection to the file, waiting up to `lock_wait_seconds` while another process holds its
+        lock; any other error, or the lock still held, is raised."""
+        import duckdb
+
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "memory_limit": self.memory_limit,
+            "preserve_insertion_order": False,
+        }
+        deadline, delay = time.monotonic() + self.lock_wait_seconds, 0.1
+        while True:
+            try:
+                return duckdb.connect(self.database, read_only=False, config=config)
+            except duckdb.IOException as exc:
+                left = deadline - time.monotonic()
+                if "lock" not in str(exc).lower() or left <= 0:
+                    raise
+                time.sleep(min(delay, left))
+                delay = min(delay * 2, 10.0)
 
 
 class SnowflakeWarehouse(Warehouse):
