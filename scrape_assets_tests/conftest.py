@@ -237,7 +237,7 @@ def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server.start()
     # moto keeps its buckets in process-wide state: every test starts from an empty S3
     urllib.request.urlopen(
-        urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"), timeout=10
+        urllib.request.Request(f"http://127.0.0.1:{port}/moto-api/reset", method="POST"), timeout=60
     ).close()
     for name, value in (
         ("AWS_ACCESS_KEY_ID", "testing"),

@@ -44,7 +44,7 @@ def test_dev_serves_the_demo_target_and_stops_everything_it_started(tmp_path):
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + 300
         assets = None
         while time.monotonic() < deadline and assets is None:
             time.sleep(1)
@@ -69,7 +69,7 @@ def test_dev_serves_the_demo_target_and_stops_everything_it_started(tmp_path):
     finally:
         dev.send_signal(signal.SIGTERM)
         try:
-            code = dev.wait(timeout=90)
+            code = dev.wait(timeout=180)
         except subprocess.TimeoutExpired:  # it did not stop: stop it all, and fail
             stop(dev, grace_seconds=0, group=True)
             raise

@@ -177,7 +177,7 @@ def _window(record) -> tuple[float, float]:
 
 
 def _assert_backfill_submitted(process: subprocess.Popen) -> None:
-    output, _ = process.communicate(timeout=180)
+    output, _ = process.communicate(timeout=300)
     assert process.returncode == 0, output
 
 

@@ -67,7 +67,7 @@ def test_two_processes_sharing_redis_stay_within_the_limit_together(pipeline, st
         )
         for day in ("2026-11-20", "2026-11-21")
     ]
-    run_ids = [worker.communicate(timeout=180)[0].strip().splitlines()[-1] for worker in workers]
+    run_ids = [worker.communicate(timeout=480)[0].strip().splitlines()[-1] for worker in workers]
     assert [worker.returncode for worker in workers] == [0, 0]
 
     # the two crawls overlapped for most of their time ...
