@@ -5,6 +5,7 @@ or Scrapy where it should not."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,3 +123,19 @@ def test_an_upward_import_is_reported():
     assert upward and "page_store (layer 1) imports scrape_assets.defs.target.factory (layer 6)" in upward[0]
     assert sideways and dagster_in_crawler and dagster_lib_in_delivery and lazy and scrapy_in_orchestrator
     assert allowed == []
+
+
+def _documented_layers() -> list[set[str]]:
+    """The layer table of ARCHITECTURE.md, as sets of room names."""
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text()
+    rows = re.findall(r"^\s*\| (\d+) \| (.+?) \|\s*$", text, flags=re.MULTILINE)
+    return [{room.strip().strip("`") for room in rooms.split(",")} for _, rooms in rows]
+
+
+def test_architecture_md_shows_the_enforced_layers_and_every_room():
+    assert _documented_layers() == LAYERS
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text()
+    top = {path.stem if path.is_file() else path.name for path in PACKAGE.iterdir() if not path.name.startswith("_")}
+    rooms = top | {path.name for path in (PACKAGE / "defs").iterdir() if not path.name.startswith("_")}
+    missing = sorted(name for name in rooms - {"py", "targets"} if name not in text)
+    assert not missing, f"rooms ARCHITECTURE.md does not mention: {missing}"
