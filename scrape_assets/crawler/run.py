@@ -13,6 +13,7 @@ from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 from w3lib.encoding import html_to_unicode
 
+from scrape_assets.crawler.extensions.progress import DEFAULT_PROGRESS_INTERVAL_SECONDS
 from scrape_assets.crawler.failures import (
     OUR_SIDE_KINDS,
     FrontierIncomplete,
@@ -58,7 +59,7 @@ def run_frontier(
     store_spec: dict,
     prefix: str,
     segment: str,
-    progress_interval: float = 5.0,
+    progress_interval: float = DEFAULT_PROGRESS_INTERVAL_SECONDS,
     redis_url: str = "",
 ) -> dict[str, Any]:
     """Read robots.txt and the sitemaps; write `frontier.jsonl` and `robots.json` beside the pages."""
@@ -133,7 +134,7 @@ def run_pages(
     store_spec: dict,
     prefix: str,
     segment: str,
-    progress_interval: float = 5.0,
+    progress_interval: float = DEFAULT_PROGRESS_INTERVAL_SECONDS,
     redis_url: str = "",
     shard: tuple[int, int] = (0, 1),
     resume_segments: list[str] | None = None,

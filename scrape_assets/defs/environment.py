@@ -22,6 +22,7 @@ from typing import Any
 
 from dagster import EnvVar, FilesystemIOManager
 
+from scrape_assets.crawler.extensions.progress import DEFAULT_PROGRESS_INTERVAL_SECONDS
 from scrape_assets.defs.resources import (
     DEFAULT_DUCKDB_LOCK_WAIT_SECONDS,
     DEFAULT_DUCKDB_MEMORY_LIMIT,
@@ -160,7 +161,9 @@ def crawler_shares_this_environment() -> bool:
 
 def crawl_launcher() -> CrawlLauncher:
     common: dict[str, Any] = {
-        "progress_interval_seconds": float(os.environ.get("SCRAPE_ASSETS_PROGRESS_INTERVAL", "5")),
+        "progress_interval_seconds": _seconds_setting(
+            "SCRAPE_ASSETS_PROGRESS_INTERVAL", DEFAULT_PROGRESS_INTERVAL_SECONDS
+        ),
     }
     if backend("crawl_launcher") == "k8s":
         from scrape_assets.defs.resources.k8s_crawl_launcher import K8sCrawlLauncher, unknown_pod_fields

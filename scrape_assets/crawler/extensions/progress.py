@@ -18,6 +18,8 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 logger = logging.getLogger(__name__)
+# seconds between progress reports, unless the launcher sets SCRAPE_ASSETS_PROGRESS_INTERVAL
+DEFAULT_PROGRESS_INTERVAL_SECONDS = 5.0
 
 
 def pipes_log(message: str, level: str = "info") -> None:
@@ -41,7 +43,7 @@ class PipesProgress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        interval = crawler.settings.getfloat("SCRAPE_ASSETS_PROGRESS_INTERVAL", 5.0)
+        interval = crawler.settings.getfloat("SCRAPE_ASSETS_PROGRESS_INTERVAL", DEFAULT_PROGRESS_INTERVAL_SECONDS)
         if interval <= 0:
             raise NotConfigured
         return cls(crawler, interval)

@@ -33,7 +33,7 @@ from scrape_assets.crawler.failures import RateLimiterUnavailable
 from scrape_assets.crawler.our_side import stop_for_our_side
 from scrape_assets.crawler.policies.token_buckets import LocalTokenBucket, RedisTokenBucket, TokenBucket
 from scrape_assets.crawler.settings import effective_rate_limit
-from scrape_assets.target_config.models import TargetConfig
+from scrape_assets.target_config.models import PolitenessSpec, TargetConfig
 
 # signal(rate: float): the target's request limit became known while crawling
 rate_limit_found = object()
@@ -77,7 +77,9 @@ class RateLimitMiddleware:
             raise NotConfigured("no rate limit")
         url = s.get("SCRAPE_ASSETS_REDIS_URL") or ""
         key = s.get("SCRAPE_ASSETS_RATE_LIMIT_KEY") or f"scrape_assets:rate:{crawler.spidercls.name}"
-        middleware = cls(crawler, s.getfloat("SCRAPE_ASSETS_RATE_LIMIT_BURST", 1.0), url, key)
+        middleware = cls(
+            crawler, s.getfloat("SCRAPE_ASSETS_RATE_LIMIT_BURST", PolitenessSpec().rate_limit_burst), url, key
+        )
         middleware.set_rate(rate)
         return middleware
 

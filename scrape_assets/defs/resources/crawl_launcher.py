@@ -28,6 +28,7 @@ from dagster import (
     open_pipes_session,
 )
 
+from scrape_assets.crawler.extensions.progress import DEFAULT_PROGRESS_INTERVAL_SECONDS
 from scrape_assets.crawler.failures import failure_from_message
 from scrape_assets.crawler.lifeline import PARENT_PID_VARIABLE
 
@@ -41,7 +42,7 @@ class CrawlLauncher(ConfigurableResource):
     reports one.
     """
 
-    progress_interval_seconds: float = 5.0
+    progress_interval_seconds: float = DEFAULT_PROGRESS_INTERVAL_SECONDS
     # Shares the target's rate limit with every crawler process; set from EnvVar("REDIS_URL") and
     # passed to the worker as an environment variable, never in extras, logs or metadata.
     redis_url: str | None = None
