@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import urllib.error
 import urllib.request
 
@@ -112,3 +113,16 @@ def test_held_product_requests_are_answered_once_released_and_counted_only_when_
     paths = site.stats(with_paths=True)["by_path"]
     assert paths.get("/product/2") == 1 and "/product/3" not in paths
     assert _get(f"{site.url}/product/4")[0] == 200  # released for good
+
+
+def test_a_site_that_cannot_start_is_named_with_its_error():
+    with pytest.raises(RuntimeError, match="(?s)demo site did not start .*--products many.*invalid int value"):
+        DemoSite(extra_args=("--products", "many")).start()
+
+
+def test_a_site_that_never_says_where_it_listens_is_stopped_and_named():
+    site = DemoSite(startup_timeout=1)
+    site.args = [sys.executable, "-c", "import time; time.sleep(600)"]  # alive, and silent
+    with pytest.raises(RuntimeError, match="no address within 1 s"):
+        site.start()
+    assert site.process is not None and site.process.poll() is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 import sys
 import urllib.request
@@ -18,7 +19,7 @@ class DemoSite:
         seed: int = 7,
         extra_args: Sequence[str] = (),
         port: int = 0,
-        startup_timeout: float = 20.0,
+        startup_timeout: float = 300.0,
     ):
         self.args = [
             sys.executable,
@@ -37,13 +38,21 @@ class DemoSite:
         self.url = ""
 
     def start(self) -> DemoSite:
+        """Start the site and wait, up to `startup_timeout` seconds (it builds its catalog first), for
+        the line that says where it listens; a site that exits or stays silent is stopped and named."""
         self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.process.stdout.readline()  # type: ignore[union-attr]
+        stdout, stderr = self.process.stdout, self.process.stderr
+        if stdout is None or stderr is None:
+            raise RuntimeError("the demo site's output is not piped")
+        ready, _, _ = select.select([stdout], [], [], self.startup_timeout)
+        line = stdout.readline() if ready else ""
         if not line.startswith("listening on "):
-            self.process.wait(timeout=self.startup_timeout)
-            raise RuntimeError(
-                f"demo site did not start ({' '.join(self.args)}): {self.process.stderr.read().strip()}"  # type: ignore[union-attr]
-            )
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+            why = stderr.read().strip() or f"no address within {self.startup_timeout:.0f} s"
+            self.stop()
+            raise RuntimeError(f"demo site did not start ({' '.join(self.args)}): {why}")
         self.url = line.split("listening on ", 1)[1].strip()
         return self
 
