@@ -125,6 +125,16 @@ def test_empty_targets_folder_is_an_error(tmp_path):
     [
         (lambda b: b["record"].update(item={"css": "article..book"}), "record.item.css", "does not compile"),
         (
+            lambda b: b["record"]["fields"]["category"].update(xpath="//nav/a[lower-case(text())='lamps']/text()"),
+            "record.fields.category.xpath",
+            "calls unknown function(s): lower-case",
+        ),
+        (
+            lambda b: b["record"].update(item={"xpath": "//article[ex:tag(.)]"}),
+            "record.item.xpath",
+            "ex:tag",
+        ),
+        (
             lambda b: b["record"]["fields"]["price"].update(processors=[{"price": "cents"}]),
             "record.fields.price.processors[0]",
             "give amount or currency",

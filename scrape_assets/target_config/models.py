@@ -35,14 +35,42 @@ def bool_words(true_extra: list[str], false_extra: list[str]) -> dict[str, bool]
     return words | {str(w).lower(): True for w in true_extra} | {str(w).lower(): False for w in false_extra}
 
 
+# an XPath function call: a name (with an optional prefix) before "(", outside string literals
+_XPATH_CALL = re.compile(r"(?<![\w.:@$-])([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)\s*\(")
+_XPATH_LITERAL = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NODE_TESTS = {"node", "text", "comment", "processing-instruction"}
+_UNKNOWN_FUNCTION = ("Unregistered function", "Undefined namespace prefix")
+
+
+def _unknown_xpath_functions(expression: str) -> list[str]:
+    """The functions an XPath calls that lxml and parsel do not have. lxml compiles such a call and
+    fails only on a page that reaches it, so each one is called alone on the empty page: a wrong
+    number of arguments is a known function, "Unregistered function" an unknown one."""
+    unknown = []
+    for name in dict.fromkeys(_XPATH_CALL.findall(_XPATH_LITERAL.sub("''", expression))):
+        if name in _NODE_TESTS:
+            continue
+        try:
+            _EMPTY_PAGE.xpath(f"{name}()")
+        except ValueError as exc:
+            if any(marker in str(exc) for marker in _UNKNOWN_FUNCTION):
+                unknown.append(name)
+        except TypeError:  # a Python extension function (parsel's re:test) called without its arguments
+            pass
+    return unknown
+
+
 def _compiled(kind: str, expression: str) -> str:
-    """The selector, once parsel (the engine extraction uses) has compiled and run it on an empty page:
-    a syntax error is found when the YAML loads, not after a crawl. (An XPath call of a function that
-    does not exist compiles; lxml finds it only on a page that reaches it.)"""
+    """The selector, once parsel (the engine extraction uses) has compiled and run it on an empty page,
+    and for XPath once every function it calls is known: a mistake is found when the YAML loads, not
+    after a crawl."""
     try:
         _EMPTY_PAGE.css(expression) if kind == "css" else _EMPTY_PAGE.xpath(expression)
     except (SelectorError, ValueError) as exc:
         raise ValueError(f"{kind} selector {expression!r} does not compile: {exc}") from exc
+    unknown = _unknown_xpath_functions(expression) if kind == "xpath" else []
+    if unknown:
+        raise ValueError(f"xpath selector {expression!r} calls unknown function(s): {', '.join(unknown)}")
     return expression
 
 
