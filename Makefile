@@ -28,11 +28,11 @@ demo: $(STAMP)
 ## make test: lint, then the whole suite (what .ci/run calls). The UI test drives Debian's Chromium,
 ## installed here when missing (Playwright never downloads a browser).
 test: lint /usr/bin/chromium
-	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 ## make test-fast: lint, then every test that needs no crawl (unit, config, contract, schema): the fast loop.
 test-fast: lint
-	$(PY) -m pytest -n $(TEST_WORKERS) -m "not e2e" $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist worksteal -m "not e2e" $(PYTEST_ARGS)
 
 ## make lint: ruff's linter and its formatter's check, and mypy (settings in pyproject.toml).
 lint: $(STAMP)

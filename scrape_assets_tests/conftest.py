@@ -82,6 +82,12 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ[SESSION_VARIABLE] = uuid.uuid4().hex  # a session of its own, even inside another one
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `long` first (in their order), then the rest: pytest-xdist hands out tests in this
+    order, and a long test started last would keep one worker busy while the others are done."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Nothing outlives its test: a process of this session still alive at the end fails the run
     (after being killed, so that it does not outlive the run either). Under pytest-xdist every worker

@@ -19,6 +19,7 @@ def _values(evaluation) -> dict:
     return {k: getattr(v, "value", v) for k, v in evaluation.metadata.items()}
 
 
+@pytest.mark.long
 def test_drop_against_trailing_median_blocks_delivery_above_the_fixed_threshold(pipeline, start_site):
     pipeline.configure(record={"completeness_drift": {"max_drop": 0.1, "window": 7, "min_history": 2}})
     site = start_site(80)

@@ -95,6 +95,7 @@ def test_day_delivers_every_product_with_all_fields(pipeline, start_site):
         assert record.event.dagster_event.event_specific_data.passed
 
 
+@pytest.mark.long
 def test_same_day_three_times_leaves_an_identical_table(pipeline, start_site):
     site = start_site(150)
     dumps = []
@@ -173,6 +174,7 @@ def test_unreachable_start_url_fails_the_frontier_naming_the_url(pipeline, start
     assert _materialized(result) == set()
 
 
+@pytest.mark.long
 def test_crawl_after_an_interrupted_one_fetches_only_what_is_missing(pipeline, start_site):
     site = start_site(100)
     assert pipeline.run_day(site, DAY).success
@@ -196,6 +198,7 @@ def test_crawl_after_an_interrupted_one_fetches_only_what_is_missing(pipeline, s
     assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop") == [(100,)]
 
 
+@pytest.mark.long
 def test_a_big_day_is_extracted_on_every_core_and_validated_in_a_worker_with_the_records_of_one_process(
     pipeline, start_site, tmp_path, monkeypatch
 ):

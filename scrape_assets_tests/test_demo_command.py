@@ -64,6 +64,7 @@ def test_demo_exits_non_zero_and_still_prints_the_summary_when_a_check_blocks(tm
     assert summary["delivered_rows"] == 0 and summary["quarantined_rows"] > 15
 
 
+@pytest.mark.long
 def test_second_demo_of_the_same_day_leaves_the_table_identical(tmp_path):
     port = str(free_port())  # like the default 8765: the same port both times
     dumps = []

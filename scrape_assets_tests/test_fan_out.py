@@ -143,6 +143,7 @@ def test_shards_crawl_in_parallel_and_a_killed_shard_is_retried_alone(pipeline, 
     assert pipeline.query("SELECT count(*), count(DISTINCT sku) FROM delivered_demo_shop") == [(PRODUCTS, PRODUCTS)]
 
 
+@pytest.mark.long
 def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_site):
     pipeline.configure(sharding=THREE_SHARDS, politeness=PACED, run_policy={"crawl_step_retries": 0})
     site = start_site(PRODUCTS, "--latency-ms", "300")

@@ -26,6 +26,7 @@ PACED = {
 }
 
 
+@pytest.mark.long
 def test_metrics_exclude_outages_count_retries_and_measure_the_critical_path(pipeline, start_site):
     pipeline.configure(
         politeness=PACED,

@@ -181,6 +181,7 @@ def _assert_backfill_submitted(process: subprocess.Popen) -> None:
     assert process.returncode == 0, output
 
 
+@pytest.mark.long
 def test_a_three_day_backfill_runs_concurrently_on_postgres_and_the_same_day_twice_never_overlaps(deployment):
     days = ["2026-11-17", "2026-11-18", "2026-11-19"]
     _assert_backfill_submitted(deployment.backfill(*days))

@@ -96,6 +96,7 @@ def test_a_day_that_is_not_a_partition_is_refused_naming_the_key_and_the_range(d
 HELD_REQUESTS_WAIT = {"timeout_seconds": 600}
 
 
+@pytest.mark.long
 @pytest.mark.parametrize(
     "first, second",
     [("job_execute", "asset_materialize"), ("asset_materialize", "job_execute"), ("job_execute", "backfill")],
@@ -139,6 +140,7 @@ def test_the_same_day_launched_twice_at_once_is_crawled_once(deployment, start_s
     assert len(product_fetches) == products and max(product_fetches) == 1
 
 
+@pytest.mark.long
 def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_run_resumes(deployment, start_site):
     products = 300
     site = start_site(products, "--hold-after-pages", "40")  # the crawl is held mid-way until released

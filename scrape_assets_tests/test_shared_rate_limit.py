@@ -49,6 +49,7 @@ def test_crawl_delay_limits_one_process_and_progress_shows_live(pipeline, start_
     assert len(progress) >= 3  # one a second, while the crawl ran, in the run's own log
 
 
+@pytest.mark.long
 def test_two_processes_sharing_redis_stay_within_the_limit_together(pipeline, start_site, redis_url, tmp_path):
     site = start_site(8, "--crawl-delay", "0.5")
     pipeline.configure(politeness={"concurrency": 8})

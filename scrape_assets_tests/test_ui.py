@@ -100,6 +100,7 @@ def dagster_ui(tmp_path):
             dev.wait()
 
 
+@pytest.mark.long
 def test_graph_launch_a_partition_and_see_the_delivered_check_in_the_ui(dagster_ui):
     url, data = dagster_ui
     _mark_community_modal_seen(url)
