@@ -22,6 +22,8 @@ from dagster_pipes import decode_param
 from scrape_assets.demo_site.process import DemoSite
 from scrape_assets.page_store import LocalPageStore
 from scrape_assets.page_store.frontier import read_frontier
+from scrape_assets.page_store.store import INDEX_SUFFIX
+from scrape_assets.page_store.warc import IndexEntry
 from scrape_assets.shards import shard_of
 from scrape_assets_tests.conftest import Pipeline
 from scrape_assets_tests.reconstructable_jobs import reconstructable_daily_demo_shop
@@ -54,21 +56,33 @@ def _shard_of_process(pid: int) -> int | None:
 
 
 class ShardKiller(threading.Thread):
-    """Kills the first crawler process of shard `index` of 3 once the demo site has served `after_pages`
-    of that shard's product pages: an event of the crawl, seen at the site (no flush lag), never a time."""
+    """Kills the first crawler process of shard `index` of 3 once `after_pages` of that shard's product
+    pages are served by the demo site (`stored=False`: no flush lag) or stored in the day's page store,
+    flushed to a segment index a resumed crawl reads (`stored=True`): an event of the crawl, never a time."""
 
-    def __init__(self, index: int, pipeline: Pipeline, site: DemoSite, after_pages: int = 2):
+    def __init__(self, index: int, pipeline: Pipeline, site: DemoSite, after_pages: int = 2, stored: bool = False):
         super().__init__(daemon=True)
         self.index, self.pipeline, self.site, self.after_pages = index, pipeline, site, after_pages
+        self.stored = stored
         self.killed, self._halt = False, threading.Event()
 
-    def _served(self) -> int:
+    def _owned(self, paths) -> int:
         try:
             owners = _product_owners(self.pipeline)
         except (FileNotFoundError, ValueError):  # the frontier is not (fully) written yet
             return 0
-        paths = self.site.stats(with_paths=True)["by_path"]
         return sum(1 for path in paths if owners.get(path) == self.index)
+
+    def _done(self) -> int:
+        if not self.stored:
+            return self._owned(self.site.stats(with_paths=True)["by_path"])
+        # only the flushed indexes: a segment still being written has none yet, and its tail may be partial
+        folder = self.pipeline.data_dir / "pages" / "demo_shop" / DAY
+        paths = set()
+        for index in folder.glob(f"*{INDEX_SUFFIX}"):
+            with open(index, encoding="utf-8") as lines:
+                paths |= {urlparse(IndexEntry.from_json(line).url).path for line in lines if line.endswith("\n")}
+        return self._owned(paths)
 
     def run(self) -> None:
         while not self._halt.is_set() and not self.killed:
@@ -82,7 +96,7 @@ class ShardKiller(threading.Thread):
                     continue
                 if b"scrape_assets.crawler" not in cmdline or _shard_of_process(pid) != self.index:
                     continue
-                if self._served() >= self.after_pages:
+                if self._done() >= self.after_pages:
                     os.kill(pid, signal.SIGKILL)
                     self.killed = True
                     break
@@ -149,7 +163,8 @@ def test_reexecution_from_failure_reruns_only_the_failed_shard(pipeline, start_s
     site = start_site(PRODUCTS, "--latency-ms", "300")
     pipeline.definitions(site)
     job = reconstructable_daily_demo_shop()
-    killer = ShardKiller(index=2, pipeline=pipeline, site=site, after_pages=5)  # part-way through its crawl
+    # part-way through its crawl, once some of its pages are stored for the re-execution to resume
+    killer = ShardKiller(index=2, pipeline=pipeline, site=site, after_pages=5, stored=True)
     killer.start()
     try:
         with execute_job(job, pipeline.instance, tags={"dagster/partition": DAY}) as first:
