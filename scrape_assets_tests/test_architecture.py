@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"defs.environment", "defs.target"},
     {"defs.operations"},
     {"definitions", "local_instance"},
-    {"demo_site", "try_target"},
+    {"demo_site", "try_target", "step_preload"},
     {"demo", "dev", "__main__"},
 ]
 LAYER_OF = {room: index for index, rooms in enumerate(LAYERS) for room in rooms}

@@ -142,11 +142,32 @@ def test_bad_target_file_stops_the_code_location_naming_file_and_field(pipeline)
         raise AssertionError("a bad target file must stop the code location from loading")
 
 
-def test_loading_the_code_location_does_not_import_pandera():
-    # pandera costs about 0.3 s to import; every run and step process loads the code location
-    probe = "import sys, scrape_assets.definitions as d; d.defs.get_repository_def(); print('pandera' in sys.modules)"
+# what only a step needs, imported by that step (or the forkserver), never by every process that
+# loads the code location (the `dagster` command, the webserver, the daemon): about 2 s together
+STEP_ONLY_LIBRARIES = ("pandera", "pandas", "pyarrow", "numpy", "duckdb", "scrapy", "twisted")
+
+
+def test_loading_the_code_location_imports_no_step_only_library():
+    probe = (
+        "import sys, scrape_assets.definitions as d; d.defs.get_repository_def(); "
+        f"print(*[name for name in {STEP_ONLY_LIBRARIES!r} if name in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["False"], out.stdout
+    assert out.stdout.split() == [], f"loading the code location imported {out.stdout.strip()}"
+
+
+def test_every_step_preload_module_imports_and_the_last_leaves_the_repository_resolved():
+    # the forkserver skips a preload module that fails to import without a word: each is imported here
+    probe = (
+        "import gc, importlib, sys\n"
+        "from scrape_assets.defs.executor import STEP_PRELOAD\n"
+        "for name in STEP_PRELOAD: importlib.import_module(name)\n"
+        "from scrape_assets.definitions import defs\n"
+        "print(STEP_PRELOAD[-1], defs.has_resolved_repository_def(), gc.get_freeze_count() > 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["scrape_assets.step_preload", "True", "True"], out.stdout
 
 
 @pytest.mark.parametrize("value", ["soon", "-1", "nan"])

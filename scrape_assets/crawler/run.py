@@ -13,7 +13,6 @@ from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
 from w3lib.encoding import html_to_unicode
 
-from scrape_assets.crawler.extensions.progress import DEFAULT_PROGRESS_INTERVAL_SECONDS
 from scrape_assets.crawler.failures import (
     OUR_SIDE_KINDS,
     FrontierIncomplete,
@@ -24,7 +23,7 @@ from scrape_assets.crawler.failures import (
 )
 from scrape_assets.crawler.links import links_to_follow
 from scrape_assets.crawler.our_side import STAT as OUR_SIDE_STAT
-from scrape_assets.crawler.settings import scrapy_settings
+from scrape_assets.crawler.settings import DEFAULT_PROGRESS_INTERVAL_SECONDS, scrapy_settings
 from scrape_assets.crawler.spiders.frontier import FrontierSpider
 from scrape_assets.crawler.spiders.pages import PageSpider
 from scrape_assets.page_store import PageStore, iter_pages, latest_entries

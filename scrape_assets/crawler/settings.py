@@ -10,6 +10,9 @@ from scrape_assets.target_config.secrets import SecretNotSet, expand_list
 
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 MIDDLEWARES = "scrape_assets.crawler.middlewares"
+# seconds between progress reports, unless the launcher sets SCRAPE_ASSETS_PROGRESS_INTERVAL (here,
+# not beside the progress extension, so that the code location reads it without importing Scrapy)
+DEFAULT_PROGRESS_INTERVAL_SECONDS = 5.0
 
 
 def effective_rate_limit(target: TargetConfig, crawl_delay: float) -> float:

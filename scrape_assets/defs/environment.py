@@ -22,7 +22,7 @@ from typing import Any
 
 from dagster import EnvVar, FilesystemIOManager
 
-from scrape_assets.crawler.extensions.progress import DEFAULT_PROGRESS_INTERVAL_SECONDS
+from scrape_assets.crawler.settings import DEFAULT_PROGRESS_INTERVAL_SECONDS
 from scrape_assets.defs.resources import (
     DEFAULT_DUCKDB_LOCK_WAIT_SECONDS,
     DEFAULT_DUCKDB_MEMORY_LIMIT,

@@ -11,12 +11,14 @@ from dagster import ExecutorDefinition, multiprocess_executor
 # Imported once by each run's forkserver, so that no step process imports them again: the code
 # location; the libraries most steps of a day import (pandas and pandera, for validation); the
 # instance's storage, which every step opens (SQLite here, Postgres in production: a module that is
-# not installed is skipped by the forkserver).
+# not installed is skipped by the forkserver); last, `step_preload`, which resolves the code
+# location's repository and freezes the forkserver's objects out of the garbage collector's reach.
 STEP_PRELOAD = [
     "scrape_assets.definitions",
     "scrape_assets.validation.split",
     "dagster._core.storage.sqlite_storage",
     "dagster_postgres",
+    "scrape_assets.step_preload",
 ]
 
 

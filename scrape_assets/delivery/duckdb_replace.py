@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from scrape_assets.target_config.models import TargetConfig
+
+if TYPE_CHECKING:  # the caller opens the connection: the code location loads without duckdb
+    import duckdb
 
 SQL_TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "date": "DATE"}
 PARTITION_COLUMN = "partition_date"

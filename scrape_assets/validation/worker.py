@@ -10,8 +10,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyarrow.parquet as pq
-
 from scrape_assets.process_stats import peak_rss_mib
 from scrape_assets.target_config.models import TargetConfig
 from scrape_assets.validation.summary import ValidationSummary
@@ -38,6 +36,8 @@ def _validate(target: TargetConfig, parsed: Path, valid: Path, quarantined: Path
 def validate_day(target: TargetConfig, parsed: Path, valid: Path, quarantined: Path) -> DayValidation:
     """`validate_records` of the day's parsed file, in a spawned worker from `ROWS_FOR_A_WORKER` rows.
     Its files and summary are the same wherever it runs."""
+    import pyarrow.parquet as pq  # here: the code location imports this module and loads without pyarrow
+
     if pq.ParquetFile(parsed).metadata.num_rows < ROWS_FOR_A_WORKER:
         return DayValidation(_validate(target, parsed, valid, quarantined)[0], None)
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:

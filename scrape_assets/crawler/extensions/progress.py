@@ -17,9 +17,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from scrape_assets.crawler.settings import DEFAULT_PROGRESS_INTERVAL_SECONDS
+
 logger = logging.getLogger(__name__)
-# seconds between progress reports, unless the launcher sets SCRAPE_ASSETS_PROGRESS_INTERVAL
-DEFAULT_PROGRESS_INTERVAL_SECONDS = 5.0
 
 
 def pipes_log(message: str, level: str = "info") -> None:

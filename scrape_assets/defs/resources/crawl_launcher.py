@@ -28,9 +28,9 @@ from dagster import (
     open_pipes_session,
 )
 
-from scrape_assets.crawler.extensions.progress import DEFAULT_PROGRESS_INTERVAL_SECONDS
 from scrape_assets.crawler.failures import failure_from_message
 from scrape_assets.crawler.lifeline import PARENT_PID_VARIABLE
+from scrape_assets.crawler.settings import DEFAULT_PROGRESS_INTERVAL_SECONDS
 
 CRAWLER_MODULE = "scrape_assets.crawler"
 

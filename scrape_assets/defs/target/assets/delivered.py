@@ -7,7 +7,6 @@ blocking check on `validated_records` for that day passed, or the run carries th
 from collections.abc import Iterator
 from datetime import timedelta
 
-import pyarrow.parquet as pq
 from dagster import (
     AssetCheckKey,
     AssetCheckResult,
@@ -82,6 +81,8 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions: Partitio
             context.log.warning(
                 f"delivering {day} despite: {'; '.join(f.describe() for f in findings)} (override: {override})"
             )
+        import pyarrow.parquet as pq  # here, not at the top: the code location loads without pyarrow
+
         valid = record_files.path(target.name, day, Stage.VALID)
         valid_rows = pq.ParquetFile(valid).metadata.num_rows
         summary = warehouse.replace_partition(target, valid, day)

@@ -15,7 +15,6 @@ from scrape_assets.defs.resources.record_files import Stage
 from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.partitions import require_day
-from scrape_assets.extraction.parallel import extract_day
 from scrape_assets.page_store import partition_prefix, read_generation, readable_segments
 from scrape_assets.target_config.models import TargetConfig
 
@@ -41,6 +40,9 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions: Par
         if generation is None:
             raise FileNotFoundError(f"no crawl stored under {store.location(prefix)}: materialize raw_pages first")
         segments = readable_segments(store, prefix, generation)
+        # imported here: extraction brings pyarrow, which the code location does not need to load
+        from scrape_assets.extraction.parallel import extract_day
+
         extraction = extract_day(target, store, prefix, segments, out)
         summary = extraction.summary
         return MaterializeResult(
