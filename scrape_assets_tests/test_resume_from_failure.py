@@ -51,8 +51,7 @@ def test_layout_change_is_fixed_by_reexecution_from_failure_without_requests(pip
             "demo_shop__url_frontier": "SUCCESS",
             "demo_shop__raw_pages.demo_shop__plan_shards": "SUCCESS",
             "demo_shop__raw_pages.demo_shop__crawl_shard[1of1]": "SUCCESS",
-            "demo_shop__raw_pages.demo_shop__combine_shards": "SUCCESS",
-            "demo_shop__raw_pages_crawl_complete": "SUCCESS",
+            "demo_shop__raw_pages.demo_shop__combine_shards": "SUCCESS",  # crawl_complete evaluated here
             "demo_shop__parsed_records": "FAILURE",
         }  # validation and delivery never started
         cause = first.get_step_failure_events()[0].step_failure_data.error.cause

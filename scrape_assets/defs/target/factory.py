@@ -10,7 +10,6 @@ from scrape_assets.defs.target.assets.parsed_records import build_parsed_records
 from scrape_assets.defs.target.assets.raw_pages import build_raw_pages
 from scrape_assets.defs.target.assets.url_frontier import build_url_frontier
 from scrape_assets.defs.target.assets.validated_records import build_validated_records
-from scrape_assets.defs.target.checks.crawl_complete import build_crawl_complete
 from scrape_assets.defs.target.jobs import daily_job
 from scrape_assets.defs.target.partitions import daily_partitions, partitioned_checks
 from scrape_assets.defs.target.schedules import daily_schedule
@@ -29,10 +28,8 @@ def target_definitions(target: TargetConfig) -> Definitions:
     gated = bool(target.proxies.urls)
     with partitioned_checks():
         assets = [build(target, keys, partitions) for build in BUILDERS]
-        checks = [build_crawl_complete(target, keys, partitions)]
     return Definitions(
         assets=assets,
-        asset_checks=checks,
         jobs=[job],
         schedules=[] if gated else [daily_schedule(target, job)],
         sensors=[proxy_gate_sensor(target, job, partitions)] if gated else [],

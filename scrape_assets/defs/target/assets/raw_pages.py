@@ -6,8 +6,8 @@ A graph-backed asset of three ops:
 - `crawl_shard`, mapped over the shards: one Scrapy worker (a subprocess or a pod) per shard, each
   with its own retry policy, so a failed shard is retried alone, and a re-execution from failure
   reruns only the shards that failed;
-- `combine_shards` closes the generation and materializes the asset with the summed counters and a
-  table of per-shard results.
+- `combine_shards` closes the generation, materializes the asset with the summed counters and a
+  table of per-shard results, and evaluates the `crawl_complete` check (checks/crawl_complete.py).
 
 A shard whose crawl stops on its last try because fetching cannot go on (`TargetOutage`,
 `ProxyPoolExhausted`) does not fail the step: fetching pauses (the alert is logged), the pages stored
@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dagster import (
+    AssetCheckResult,
     AssetIn,
     AssetsDefinition,
     Backoff,
@@ -47,6 +48,11 @@ from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
 from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.assets.crawl_extras import crawl_extras, stamp_now
+from scrape_assets.defs.target.checks.crawl_complete import (
+    CRAWL_STOP_FILE,
+    crawl_complete_spec,
+    evaluate_crawl_complete,
+)
 from scrape_assets.defs.target.partitions import require_day
 from scrape_assets.defs.target.sole_crawl import CrawlConflict, crawl_pool, refuse_second_crawl
 from scrape_assets.page_store import (
@@ -61,7 +67,6 @@ from scrape_assets.page_store.frontier import read_frontier
 from scrape_assets.shards import shard_label
 from scrape_assets.target_config.models import TargetConfig
 
-CRAWL_STOP_FILE = "crawl_stop.json"
 SHARD_COLUMNS = (
     "shard",
     "pages",
@@ -209,10 +214,12 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
 
     @op(
         name=f"{target.name}__combine_shards",
-        out=Out(Nothing),
-        description="Close the day's generation and report the crawl across shards.",
+        out={"pages": Out(Nothing), "crawl_complete": Out(Nothing)},
+        description="Close the day's generation, report the crawl across shards and evaluate crawl_complete.",
     )
-    def combine_shards(context: OpExecutionContext, shards: list[dict], page_store: PageStoreResource) -> None:
+    def combine_shards(
+        context: OpExecutionContext, shards: list[dict], page_store: PageStoreResource
+    ) -> Iterator[Output | AssetCheckResult]:
         store = page_store.store()
         prefix = partition_prefix(target.name, context.partition_key)
         generation = read_generation(store, prefix)
@@ -237,17 +244,19 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
         schema = TableSchema(
             columns=[TableColumn(name, "string" if name == "shard" else "float") for name in SHARD_COLUMNS]
         )
-        context.add_output_metadata(
-            {
-                **combine_summaries(ordered),
-                "shards": MetadataValue.int(len(ordered)),
-                "per_shard": MetadataValue.table(rows, schema=schema),
-                "crawl_complete": MetadataValue.bool(not stopped),
-                "crawl_stopped_by": MetadataValue.text(stopped[0]["stopped_by"] if stopped else "none"),
-                "segments": MetadataValue.json(segments),
-                "location": MetadataValue.path(store.location(prefix)),
-            }
-        )
+        metadata = {
+            **combine_summaries(ordered),
+            "shards": MetadataValue.int(len(ordered)),
+            "per_shard": MetadataValue.table(rows, schema=schema),
+            "crawl_complete": MetadataValue.bool(not stopped),
+            "crawl_stopped_by": MetadataValue.text(stopped[0]["stopped_by"] if stopped else "none"),
+            "segments": MetadataValue.json(segments),
+            "location": MetadataValue.path(store.location(prefix)),
+        }
+        yield Output(None, output_name="pages", metadata=metadata)
+        yield evaluate_crawl_complete(keys, store, prefix)
+
+    crawl_complete = crawl_complete_spec(keys, partitions)
 
     @graph_asset(
         key=keys.raw_pages,
@@ -258,8 +267,10 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
         tags=target_tags(target.name),
         description=f"Every response of {target.name}'s crawl for the day, kept as WARC in the page store; "
         "crawled in shards, each retried on its own.",
+        check_specs=[crawl_complete],
     )
     def raw_pages(frontier: Any) -> Any:  # composes ops: Dagster passes and returns node handles
-        return combine_shards(plan_shards(frontier).map(crawl_shard).collect())
+        pages, complete = combine_shards(plan_shards(frontier).map(crawl_shard).collect())
+        return {"result": pages, crawl_complete.get_python_identifier(): complete}
 
     return raw_pages
