@@ -12,6 +12,10 @@ instance, in a fresh process per run. Measured per run:
 
 Also prints the capacity figures the README's table quotes: control-plane cores and event-log rows per
 day at 1.2 million runs a month (0.46 runs/s).
+
+`python bench/control_plane.py 20 --against DIR` compares this checkout with another one (a `git
+worktree` of an earlier commit, say) in the same run: their runs interleaved, so that a noisy
+neighbour hits both alike, each run importing the code of its own checkout.
 """
 
 from __future__ import annotations
@@ -86,10 +90,14 @@ def measure(command: list[str]) -> dict:
     return {"wall": wall, "cpu": _children_cpu(), "returncode": process.returncode, "stderr": stderr[-3000:]}
 
 
-def _one_run(env: dict[str, str], home: Path) -> dict:
+def _one_run(env: dict[str, str], home: Path, checkout: Path = REPO) -> dict:
     command = job_execute_command()
     completed = subprocess.run(
-        [sys.executable, __file__, "--measure", *command], env=env, cwd=REPO, capture_output=True, text=True
+        [sys.executable, __file__, "--measure", *command],
+        env={**env, "PYTHONPATH": str(checkout)},
+        cwd=checkout,
+        capture_output=True,
+        text=True,
     )
     if completed.returncode != 0:
         raise RuntimeError(f"control_plane measurement failed:\n{completed.stderr[-3000:]}")
@@ -100,19 +108,24 @@ def _one_run(env: dict[str, str], home: Path) -> dict:
     return {"wall": measured["wall"], "cpu": measured["cpu"], "crawler_cpu": crawler, "rows": rows, "status": status}
 
 
-def bench_control_plane(products: int, repeat: int) -> dict:
-    """Median of `repeat` runs of a `products`-page day, each on a fresh data folder and instance."""
+def _runs(products: int, repeat: int, checkouts: list[Path]) -> dict[Path, list[dict]]:
+    """`repeat` runs of a `products`-page day per checkout, interleaved, each on a fresh data folder
+    and instance."""
     from scrape_assets.local_instance import prepare_local_instance
 
-    runs = []
+    runs: dict[Path, list[dict]] = {checkout: [] for checkout in checkouts}
     with DemoSite(products=products) as site:
         for _ in range(repeat):
-            with tempfile.TemporaryDirectory() as tmp:
-                env = _environment(Path(tmp), site)
-                home = Path(env["DAGSTER_HOME"])
-                prepare_local_instance(home).dispose()
-                runs.append(_one_run(env, home))
+            for checkout in checkouts:
+                with tempfile.TemporaryDirectory() as tmp:
+                    env = _environment(Path(tmp), site)
+                    home = Path(env["DAGSTER_HOME"])
+                    prepare_local_instance(home).dispose()
+                    runs[checkout].append(_one_run(env, home, checkout))
+    return runs
 
+
+def _figures(products: int, runs: list[dict]) -> dict:
     def median(key: str) -> float:
         return statistics.median(r[key] for r in runs)
 
@@ -133,8 +146,28 @@ def bench_control_plane(products: int, repeat: int) -> dict:
     }
 
 
+def bench_control_plane(products: int, repeat: int) -> dict:
+    """Median of `repeat` runs of a `products`-page day, each on a fresh data folder and instance."""
+    return _figures(products, _runs(products, repeat, [REPO])[REPO])
+
+
+def compare_control_plane(products: int, repeat: int, other: Path) -> dict:
+    """This checkout's figures and `other`'s, from interleaved runs, and their ratios (this / other)."""
+    runs = _runs(products, repeat, [other, REPO])
+    before, after = _figures(products, runs[other]), _figures(products, runs[REPO])
+    ratios = {
+        key: round(after[key] / before[key], 2)
+        for key in ("wall_seconds", "cpu_seconds_control_plane", "event_log_rows_per_run")
+        if before[key]
+    }
+    return {"figure": "control_plane_compared", "other": str(other), "other_figures": before, "this": after, **ratios}
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--measure"]:
         print(json.dumps(measure(sys.argv[2:])))
+    elif "--against" in sys.argv:
+        other = Path(sys.argv[sys.argv.index("--against") + 1]).resolve()
+        print(json.dumps(compare_control_plane(int(sys.argv[1]), 5, other)))
     else:
         print(json.dumps(bench_control_plane(int(sys.argv[1]) if len(sys.argv) > 1 else 20, 3)))
