@@ -4,9 +4,10 @@ Evaluated by `combine_shards`, the last op of the raw_pages graph, once the shar
 page store (the source of truth: a later crawl that resumes and completes the day makes it pass), in
 the step that closes the generation rather than in a step of its own, which would cost a run a process
 and buy nothing (it is evaluated whenever raw_pages is materialized, and only then: Dagster does not
-run a check of a graph-backed asset on its own). Not blocking, so that a crawl stopped by an outage or an exhausted proxy pool still
-has its pages extracted and validated; the delivery guard refuses the day while it fails, so the asset
-graph shows the day as partial and it is never delivered as if complete.
+run a check of a graph-backed asset on its own). Not blocking, so that a crawl stopped by an outage or
+an exhausted proxy pool still has its pages extracted and validated; the delivery guard refuses the
+day while it fails, so the asset graph shows the day as partial and it is never delivered as if
+complete.
 """
 
 import json
