@@ -68,7 +68,11 @@ def scrapy_settings(
         # the crawl's bounds from the YAML: Scrapy's DepthMiddleware and CloseSpider extension (0 = none)
         "DEPTH_LIMIT": target.max_depth,
         "CLOSESPIDER_PAGECOUNT": target.max_pages,
+        # no control port in a crawler: Scrapy's telnet console, and since 2.19 its remote-control HTTP
+        # server, which runs Python sent to it (with a token it writes under the user's home) and
+        # could read the secrets in this process's environment
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "INFO",
         "LOGSTATS_INTERVAL": 30.0,
         "SCRAPE_ASSETS_BACKOFF_BASE": polite.backoff_base_seconds,
