@@ -12,8 +12,9 @@ materialized in that run when one fails, and the delivery guard refuses the day 
 - `completeness_drift`: no field's completeness fell more than `record.completeness_drift.max_drop`
   below its median over the last materialized days, even when the fixed threshold still passes.
 
-On `raw_pages`, evaluated by its last op, `combine_shards`: `crawl_complete` (not blocking, so that extraction
-goes on with what a stopped crawl stored; the delivery guard still refuses the day while it fails).
+On `raw_pages`, evaluated by its last op, `combine_shards`: `crawl_complete` (not blocking, so that
+extraction goes on with what a stopped crawl stored; the delivery guard still refuses the day while it
+fails).
 
 On the delivered table, evaluated in the delivery step:
 - `rows_match_validated`: the table holds exactly the day's valid records after delivery.
