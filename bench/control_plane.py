@@ -1,7 +1,9 @@
 """`control_plane`: what one small day costs outside the crawlers.
 
 A 20-page day of the demo shop launched as an operator does, `dagster job execute` on a local
-instance, in a fresh process per run. Measured per run:
+instance, in a fresh process per run, twice per instance: the target's first day (no frontier yet:
+its steps get a process each, `defs/executor.py`) and the next day (the steady state of a daily
+schedule: the latest frontier fit one shard, so its steps run in the run's process). Measured per run:
 
 - wall time of the whole command;
 - CPU-seconds of every process of the run (the command, the step processes, the multiprocessing
@@ -33,10 +35,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.pipeline_figures import _environment, job_execute_command  # noqa: E402
+from bench.pipeline_figures import DAY, _environment, job_execute_command  # noqa: E402
 from scrape_assets.demo_site.process import DemoSite  # noqa: E402
 
 PR_SET_CHILD_SUBREAPER = 36
+FIRST_DAY = "2026-11-19"  # the day before DAY, the run that leaves a frontier behind
 RUNS_PER_MONTH = 1_200_000
 SECONDS_PER_MONTH = 30 * 24 * 3600
 
@@ -90,8 +93,8 @@ def measure(command: list[str]) -> dict:
     return {"wall": wall, "cpu": _children_cpu(), "returncode": process.returncode, "stderr": stderr[-3000:]}
 
 
-def _one_run(env: dict[str, str], home: Path, checkout: Path = REPO) -> dict:
-    command = job_execute_command()
+def _one_run(env: dict[str, str], home: Path, checkout: Path, day: str) -> dict:
+    command = job_execute_command(day)
     completed = subprocess.run(
         [sys.executable, __file__, "--measure", *command],
         env={**env, "PYTHONPATH": str(checkout)},
@@ -108,12 +111,12 @@ def _one_run(env: dict[str, str], home: Path, checkout: Path = REPO) -> dict:
     return {"wall": measured["wall"], "cpu": measured["cpu"], "crawler_cpu": crawler, "rows": rows, "status": status}
 
 
-def _runs(products: int, repeat: int, checkouts: list[Path]) -> dict[Path, list[dict]]:
-    """`repeat` runs of a `products`-page day per checkout, interleaved, each on a fresh data folder
-    and instance."""
+def _runs(products: int, repeat: int, checkouts: list[Path]) -> dict[Path, dict[str, list[dict]]]:
+    """`repeat` pairs of runs (a first day, then the next) of a `products`-page day per checkout,
+    interleaved, each pair on a fresh data folder and instance."""
     from scrape_assets.local_instance import prepare_local_instance
 
-    runs: dict[Path, list[dict]] = {checkout: [] for checkout in checkouts}
+    runs: dict[Path, dict[str, list[dict]]] = {checkout: {"first": [], "next": []} for checkout in checkouts}
     with DemoSite(products=products) as site:
         for _ in range(repeat):
             for checkout in checkouts:
@@ -121,44 +124,57 @@ def _runs(products: int, repeat: int, checkouts: list[Path]) -> dict[Path, list[
                     env = _environment(Path(tmp), site)
                     home = Path(env["DAGSTER_HOME"])
                     prepare_local_instance(home).dispose()
-                    runs[checkout].append(_one_run(env, home, checkout))
+                    runs[checkout]["first"].append(_one_run(env, home, checkout, FIRST_DAY))
+                    runs[checkout]["next"].append(_one_run(env, home, checkout, DAY))
     return runs
 
 
-def _figures(products: int, runs: list[dict]) -> dict:
+def _figures(runs: list[dict]) -> dict:
     def median(key: str) -> float:
         return statistics.median(r[key] for r in runs)
 
-    control_cpu = statistics.median(r["cpu"] - r["crawler_cpu"] for r in runs)
-    runs_per_second = RUNS_PER_MONTH / SECONDS_PER_MONTH
     return {
-        "figure": "control_plane",
-        "products": products,
         "statuses": sorted({r["status"] for r in runs}),
         "wall_seconds": round(median("wall"), 2),
         "cpu_seconds_all": round(median("cpu"), 2),
         "cpu_seconds_crawlers": round(median("crawler_cpu"), 2),
-        "cpu_seconds_control_plane": round(control_cpu, 2),
+        "cpu_seconds_control_plane": round(statistics.median(r["cpu"] - r["crawler_cpu"] for r in runs), 2),
         "event_log_rows_per_run": int(median("rows")),
-        "capacity_runs_per_second": round(runs_per_second, 3),
-        "capacity_control_plane_cores": round(control_cpu * runs_per_second, 2),
-        "capacity_event_log_rows_per_day": int(median("rows") * runs_per_second * 86400),
     }
 
 
+def _capacity(figures: dict) -> dict:
+    """What RUNS_PER_MONTH runs like these need: control-plane cores, event-log rows a day."""
+    runs_per_second = RUNS_PER_MONTH / SECONDS_PER_MONTH
+    return {
+        "capacity_runs_per_second": round(runs_per_second, 3),
+        "capacity_control_plane_cores": round(figures["cpu_seconds_control_plane"] * runs_per_second, 2),
+        "capacity_event_log_rows_per_day": int(figures["event_log_rows_per_run"] * runs_per_second * 86400),
+    }
+
+
+def _both_days(runs: dict[str, list[dict]]) -> dict:
+    """The next day's figures (the steady state, which the capacity figures use) and the first day's."""
+    steady = _figures(runs["next"])
+    return {**steady, **_capacity(steady), "first_day": _figures(runs["first"])}
+
+
 def bench_control_plane(products: int, repeat: int) -> dict:
-    """Median of `repeat` runs of a `products`-page day, each on a fresh data folder and instance."""
-    return _figures(products, _runs(products, repeat, [REPO])[REPO])
+    """Medians of `repeat` first and next days of a `products`-page day, each pair on a fresh data
+    folder and instance."""
+    return {"figure": "control_plane", "products": products, **_both_days(_runs(products, repeat, [REPO])[REPO])}
 
 
 def compare_control_plane(products: int, repeat: int, other: Path) -> dict:
     """This checkout's figures and `other`'s, from interleaved runs, and their ratios (this / other)."""
     runs = _runs(products, repeat, [other, REPO])
-    before, after = _figures(products, runs[other]), _figures(products, runs[REPO])
+    before, after = _both_days(runs[other]), _both_days(runs[REPO])
+    keys = ("wall_seconds", "cpu_seconds_control_plane", "event_log_rows_per_run")
     ratios = {
-        key: round(after[key] / before[key], 2)
-        for key in ("wall_seconds", "cpu_seconds_control_plane", "event_log_rows_per_run")
-        if before[key]
+        f"{day}_{key}": round(now[key] / then[key], 2)
+        for day, now, then in (("next", after, before), ("first", after["first_day"], before["first_day"]))
+        for key in keys
+        if then[key]
     }
     return {"figure": "control_plane_compared", "other": str(other), "other_figures": before, "this": after, **ratios}
 

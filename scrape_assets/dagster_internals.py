@@ -1,6 +1,6 @@
 """The one place that reaches into Dagster beyond its public API, where 1.13 has no public way yet:
 asset check history per partition, run worker health for run monitoring, pool limits, and the types
-of a few values Dagster's public functions return.
+of a few values Dagster's public functions return or take (an executor's, among them).
 
 Each function is pinned by `scrape_assets_tests/test_dagster_internals.py`, which fails on the first
 Dagster release that moves or changes what it uses, before delivery or monitoring can break unnoticed.
@@ -14,6 +14,10 @@ from dagster import AssetCheckKey, DagsterInstance
 from dagster._config import process_config
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from dagster._core.event_api import PartitionKeyFilter
+from dagster._core.execution.context.system import PlanOrchestrationContext
+from dagster._core.execution.plan.plan import ExecutionPlan
+from dagster._core.execution.retries import RetryMode
+from dagster._core.execution.step_dependency_config import StepDependencyConfig
 from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
 from dagster._core.storage.asset_check_execution_record import (
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
@@ -25,7 +29,11 @@ from dagster_shared.error import SerializableErrorInfo
 __all__ = [
     "AssetCheckExecutionRecord",
     "CheckRunHealthResult",
+    "ExecutionPlan",
+    "PlanOrchestrationContext",
+    "RetryMode",
     "SerializableErrorInfo",
+    "StepDependencyConfig",
     "UnresolvedAssetJobDefinition",
     "WorkerStatus",
     "check_failed",

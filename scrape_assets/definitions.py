@@ -6,6 +6,7 @@ from scrape_assets.defs.environment import crawler_shares_this_environment, reso
 from scrape_assets.defs.executor import step_executor
 from scrape_assets.defs.operations.factory import operations_definitions
 from scrape_assets.defs.target.factory import target_definitions
+from scrape_assets.defs.target.step_placement import step_placement_rule
 from scrape_assets.target_config import load_targets
 
 
@@ -15,7 +16,7 @@ def build_definitions() -> Definitions:
     return Definitions.merge(
         *(target_definitions(target) for target in targets),
         operations_definitions(targets),
-        Definitions(resources=resources_from_environment(), executor=step_executor()),
+        Definitions(resources=resources_from_environment(), executor=step_executor(step_placement_rule(targets))),
     )
 
 

@@ -112,15 +112,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture(autouse=True)
-def fresh_forkserver() -> Iterator[None]:
-    """Runs executed in this process fork their steps from Python's forkserver (defs/executor.py),
-    which lives as long as this process and keeps the environment it started with: a later test
-    (another data folder, another site) would get an earlier test's. Stop it after every test;
-    `_stop` is the standard library's own hook for that."""
+def fresh_code_location() -> Iterator[None]:
+    """What a run process holds of the code location lives as long as this test process: runs fork
+    their steps from Python's forkserver (defs/executor.py), which keeps the environment it started
+    with, and Dagster keeps the last job a reconstructable job resolved to (`lru_cache`), which steps
+    executed in the run's process use. A later test (another data folder, another site) would get an
+    earlier test's. Both are dropped after every test; `_stop` is the standard library's own hook."""
     yield
     from multiprocessing import forkserver
 
+    from dagster._core.definitions.reconstruct import ReconstructableJob
+
     forkserver._forkserver._stop()  # type: ignore[attr-defined]
+    ReconstructableJob.get_definition.cache_clear()
+    ReconstructableJob.get_repository_definition.cache_clear()
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from dagster import (
 from scrape_assets.crawler.failures import failure_from_message
 from scrape_assets.crawler.lifeline import PARENT_PID_VARIABLE
 from scrape_assets.crawler.settings import DEFAULT_PROGRESS_INTERVAL_SECONDS
+from scrape_assets.defs.executor import step_in_run_process
 
 CRAWLER_MODULE = "scrape_assets.crawler"
 
@@ -114,14 +115,18 @@ def _parent_of(pid: int) -> int | None:
 class RunWorkerWatch:
     """Whether the run's process is still there, seen from a step's process. That is the step's
     parent; or, for steps forked from a forkserver (defs/executor.py), the forkserver's parent: the
-    forkserver itself outlives the run for as long as one of its steps runs."""
+    forkserver itself outlives the run for as long as one of its steps runs. A step executed in the
+    run's own process (the in-process executor) is the run's process: it is there while it asks."""
 
     def __init__(self) -> None:
+        self.in_run_process = step_in_run_process()
         self.parent = os.getppid()
         self.via_forkserver = b"multiprocessing.forkserver" in _cmdline(self.parent)
         self.pid = (_parent_of(self.parent) or self.parent) if self.via_forkserver else self.parent
 
     def gone(self) -> bool:
+        if self.in_run_process:
+            return False
         if os.getppid() != self.parent:
             return True
         return self.via_forkserver and _parent_of(self.parent) != self.pid

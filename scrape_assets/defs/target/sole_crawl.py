@@ -23,7 +23,7 @@ from dagster import (
 
 from scrape_assets.defs.tags import PARTITION_TAG
 from scrape_assets.defs.target.asset_keys import TargetKeys
-from scrape_assets.defs.target.jobs import daily_job_name
+from scrape_assets.defs.target.run_scope import crawls
 from scrape_assets.target_config.models import TargetConfig
 
 IN_FLIGHT = [DagsterRunStatus.QUEUED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED, DagsterRunStatus.CANCELING]
@@ -49,13 +49,6 @@ def crawl_pool(target: TargetConfig) -> str:
     return f"crawl_{target.name}"
 
 
-def _crawls(record: RunRecord, target: TargetConfig, keys: TargetKeys) -> bool:
-    run = record.dagster_run
-    if run.asset_selection is not None:
-        return bool(run.asset_selection & {keys.url_frontier, keys.raw_pages})
-    return run.job_name == daily_job_name(target.name)
-
-
 def older_crawls(
     instance: DagsterInstance, run_id: str, target: TargetConfig, keys: TargetKeys, day: str
 ) -> list[RunRecord]:
@@ -71,7 +64,7 @@ def older_crawls(
         r
         for r in records
         if r.dagster_run.run_id != run_id
-        and _crawls(r, target, keys)
+        and crawls(r.dagster_run, target, keys)
         and (r.create_timestamp, r.dagster_run.run_id) < order
     ]
 

@@ -44,6 +44,7 @@ from dagster import (
 )
 
 from scrape_assets.crawler.failures import STOPS_WITH_PAGES_KEPT
+from scrape_assets.defs.executor import step_in_run_process
 from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
 from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
@@ -159,6 +160,11 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
         generation, earlier = open_generation(store, prefix, stamp_now())
         resumed = f"resuming {len(earlier)} earlier segment(s)" if earlier else "a fresh snapshot"
         context.log.info(f"{frontier.record_url_count} record URLs -> {count} shard(s); {resumed}")
+        if count > 1 and step_in_run_process():
+            context.log.warning(
+                f"{count} shards crawl one after the other: this run executes its steps in its own process "
+                "(see the run's first log line); the target's next runs give each step a process of its own"
+            )
         for index in range(count):
             yield DynamicOutput(
                 {"index": index, "count": count, "opened": generation.opened}, mapping_key=shard_label(index, count)
