@@ -22,6 +22,7 @@ from dagster import DagsterInstance, Definitions, ExecuteInProcessResult, instan
 from scrape_assets.demo_site.process import DemoSite
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 from scrape_assets_tests.processes import SESSION_VARIABLE, leftovers, stop
+from scrape_assets_tests.reconstructable_jobs import forget_loaded_code
 from scrape_assets_tests.target_yaml import update_target_yaml
 
 DEMO_TARGET = "demo_shop"
@@ -117,15 +118,12 @@ def fresh_code_location() -> Iterator[None]:
     their steps from Python's forkserver (defs/executor.py), which keeps the environment it started
     with, and Dagster keeps the last job a reconstructable job resolved to (`lru_cache`), which steps
     executed in the run's process use. A later test (another data folder, another site) would get an
-    earlier test's. Both are dropped after every test; `_stop` is the standard library's own hook."""
+    earlier test's. Both are dropped after every test (`_stop` is the standard library's own hook)."""
     yield
     from multiprocessing import forkserver
 
-    from dagster._core.definitions.reconstruct import ReconstructableJob
-
     forkserver._forkserver._stop()  # type: ignore[attr-defined]
-    ReconstructableJob.get_definition.cache_clear()
-    ReconstructableJob.get_repository_definition.cache_clear()
+    forget_loaded_code()
 
 
 @pytest.fixture

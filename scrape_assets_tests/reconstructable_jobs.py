@@ -14,3 +14,13 @@ def daily_demo_shop():
 
 def reconstructable_daily_demo_shop():
     return reconstructable(daily_demo_shop)
+
+
+def forget_loaded_code() -> None:
+    """Drop the job Dagster keeps from the last time a reconstructable job was resolved in this
+    process (`lru_cache`), so that the next run executed here loads the code location anew, as the
+    fresh process of a run launched from the UI or the daemon does."""
+    from dagster._core.definitions.reconstruct import ReconstructableJob
+
+    ReconstructableJob.get_definition.cache_clear()
+    ReconstructableJob.get_repository_definition.cache_clear()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from dagster import DagsterRunStatus, ReexecutionOptions, execute_job
 
-from scrape_assets_tests.reconstructable_jobs import reconstructable_daily_demo_shop
+from scrape_assets_tests.reconstructable_jobs import forget_loaded_code, reconstructable_daily_demo_shop
 from scrape_assets_tests.results import materialization_metadata
 
 pytestmark = pytest.mark.e2e
@@ -62,8 +62,9 @@ def test_layout_change_is_fixed_by_reexecution_from_failure_without_requests(pip
     site.reset_stats()
     options = ReexecutionOptions.from_failure(first.run_id, pipeline.instance)
     parent_tags = pipeline.instance.get_run_by_id(first.run_id).tags  # the UI's re-execution keeps them
-    # Dagster's default executor starts a process per step that loads the code anew, as a run launched
-    # from the UI does: the steps see the patched YAML.
+    # a run launched from the UI loads the code anew in a process of its own: the steps see the
+    # patched YAML (this run crawls nothing, so its steps run in the run's process)
+    forget_loaded_code()
     with execute_job(job, pipeline.instance, reexecution_options=options, tags=parent_tags) as second:
         assert second.success
         assert set(_step_statuses(pipeline.instance, second.run_id)) == {
