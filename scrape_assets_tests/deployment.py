@@ -83,14 +83,16 @@ class LocalDeployment:
             log=log,
         )
 
-    def asset_materialize(self, day: str, log: str = "asset_materialize.log") -> subprocess.Popen:
+    def asset_materialize(
+        self, day: str, log: str = "asset_materialize.log", select: str = 'key:"demo_shop/*"'
+    ) -> subprocess.Popen:
         return self.start(
             "asset",
             "materialize",
             "-m",
             "scrape_assets.definitions",
             "--select",
-            'key:"demo_shop/*"',
+            select,
             "--partition",
             day,
             log=log,

@@ -121,7 +121,7 @@ def test_an_upward_import_is_reported():
     )
     scrapy_in_orchestrator = violations("scrape_assets.defs.resources.crawl_launcher", "from scrapy import Spider")
     allowed = violations("scrape_assets.crawler.run", "from dagster_pipes import open_dagster_pipes")
-    assert upward and "page_store (layer 1) imports scrape_assets.defs.target.factory (layer 6)" in upward[0]
+    assert upward and "page_store (layer 1) imports scrape_assets.defs.target.factory (layer 7)" in upward[0]
     assert sideways and dagster_in_crawler and dagster_lib_in_delivery and lazy and scrapy_in_orchestrator
     assert allowed == []
 

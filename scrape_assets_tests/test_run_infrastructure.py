@@ -16,6 +16,7 @@ from scrape_assets_tests.deployment import FINISHED, LocalDeployment
 
 pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
+EARLIER_DAY = "2026-11-19"
 
 
 @pytest.fixture
@@ -141,11 +142,17 @@ def test_the_same_day_launched_twice_at_once_is_crawled_once(deployment, start_s
 
 
 @pytest.mark.long
-def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_run_resumes(deployment, start_site):
+@pytest.mark.parametrize("steps_in", ["processes of their own", "the run's process"])
+def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_run_resumes(
+    deployment, start_site, steps_in
+):
     products = 300
     site = start_site(products, "--hold-after-pages", "40")  # the crawl is held mid-way until released
     local = deployment(site.url)
     local.configure(politeness=HELD_REQUESTS_WAIT)
+    if steps_in == "the run's process":  # a frontier of the day before, in one shard: defs/executor.py
+        earlier = local.asset_materialize(EARLIER_DAY, log="earlier.log", select='key:"demo_shop/url_frontier"')
+        assert local.wait_finished(earlier) == 0, local.output("earlier.log")[-3000:]
     local.start_daemon()  # run monitoring
     run = local.job_execute(DAY, log="killed.log")
     local.wait_for(lambda: site.stats()["held"] > 0, "the crawl is held mid-way")
@@ -165,6 +172,8 @@ def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_
     )
     fetched_before = site.stats()["by_class"]["product"]
     assert fetched_before < products
+    killed = local.runs(DAY)[0].dagster_run.run_id
+    assert any(e.message.startswith(f"Steps run in {steps_in}:") for e in local.instance.all_logs(killed))
 
     assert local.wait_finished(local.job_execute(DAY, log="resumed.log")) == 0, local.output("resumed.log")[-3000:]
     assert local.runs(DAY)[-1].dagster_run.status == DagsterRunStatus.SUCCESS
