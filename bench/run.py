@@ -11,8 +11,9 @@ the README's Performance section quotes these lines. Figures:
   orchestration, crawl_ceiling, scale   see bench/pipeline_figures.py (the crawl bare vs through
               Dagster; `scrapy bench` and a plain Scrapy spider vs our crawl with politeness off, with a
               profile; a day at three catalog sizes, time and peak RSS per step)
-  control_plane  a 20-page day through `dagster job execute`: wall, CPU-seconds outside the crawlers,
-              event-log rows, and what 1.2 million runs a month need (bench/control_plane.py)
+  control_plane  a 20-page day through `dagster job execute`, a target's first day and its next: wall,
+              CPU-seconds outside the crawlers, event-log rows, and what 1.2 million runs a month
+              need (bench/control_plane.py)
   seed_day    the seed's 48,201-product shop (5,000 with --quick), untuned YAML vs a bare Scrapy
               SitemapSpider, records exact, peak RSS per step (bench/seed_day.py)
 """
