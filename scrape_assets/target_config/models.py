@@ -322,6 +322,11 @@ class ShardingSpec(_Strict):
         cap = self.max_shards or max(1, parallel_crawlers)
         return max(1, min(cap, math.ceil(record_url_count / self.urls_per_shard)))
 
+    def fits_one_shard(self, record_url_count: int) -> bool:
+        """Whether a frontier of `record_url_count` record URLs is crawled in one shard however many
+        crawlers the launcher can run at once."""
+        return self.max_shards == 1 or record_url_count <= self.urls_per_shard
+
 
 class TargetConfig(_Strict):
     """A target site and everything needed to scrape, validate and deliver it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from dagster import AssetKey
 
@@ -20,6 +20,10 @@ class TargetKeys:
     validated_records: AssetKey
     quarantined_records: AssetKey
     delivered: AssetKey
+
+    def every(self) -> set[AssetKey]:
+        """All of the target's asset keys."""
+        return {getattr(self, field.name) for field in fields(self)}
 
 
 def target_keys(target: TargetConfig) -> TargetKeys:

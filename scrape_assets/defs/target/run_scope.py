@@ -21,15 +21,7 @@ def _selects(run: DagsterRun, target: TargetConfig, wanted: set[AssetKey], check
 
 def covers(run: DagsterRun, target: TargetConfig, keys: TargetKeys) -> bool:
     """The run executes some asset or check of the target."""
-    every = {
-        keys.url_frontier,
-        keys.raw_pages,
-        keys.parsed_records,
-        keys.validated_records,
-        keys.quarantined_records,
-        keys.delivered,
-    }
-    return _selects(run, target, every, checks_count=True)
+    return _selects(run, target, keys.every(), checks_count=True)
 
 
 def crawls(run: DagsterRun, target: TargetConfig, keys: TargetKeys) -> bool:

@@ -40,7 +40,7 @@ def _place_crawl(instance: DagsterInstance, target: TargetConfig) -> StepPlaceme
     if latest is None:
         return StepPlacement(True, f"{target.name} has no frontier yet, so its shards are not known before it is read")
     count, day = latest
-    fits = count <= sharding.urls_per_shard
+    fits = sharding.fits_one_shard(count)
     return StepPlacement(
         not fits,
         f"{target.name}'s latest frontier ({day}) had {count} record URLs: "
