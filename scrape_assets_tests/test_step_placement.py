@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRun, execute_job
-from dagster._core.test_utils import instance_for_test
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRun, execute_job, instance_for_test
 
 from scrape_assets.defs.target.step_placement import step_placement_rule
 from scrape_assets.target_config import load_targets
