@@ -176,6 +176,11 @@ def test_unset_sharding_and_concurrency_derive_from_the_frontier_and_the_crawler
     assert sharding.shard_count(5_000, parallel_crawlers=8) == 3  # never more than the URLs need
     explicit = sharding.model_copy(update={"max_shards": 3})
     assert explicit.shard_count(48_201, parallel_crawlers=8) == 3  # the YAML's cap wins
+    # one shard whatever the launcher can run at once: what the step placement relies on
+    for spec in (sharding, explicit, sharding.model_copy(update={"max_shards": 1})):
+        for count in (0, 2000, 2001, 48_201):
+            always_one = all(spec.shard_count(count, parallel_crawlers=n) == 1 for n in (1, 2, 8, 64))
+            assert spec.fits_one_shard(count) == always_one, (spec, count)
     settings = scrapy_settings(target)
     assert settings["CONCURRENT_REQUESTS"] == settings["CONCURRENT_REQUESTS_PER_DOMAIN"] == 16
     assert settings["AUTOTHROTTLE_TARGET_CONCURRENCY"] == 16.0
