@@ -10,7 +10,7 @@ import yaml
 from scrape_assets.demo_site.books import book
 from scrape_assets.demo_site.catalog import Catalog
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
-from scrape_assets_tests.results import materialization_metadata
+from scrape_assets_tests.results import failure_cause, materialization_metadata
 
 pytestmark = pytest.mark.e2e
 
@@ -102,3 +102,22 @@ def test_a_missing_listing_page_blocks_a_day_of_many_records_per_page(pipeline, 
     # 50 records is five times the day's record URLs, but one of its six pages is missing
     assert meta["parsed_rows"] == 50 and meta["record_pages_extracted"] == 5 and meta["day_record_urls"] == 6
     assert not row_count.passed and not pipeline.table_exists("delivered_demo_books")
+
+
+def test_a_site_found_through_robots_txt_alone_is_delivered_and_one_with_no_way_in_is_named(pipeline, start_site):
+    """No sitemap_index, no start_urls: the Sitemap lines of robots.txt are the way in (the README's
+    "leave out"). A site whose robots.txt has none fails its frontier by name, not at load."""
+    pipeline.configure(sitemap_index=None, start_urls=[])
+    site = start_site(30)
+
+    result = pipeline.run_day(site, DAY)
+
+    assert result.success
+    assert materialization_metadata(result, "url_frontier")["record_urls"] == 30
+    assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop") == [(30,)]
+
+    bare = start_site(30, "--no-sitemap")
+    failed = pipeline.run_day(bare, "2026-11-21")
+    step, cause = failure_cause(failed)
+    assert step == "demo_shop__url_frontier" and cause.cls_name == "FrontierIncomplete"
+    assert "target 'demo_shop': the sitemaps and start_urls list no URL to crawl" in cause.message

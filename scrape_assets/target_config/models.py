@@ -334,6 +334,8 @@ class TargetConfig(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     base_url: str
     allowed_domains: list[str]
+    # unset: the Sitemap lines of robots.txt (a day without any, and without start_urls, fails its
+    # frontier as FrontierIncomplete, naming the target)
     sitemap_index: str | None = None
     start_urls: list[str] = []
     # links followed: URL regexes and/or selectors ({css: "li.next a"}), from every fetched page
@@ -369,12 +371,6 @@ class TargetConfig(_Strict):
             except re.error as exc:
                 raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from exc
         return value
-
-    @model_validator(mode="after")
-    def _has_a_way_in(self) -> TargetConfig:
-        if self.sitemap_index is None and not self.start_urls:
-            raise ValueError("give a sitemap_index or at least one start_url")
-        return self
 
     def absolute(self, url: str) -> str:
         """Resolve a URL from the YAML against `base_url`."""
