@@ -39,6 +39,7 @@ __all__ = [
     "check_failed",
     "config_errors",
     "check_history",
+    "check_evaluations_of_day",
     "latest_check_evaluation",
     "set_pool_limit",
 ]
@@ -48,13 +49,23 @@ def latest_check_evaluation(
     instance: DagsterInstance, check: AssetCheckKey, day: str
 ) -> AssetCheckExecutionRecord | None:
     """The latest completed evaluation of a partitioned check for one day, or None."""
-    records = instance.event_log_storage.get_asset_check_execution_history(
-        check,
-        limit=1,
-        status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES),
-        partition_filter=PartitionKeyFilter(key=day),
-    )
+    records = check_evaluations_of_day(instance, check, day, limit=1)
     return records[0] if records else None
+
+
+def check_evaluations_of_day(
+    instance: DagsterInstance, check: AssetCheckKey, day: str, limit: int
+) -> list[AssetCheckExecutionRecord]:
+    """The newest completed evaluations of a partitioned check for one day (newest first); each says
+    which materialization it evaluated (`evaluation.target_materialization_data`)."""
+    return list(
+        instance.event_log_storage.get_asset_check_execution_history(
+            check,
+            limit=limit,
+            status=set(COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES),
+            partition_filter=PartitionKeyFilter(key=day),
+        )
+    )
 
 
 def check_history(instance: DagsterInstance, check: AssetCheckKey, limit: int) -> list[AssetCheckExecutionRecord]:

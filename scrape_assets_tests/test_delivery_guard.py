@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dagster import AssetKey
+from dagster import AssetKey, AssetMaterialization
 
 from scrape_assets.defs.tags import OVERRIDE_TAG
 from scrape_assets_tests.results import failure_cause, materialization_metadata
@@ -71,3 +71,25 @@ def test_a_passing_day_delivers_from_a_later_run_and_records_the_guard(pipeline,
     evaluation = {e.check_name: e for e in result.get_asset_check_evaluations()}["rows_match_validated"]
     assert evaluation.passed
     assert pipeline.query("SELECT count(*) FROM delivered_demo_shop") == [(30,)]
+
+
+def test_records_validated_after_the_checks_passed_are_not_vouched_for_by_them(pipeline, start_site):
+    """A materialization of validated_records with no evaluation of its own (its step died between the
+    two, or it was reported from outside a run) is not delivered on the passing results of earlier data."""
+    site = start_site(20)
+    upstream = [
+        AssetKey(["demo_shop", s])
+        for s in ("url_frontier", "raw_pages", "parsed_records", "validated_records", "quarantined_records")
+    ]
+    assert pipeline.run_day(site, DAY, selection=upstream).success
+    pipeline.instance.report_runless_asset_event(
+        AssetMaterialization(asset_key=AssetKey(["demo_shop", "validated_records"]), partition=DAY)
+    )
+
+    result = pipeline.run_day(site, DAY, selection=DELIVERED_ONLY)
+
+    assert not result.success
+    _, cause = failure_cause(result)
+    assert cause.cls_name == "DeliveryBlocked"
+    assert "demo_shop/validated_records:valid_share has no evaluation of the records validated in run" in cause.message
+    assert not pipeline.table_exists("delivered_demo_shop")

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from dagster import ReexecutionOptions, execute_job
+from dagster import AssetKey, ReexecutionOptions, execute_job
 from dagster_pipes import decode_param
 
 from scrape_assets.demo_site.process import DemoSite
@@ -27,7 +27,7 @@ from scrape_assets.page_store.warc import IndexEntry
 from scrape_assets.shards import shard_of
 from scrape_assets_tests.conftest import Pipeline
 from scrape_assets_tests.reconstructable_jobs import reconstructable_daily_demo_shop
-from scrape_assets_tests.results import materialization_metadata
+from scrape_assets_tests.results import failure_cause, materialization_metadata
 
 pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
@@ -223,4 +223,52 @@ def test_a_yaml_with_no_sharding_or_concurrency_lines_fans_out_to_the_cores_at_f
     if expected > 1:  # side by side, not one after the other
         windows = sorted((s.start_time, s.end_time) for s in shards.values())
         assert any(later[0] < earlier[1] for earlier, later in pairwise(windows)), windows
+    assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop") == [(PRODUCTS,)]
+
+
+def test_a_shard_that_exhausted_its_retries_leaves_a_partial_day_that_no_later_run_delivers(pipeline, start_site):
+    """A shard killed on its last try fails with an error that is not a stop (CrawlerExited): raw_pages is
+    not materialized and the generation stays open. A later run of the stages below the crawl extracts and
+    validates the partial day, and every record check passes on it (thresholds lowered, as a user might):
+    the crawl's completeness alone refuses it, until the day is crawled to its end."""
+    pipeline.configure(
+        sharding=THREE_SHARDS,
+        politeness=PACED,
+        run_policy={"crawl_step_retries": 0},
+        record={"min_row_share": 0.1, "max_row_drop": 1.0},
+    )
+    site = start_site(PRODUCTS, "--latency-ms", "300")
+    pipeline.definitions(site)
+    killer = ShardKiller(index=1, pipeline=pipeline, site=site, after_pages=2, stored=True)
+    killer.start()
+    try:
+        with execute_job(reconstructable_daily_demo_shop(), pipeline.instance, tags={"dagster/partition": DAY}) as run:
+            assert not run.success
+            crashed = run.run_id
+    finally:
+        killer.stop()
+    assert killer.killed
+    failures = {s.step_key: s.status.value for s in pipeline.instance.get_run_step_stats(crashed)}
+    assert failures[f"{CRAWL}[2of3]"] == "FAILURE"
+
+    below_the_crawl = [
+        AssetKey(["demo_shop", name])
+        for name in ("parsed_records", "validated_records", "quarantined_records", "delivered_demo_shop")
+    ]
+    later = pipeline.run_day(site, DAY, selection=below_the_crawl)
+
+    assert not later.success
+    checks = {e.check_name: e.passed for e in later.get_asset_check_evaluations()}
+    assert checks["valid_share"] and checks["row_count_vs_frontier"]  # the partial day looks fine by its records
+    step, cause = failure_cause(later)
+    assert step == "demo_shop__delivered_demo_shop" and cause.cls_name == "DeliveryBlocked"
+    assert (
+        f"demo_shop/raw_pages:crawl_complete failed: the records validated in run {later.run_id} come from a "
+        "crawl that did not complete"
+    ) in cause.message
+    assert materialization_metadata(later, "validated_records")["crawl_complete"] is False
+    assert not pipeline.table_exists("delivered_demo_shop")
+
+    # the day crawled again resumes the open generation and is delivered whole
+    assert pipeline.run_day(site, DAY).success
     assert pipeline.query("SELECT count(DISTINCT sku) FROM delivered_demo_shop") == [(PRODUCTS,)]

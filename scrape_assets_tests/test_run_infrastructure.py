@@ -9,6 +9,7 @@ import re
 import signal
 from pathlib import Path
 
+import duckdb
 import pytest
 from dagster import DagsterEventType, DagsterRunStatus
 
@@ -180,3 +181,48 @@ def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_
     paths = site.stats(with_paths=True)["by_path"]
     product_fetches = [count for path, count in paths.items() if path.startswith("/product/")]
     assert len(product_fetches) == products and max(product_fetches) == 1
+
+
+BELOW_THE_CRAWL = " or ".join(
+    f'key:"demo_shop/{name}"'
+    for name in ("parsed_records", "validated_records", "quarantined_records", "delivered_demo_shop")
+)
+
+
+@pytest.mark.long
+def test_a_downstream_run_during_a_recrawl_is_refused_and_the_recrawl_still_delivers_its_own_day(
+    deployment, start_site
+):
+    """While a day is re-crawled, `dagster asset materialize` of the stages below the crawl validates the
+    crawl's open generation and is refused (right). Its failed evaluations are the newest of the day by id,
+    but they judged other data: the re-crawl's delivery judges the evaluations of its own records."""
+    products = 80
+    site = start_site(products, "--hold-after-pages", "30")
+    local = deployment(site.url)
+    local.configure(politeness=HELD_REQUESTS_WAIT)
+    recrawl = local.job_execute(DAY, log="recrawl.log")
+    local.wait_for(lambda: site.stats()["held"] > 0, "the re-crawl is held mid-way")
+    local.wait_for(
+        lambda: (
+            sum(
+                path.read_text().count("/product/")
+                for path in (local.data_dir / "pages" / "demo_shop" / DAY).glob("*.idx.jsonl")
+            )
+            >= 20
+        ),
+        "the re-crawl has stored pages",
+    )
+
+    downstream = local.asset_materialize(DAY, log="downstream.log", select=BELOW_THE_CRAWL)
+    assert local.wait_finished(downstream) != 0
+    refused = local.runs(DAY)[-1].dagster_run.run_id
+    materialized = local.instance.get_records_for_run(refused, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
+    keys = {r.event_log_entry.dagster_event.asset_key.to_user_string() for r in materialized}
+    assert "demo_shop/validated_records" in keys and "demo_shop/delivered_demo_shop" not in keys
+    assert _step_failures(local, refused)  # its blocking checks failed on the partial data
+
+    site.release()
+    assert local.wait_finished(recrawl, seconds=420) == 0, local.output("recrawl.log")[-3000:]
+    assert local.runs(DAY)[0].dagster_run.status == DagsterRunStatus.SUCCESS
+    with duckdb.connect(str(local.data_dir / "warehouse.duckdb"), read_only=True) as warehouse:
+        assert warehouse.execute("SELECT count(DISTINCT sku) FROM delivered_demo_shop").fetchall() == [(products,)]

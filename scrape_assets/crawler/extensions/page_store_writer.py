@@ -5,9 +5,10 @@ Settings:
 - `SCRAPE_ASSETS_PAGE_PREFIX` (str, required): the partition prefix, `<target>/<day>`.
 - `SCRAPE_ASSETS_SEGMENT` (str, required): the segment name this crawl writes (never reused).
 - `SCRAPE_ASSETS_FLUSH_EVERY` (int, default 100): flush files every N responses...
-- `SCRAPE_ASSETS_FLUSH_SECONDS` (float, default 1.0): ...or when this long has passed since the last
-  flush, so that a crawler killed outright (SIGKILL, OOM, a lost node) loses at most about a second of
-  responses on a slow or polite crawl; what was flushed is resumed, not fetched again.
+- `SCRAPE_ASSETS_FLUSH_SECONDS` (float, default 1.0): ...and at least this often while responses are
+  waiting to be flushed (a timer: a crawl that stalls, on a held site or a long Retry-After, flushes
+  too), so that a crawler killed outright (SIGKILL, OOM, a lost node) loses at most about a second of
+  responses; what was flushed is resumed, not fetched again.
 
 Every response is kept, retried errors included, so the partition is an audit trail as well as the
 input of extraction. A response that cannot be written (a full disk, a lost store) stops the crawl at
@@ -25,6 +26,7 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
+from scrapy.utils.asyncio import create_looping_call
 
 from scrape_assets.crawler.failures import PageStoreUnavailable
 from scrape_assets.crawler.our_side import stop_for_our_side
@@ -51,6 +53,8 @@ class PageStoreWriter:
         self.flush_every = settings.getint("SCRAPE_ASSETS_FLUSH_EVERY", 100)
         self.flush_seconds = settings.getfloat("SCRAPE_ASSETS_FLUSH_SECONDS", 1.0)
         self._flushed_at = time.monotonic()
+        self._unflushed = 0
+        self._timer = create_looping_call(self._flush_due)
         self.crawler, self.stats = crawler, crawler.stats
         self.store = page_store_from_spec(spec)
         self._context = self.store.segment_writer(self.prefix, self.segment)
@@ -80,6 +84,22 @@ class PageStoreWriter:
             self._writer = self._context.__enter__()
         except OSError as exc:
             self._store_failed(exc)
+            return
+        self._timer.start(self.flush_seconds / 2, now=False)
+
+    def _flush(self) -> None:
+        if self._writer is not None:
+            self._writer.flush()
+        self._flushed_at, self._unflushed = time.monotonic(), 0
+
+    def _flush_due(self) -> None:
+        """The timer's tick: flush what waits longer than the flush interval (a stalled crawl's last pages)."""
+        if self._failed or not self._unflushed or time.monotonic() - self._flushed_at < self.flush_seconds:
+            return
+        try:
+            self._flush()
+        except OSError as exc:
+            self._store_failed(exc)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         if self._failed or self._writer is None:
@@ -100,11 +120,13 @@ class PageStoreWriter:
         self._writer.write(response.url, response.status, _reason(response.status), headers, response.body)
         self.stats.inc_value("page_store/responses")
         self.stats.inc_value("page_store/bytes", len(response.body))
+        self._unflushed += 1
         if self._writer.records % self.flush_every == 0 or time.monotonic() - self._flushed_at >= self.flush_seconds:
-            self._writer.flush()
-            self._flushed_at = time.monotonic()
+            self._flush()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._timer.running:
+            self._timer.stop()
         if self._writer is None:
             return
         try:

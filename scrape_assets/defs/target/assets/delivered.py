@@ -1,14 +1,14 @@
 """`<target>/delivered_<target>`: the table users query, the day replaced idempotently (Warehouse.replace_partition).
 
-Guarded across runs (`delivery_guard.py`): the day is refused unless the latest evaluation of every
-blocking check on `validated_records` for that day passed, or the run carries the override tag.
+Guarded across runs (`delivery_guard.py`): the day is refused unless every blocking check on the day's
+latest `validated_records` materialization passed on it and its records came from a complete crawl,
+or the run carries the override tag.
 """
 
 from collections.abc import Iterator
 from datetime import timedelta
 
 from dagster import (
-    AssetCheckKey,
     AssetCheckResult,
     AssetExecutionContext,
     AssetsDefinition,
@@ -24,9 +24,8 @@ from scrape_assets.defs.resources.record_files import Stage
 from scrape_assets.defs.resources.warehouse import WAREHOUSE_POOL
 from scrape_assets.defs.tags import OVERRIDE_TAG, target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
-from scrape_assets.defs.target.checks.delivery_guard import DeliveryBlocked, failed_blocking_checks
+from scrape_assets.defs.target.checks.delivery_guard import DeliveryBlocked, guard_findings
 from scrape_assets.defs.target.checks.record_checks import (
-    CRAWL_COMPLETE,
     delivered_check_specs,
     rows_match_result,
     validation_check_specs,
@@ -47,12 +46,9 @@ def delivered_freshness(target: TargetConfig) -> FreshnessPolicy:
 
 
 def build_delivered(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
-    # whether the day's crawl completed too: not blocking in the run, so that a stopped crawl's pages are
-    # still extracted, but a partial day is never delivered. Days crawled before the check existed have
-    # no evaluation of it, and are not refused for that alone.
-    crawl_complete = AssetCheckKey(keys.raw_pages, CRAWL_COMPLETE)
+    # the guard also asks whether the day's crawl completed (crawl_complete: not blocking in the run, so
+    # that a stopped crawl's pages are still extracted, but a partial day is never delivered)
     guarded = [spec.key for spec in validation_check_specs(target, keys, partitions) if spec.blocking]
-    guarded.append(crawl_complete)
 
     @asset(
         key=keys.delivered,
@@ -73,7 +69,7 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions: Partitio
         context: AssetExecutionContext, warehouse: Warehouse, record_files: RecordFiles
     ) -> Iterator[MaterializeResult | AssetCheckResult]:
         day = require_day(context, target)
-        findings = failed_blocking_checks(context.instance, guarded, day, unevaluated_ok=[crawl_complete])
+        findings = guard_findings(context.instance, keys, guarded, day)
         override = context.run.tags.get(OVERRIDE_TAG, "").strip()
         if findings and not override:
             raise DeliveryBlocked(day, findings)

@@ -14,6 +14,7 @@ from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.defs.resources.record_files import Stage
 from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
+from scrape_assets.defs.target.checks.crawl_complete import crawl_facts
 from scrape_assets.defs.target.partitions import require_day
 from scrape_assets.page_store import partition_prefix, read_generation, readable_segments
 from scrape_assets.target_config.models import TargetConfig
@@ -54,7 +55,7 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions: Par
                 "pages_skipped": count_table("reason", dict(summary.skipped)),
                 "charset_fallbacks": MetadataValue.int(summary.charset_fallbacks),
                 "field_presence": share_table("field", summary.completeness(target)),
-                "crawl_complete": MetadataValue.bool(generation.complete),
+                **crawl_facts(generation),
                 "segments": MetadataValue.int(len(segments)),
                 "extraction_processes": MetadataValue.int(extraction.processes),
                 "extraction_worker_peak_rss_mib": MetadataValue.float(extraction.worker_peak_rss_mib),

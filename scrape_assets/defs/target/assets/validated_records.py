@@ -23,6 +23,7 @@ from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.defs.resources.record_files import Stage
 from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
+from scrape_assets.defs.target.checks.crawl_complete import source_crawl_facts
 from scrape_assets.defs.target.checks.history import COMPLETENESS_PREFIX, VALID_ROWS
 from scrape_assets.defs.target.checks.record_checks import validation_check_specs, validation_results
 from scrape_assets.defs.target.partitions import require_day
@@ -77,6 +78,7 @@ def build_validated_records(
                 "dagster/row_count": MetadataValue.int(summary.valid),
                 "quarantined_rows": MetadataValue.int(summary.quarantined),
                 "path": MetadataValue.path(str(valid)),
+                **source_crawl_facts(context.instance, keys, day),
                 **(
                     {"validation_worker_peak_rss_mib": MetadataValue.float(validation.worker_peak_rss_mib)}
                     if validation.worker_peak_rss_mib is not None

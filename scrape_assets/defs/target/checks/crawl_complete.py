@@ -11,15 +11,66 @@ complete.
 """
 
 import json
+from typing import Any
 
-from dagster import AssetCheckResult, AssetCheckSpec, MetadataValue, PartitionsDefinition
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSpec,
+    AssetRecordsFilter,
+    DagsterInstance,
+    EventLogRecord,
+    MetadataValue,
+    PartitionsDefinition,
+)
 
 from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.checks.record_checks import CRAWL_COMPLETE
-from scrape_assets.page_store import PageStore, latest_entries, read_generation, readable_segments
+from scrape_assets.page_store import Generation, PageStore, latest_entries, read_generation, readable_segments
 
 # written next to the day's generation when a shard stops on its last try: why, and which shards
 CRAWL_STOP_FILE = "crawl_stop.json"
+# metadata of parsed_records (the generation it extracted) and of validated_records (the one its records
+# came from): the delivery guard reads them off the materialization it delivers
+CRAWL_COMPLETE_KEY = "crawl_complete"
+CRAWL_GENERATION_KEY = "crawl_generation"
+
+
+def crawl_facts(generation: Generation) -> dict[str, MetadataValue[Any]]:
+    """What parsed_records records of the generation it extracted: opened when, complete or not."""
+    return {
+        CRAWL_COMPLETE_KEY: MetadataValue.bool(generation.complete),
+        CRAWL_GENERATION_KEY: MetadataValue.text(generation.opened or "unknown"),
+    }
+
+
+def latest_materialization(instance: DagsterInstance, key: Any, day: str) -> EventLogRecord | None:
+    """The newest materialization of `key` for `day`, or None."""
+    records = instance.fetch_materializations(AssetRecordsFilter(asset_key=key, asset_partitions=[day]), limit=1)
+    return records.records[0] if records.records else None
+
+
+def metadata_of(record: EventLogRecord) -> dict[str, Any]:
+    """A materialization record's metadata as plain values."""
+    materialization = record.asset_materialization
+    return {} if materialization is None else {k: v.value for k, v in materialization.metadata.items()}
+
+
+def source_crawl_facts(instance: DagsterInstance, keys: TargetKeys, day: str) -> dict[str, MetadataValue[Any]]:
+    """What validated_records records of the crawl its records came from: the crawl facts of the day's
+    latest parsed_records materialization (the file it validates), and that materialization's run.
+    Without one the crawl is not known complete."""
+    parsed = latest_materialization(instance, keys.parsed_records, day)
+    facts = metadata_of(parsed) if parsed is not None else {}
+    if CRAWL_COMPLETE_KEY not in facts:  # none, or extracted by a version that did not record it
+        return {
+            CRAWL_COMPLETE_KEY: MetadataValue.bool(False),
+            CRAWL_GENERATION_KEY: MetadataValue.text("unknown: parsed_records recorded no crawl for the day"),
+        }
+    return {
+        CRAWL_COMPLETE_KEY: MetadataValue.bool(bool(facts[CRAWL_COMPLETE_KEY])),
+        CRAWL_GENERATION_KEY: MetadataValue.text(str(facts.get(CRAWL_GENERATION_KEY, "unknown"))),
+        "parsed_records_run": MetadataValue.text(parsed.run_id if parsed is not None else "none"),
+    }
 
 
 def crawl_complete_spec(keys: TargetKeys, partitions: PartitionsDefinition) -> AssetCheckSpec:

@@ -1,10 +1,18 @@
-"""The delivery guard: a day is delivered only if the latest evaluation of every blocking check on
-its upstream partition passed.
+"""The delivery guard: a day is delivered only if the evidence about the very data it delivers passed.
 
 Dagster's blocking checks stop delivery inside the run that evaluated them; a later run that selects
 only the delivered table would not see them. The guard reads the instance instead, so it holds across
-runs. A run tagged `OVERRIDE_TAG=<reason>` delivers anyway, and the reason and the checks it
-overrode are recorded on the delivered materialization.
+runs, and it judges the day's latest `validated_records` materialization (the records delivered):
+- every blocking check on it must have an evaluation that targets that materialization, and passed.
+  An evaluation of an earlier materialization vouches for nothing: a failure between a materialization
+  and its checks, or a later downstream-only run, can neither refuse a good day nor pass a bad one;
+- the crawl its records came from must be complete (`crawl_complete`): the generation its
+  parsed_records extracted was closed. An open generation (a shard that failed, a crawl that stopped)
+  is a partial day. Records validated by a version that did not record their crawl fall back to the
+  day's latest `crawl_complete` evaluation, and to none at all for days from before that check.
+
+A run tagged `OVERRIDE_TAG=<reason>` delivers anyway, and the reason and the findings it overrode are
+recorded on the delivered materialization.
 """
 
 from __future__ import annotations
@@ -12,24 +20,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dagster import AssetCheckKey, DagsterInstance
+from dagster import AssetCheckKey, DagsterInstance, EventLogRecord
 
-from scrape_assets.dagster_internals import latest_check_evaluation
+from scrape_assets.dagster_internals import AssetCheckExecutionRecord, check_evaluations_of_day, latest_check_evaluation
 from scrape_assets.defs.tags import OVERRIDE_TAG
+from scrape_assets.defs.target.asset_keys import TargetKeys
+from scrape_assets.defs.target.checks.crawl_complete import (
+    CRAWL_COMPLETE_KEY,
+    CRAWL_GENERATION_KEY,
+    latest_materialization,
+    metadata_of,
+)
+from scrape_assets.defs.target.checks.record_checks import CRAWL_COMPLETE
+
+# completed evaluations of one check and day searched for the one that targets the delivered data
+EVALUATIONS_SEARCHED = 50
 
 
 @dataclass(frozen=True)
 class GuardFinding:
-    """A blocking check whose latest evaluation for the day did not pass (run_id None: never evaluated)."""
+    """A blocking check that does not vouch for the day's data: `problem` says why ("failed in run X")."""
 
     check: AssetCheckKey
-    run_id: str | None
+    problem: str
+    run_id: str | None = None
 
     def describe(self) -> str:
-        name = f"{self.check.asset_key.to_user_string()}:{self.check.name}"
-        if self.run_id is None:
-            return f"{name} has no evaluation for this day"
-        return f"{name} failed in run {self.run_id}"
+        return f"{self.check.asset_key.to_user_string()}:{self.check.name} {self.problem}"
 
 
 class DeliveryBlocked(Exception):
@@ -44,19 +61,55 @@ class DeliveryBlocked(Exception):
         )
 
 
-def failed_blocking_checks(
-    instance: DagsterInstance, checks: Iterable[AssetCheckKey], day: str, unevaluated_ok: Iterable[AssetCheckKey] = ()
+def _evaluation_of(
+    instance: DagsterInstance, check: AssetCheckKey, day: str, materialization: EventLogRecord
+) -> AssetCheckExecutionRecord | None:
+    """The newest completed evaluation of `check` for `day` that evaluated `materialization`."""
+    for record in check_evaluations_of_day(instance, check, day, EVALUATIONS_SEARCHED):
+        target = record.evaluation.target_materialization_data if record.evaluation else None
+        if target is not None and target.storage_id == materialization.storage_id:
+            return record
+    return None
+
+
+def _crawl_finding(instance: DagsterInstance, keys: TargetKeys, day: str, validated: EventLogRecord) -> list:
+    check = AssetCheckKey(keys.raw_pages, CRAWL_COMPLETE)
+    facts = metadata_of(validated)
+    if CRAWL_COMPLETE_KEY in facts:
+        if facts[CRAWL_COMPLETE_KEY]:
+            return []
+        return [
+            GuardFinding(
+                check,
+                f"failed: the records validated in run {validated.run_id} come from a crawl that did not "
+                f"complete (generation {facts.get(CRAWL_GENERATION_KEY, 'unknown')} was left open: a shard "
+                "failed or stopped); re-run the day to resume its crawl",
+                validated.run_id,
+            )
+        ]
+    latest = latest_check_evaluation(instance, check, day)  # validated by a version that did not record it
+    if latest is not None and (latest.evaluation is None or not latest.evaluation.passed):
+        return [GuardFinding(check, f"failed in run {latest.run_id}", latest.run_id)]
+    return []
+
+
+def guard_findings(
+    instance: DagsterInstance, keys: TargetKeys, checks: Iterable[AssetCheckKey], day: str
 ) -> list[GuardFinding]:
-    """The checks whose latest completed evaluation for `day` did not pass, or that have none (except
-    those in `unevaluated_ok`: checks that days from before they existed never got)."""
-    tolerated = set(unevaluated_ok)
+    """Why the day's latest validated records must not be delivered: the blocking `checks` on
+    validated_records that did not pass on them (or never evaluated them), and an incomplete crawl."""
+    validated = latest_materialization(instance, keys.validated_records, day)
+    if validated is None:
+        return [GuardFinding(check, "has no evaluation for this day") for check in checks]
     findings = []
     for check in checks:
-        latest = latest_check_evaluation(instance, check, day)
-        if latest is None:
-            if check not in tolerated:
-                findings.append(GuardFinding(check, None))
-            continue
-        if latest.evaluation is None or not latest.evaluation.passed:
-            findings.append(GuardFinding(check, latest.run_id))
-    return findings
+        record = _evaluation_of(instance, check, day, validated)
+        if record is None:
+            findings.append(
+                GuardFinding(
+                    check, f"has no evaluation of the records validated in run {validated.run_id}", validated.run_id
+                )
+            )
+        elif record.evaluation is None or not record.evaluation.passed:
+            findings.append(GuardFinding(check, f"failed in run {record.run_id}", record.run_id))
+    return findings + _crawl_finding(instance, keys, day, validated)
