@@ -1,5 +1,5 @@
 """The one place that reaches into Dagster beyond its public API, where 1.13 has no public way yet:
-asset check history per partition, run worker health for run monitoring, pool limits, and the types
+asset check history per partition, record cursors, run worker health for run monitoring, pool limits, and the types
 of a few values Dagster's public functions return or take (an executor's, among them).
 
 Each function is pinned by `scrape_assets_tests/test_dagster_internals.py`, which fails on the first
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dagster import AssetCheckKey, DagsterInstance
+from dagster import AssetCheckKey, DagsterInstance, EventLogRecord
 from dagster._config import process_config
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from dagster._core.event_api import PartitionKeyFilter
@@ -22,8 +22,8 @@ from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
 from dagster._core.storage.asset_check_execution_record import (
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
     AssetCheckExecutionRecord,
-    AssetCheckExecutionRecordStatus,
 )
+from dagster._core.storage.event_log.base import EventLogCursor
 from dagster_shared.error import SerializableErrorInfo
 
 __all__ = [
@@ -36,9 +36,8 @@ __all__ = [
     "StepDependencyConfig",
     "UnresolvedAssetJobDefinition",
     "WorkerStatus",
-    "check_failed",
     "config_errors",
-    "check_history",
+    "cursor_after",
     "check_evaluations_of_day",
     "latest_check_evaluation",
     "set_pool_limit",
@@ -68,14 +67,10 @@ def check_evaluations_of_day(
     )
 
 
-def check_history(instance: DagsterInstance, check: AssetCheckKey, limit: int) -> list[AssetCheckExecutionRecord]:
-    """A check's newest execution records (`.id` grows with time)."""
-    return list(instance.event_log_storage.get_asset_check_execution_history(check, limit=limit))
-
-
-def check_failed(record: AssetCheckExecutionRecord) -> bool:
-    """Whether an execution record is a failed evaluation."""
-    return record.status == AssetCheckExecutionRecordStatus.FAILED
+def cursor_after(record: EventLogRecord) -> str:
+    """The cursor of `instance.fetch_run_status_changes` (and other record queries) that resumes just
+    after `record`: what the query returns for its last record, for a record in the middle of a page."""
+    return EventLogCursor.from_storage_id(record.storage_id).to_string()
 
 
 def set_pool_limit(instance: DagsterInstance, pool: str, limit: int) -> None:

@@ -9,6 +9,7 @@ import os
 from dagster import (
     AssetCheckKey,
     AssetCheckResult,
+    DagsterEventType,
     DailyPartitionsDefinition,
     Definitions,
     asset,
@@ -18,9 +19,9 @@ from dagster import (
 
 from scrape_assets.dagster_internals import (
     WorkerStatus,
-    check_failed,
-    check_history,
+    check_evaluations_of_day,
     config_errors,
+    cursor_after,
     latest_check_evaluation,
     set_pool_limit,
 )
@@ -52,8 +53,27 @@ def test_check_history_per_day_and_failures_read_as_the_guard_and_the_alerts_nee
         passed, failed = (latest_check_evaluation(instance, key, day) for day in ("2026-01-01", "2026-01-02"))
         assert passed.evaluation.passed and not failed.evaluation.passed
         assert passed.run_id != failed.run_id
-        history = check_history(instance, key, limit=10)
-        assert [check_failed(record) for record in sorted(history, key=lambda r: r.id)] == [False, True]
+        assert job.execute_in_process(partition_key="2026-01-01", instance=instance).success
+        again = check_evaluations_of_day(instance, key, "2026-01-01", limit=10)
+        assert [record.run_id for record in again][1:] == [passed.run_id]  # newest first, that day only
+        # each evaluation names the materialization it evaluated (the same run's)
+        target = again[0].evaluation.target_materialization_data
+        latest = instance.fetch_materializations(table.key, limit=1).records[0]
+        assert target is not None and target.storage_id == latest.storage_id and target.run_id == again[0].run_id
+
+
+def test_a_cursor_after_a_record_resumes_a_run_status_query_just_after_it():
+    job = Definitions(assets=[table]).resolve_implicit_global_asset_job_def()
+    with instance_for_test() as instance:
+        runs = [
+            job.execute_in_process(partition_key=day, instance=instance).run_id for day in ("2026-01-01", "2026-01-02")
+        ]
+        ended = instance.fetch_run_status_changes(DagsterEventType.RUN_SUCCESS, limit=10, ascending=True).records
+        assert [record.run_id for record in ended] == runs
+        after_first = instance.fetch_run_status_changes(
+            DagsterEventType.RUN_SUCCESS, limit=10, cursor=cursor_after(ended[0]), ascending=True
+        )
+        assert [record.run_id for record in after_first.records] == runs[1:]
 
 
 def test_pool_limits_and_run_worker_health_as_the_local_instance_uses_them():

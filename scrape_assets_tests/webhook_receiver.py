@@ -8,20 +8,23 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class WebhookReceiver:
-    """Started on a free loopback port; `status` is what it answers (200, or an error to test refusal)."""
+    """Started on a free loopback port; `status` is what it answers (200, or an error to test refusal),
+    after the statuses queued in `first_statuses` (one per post, in order)."""
 
     def __init__(self) -> None:
         self.bodies: list[dict] = []
         self.status = 200
+        self.first_statuses: list[int] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
                 receiver.bodies.append(json.loads(self.rfile.read(length)))
-                self.send_response(receiver.status)
+                status = receiver.first_statuses.pop(0) if receiver.first_statuses else receiver.status
+                self.send_response(status)
                 self.end_headers()
-                self.wfile.write(b"ok" if receiver.status == 200 else b"invalid_payload")
+                self.wfile.write(b"ok" if status == 200 else b"invalid_payload")
 
             def log_message(self, *args) -> None:  # keep test output clean
                 pass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dagster import AssetSelection, Definitions, build_schedule_from_partitioned_job, define_asset_job
 
-from scrape_assets.defs.operations.alert_sensors import alert_on_check_failure, alert_on_run_failure
+from scrape_assets.defs.operations.alert_sensors import alert_sensors
 from scrape_assets.defs.operations.pipeline_metrics import build_pipeline_metrics
 from scrape_assets.target_config.models import TargetConfig
 
@@ -25,5 +25,5 @@ def operations_definitions(targets: list[TargetConfig]) -> Definitions:
         schedules=[
             build_schedule_from_partitioned_job(job, name="pipeline_metrics_schedule", hour_of_day=METRICS_HOUR)
         ],
-        sensors=[alert_on_run_failure, alert_on_check_failure],
+        sensors=alert_sensors([target.name for target in targets]),
     )
