@@ -226,3 +226,31 @@ def test_a_downstream_run_during_a_recrawl_is_refused_and_the_recrawl_still_deli
     assert local.runs(DAY)[0].dagster_run.status == DagsterRunStatus.SUCCESS
     with duckdb.connect(str(local.data_dir / "warehouse.duckdb"), read_only=True) as warehouse:
         assert warehouse.execute("SELECT count(DISTINCT sku) FROM delivered_demo_shop").fetchall() == [(products,)]
+
+
+@pytest.mark.long
+def test_without_the_daemon_a_run_whose_process_was_killed_does_not_hold_its_day(deployment, start_site):
+    """No run monitoring: the killed run stays STARTED. The next run of the day asks the run launcher
+    about its worker, finds it gone, marks it failed, and crawls the day (resuming what it stored)."""
+    products = 120
+    site = start_site(products, "--hold-after-pages", "30")
+    local = deployment(site.url)
+    local.configure(politeness=HELD_REQUESTS_WAIT)
+    run = local.job_execute(DAY, log="killed.log")
+    local.wait_for(lambda: site.stats()["held"] > 0, "the crawl is held mid-way")
+    os.kill(run.pid, signal.SIGKILL)
+    local.wait_for(lambda: "Received SIGTERM" in local.compute_logs(), "the crawler is told to stop", seconds=180)
+    site.release()
+    local.wait_for(lambda: not _crawlers_of(local), "every crawler process has exited", seconds=180)
+    assert local.runs(DAY)[0].dagster_run.status == DagsterRunStatus.STARTED  # nobody watched it die
+
+    assert local.wait_finished(local.job_execute(DAY, log="next.log")) == 0, local.output("next.log")[-3000:]
+
+    killed, following = local.runs(DAY)
+    assert killed.dagster_run.status == DagsterRunStatus.FAILURE
+    assert following.dagster_run.status == DagsterRunStatus.SUCCESS
+    failure = local.instance.get_records_for_run(killed.dagster_run.run_id, of_type=DagsterEventType.RUN_FAILURE)
+    [message] = [r.event_log_entry.dagster_event.message for r in failure.records]
+    assert f"(pid {run.pid}) is gone" in message and "marked failed by a newer run of the same day" in message
+    paths = site.stats(with_paths=True)["by_path"]
+    assert sorted(count for path, count in paths.items() if path.startswith("/product/")) == [1] * products

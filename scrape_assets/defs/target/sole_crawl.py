@@ -21,6 +21,7 @@ from dagster import (
     RunsFilter,
 )
 
+from scrape_assets.dagster_internals import WorkerStatus
 from scrape_assets.defs.tags import PARTITION_TAG
 from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.run_scope import crawls
@@ -66,7 +67,24 @@ def older_crawls(
         if r.dagster_run.run_id != run_id
         and crawls(r.dagster_run, target, keys)
         and (r.create_timestamp, r.dagster_run.run_id) < order
+        and not _worker_dead(instance, r)
     ]
+
+
+def _worker_dead(instance: DagsterInstance, record: RunRecord) -> bool:
+    """Whether a started run's worker process is known gone (asked of the run launcher, as run monitoring
+    asks it); such a run is marked failed here, with the launcher's reason."""
+    run = record.dagster_run
+    launcher = instance.run_launcher
+    if run.status != DagsterRunStatus.STARTED or not launcher.supports_check_run_worker_health:
+        return False
+    health = launcher.check_run_worker_health(run)
+    if health.status != WorkerStatus.FAILED:
+        return False
+    instance.report_run_failed(
+        run, f"{health.msg or 'its run worker is gone'}: marked failed by a newer run of the same day, which crawls it"
+    )
+    return True
 
 
 def refuse_second_crawl(
