@@ -162,6 +162,7 @@ def test_layout_change_fails_extraction_and_keeps_raw_pages(pipeline, start_site
 def test_unreachable_start_url_fails_the_frontier_naming_the_url(pipeline, start_site):
     site = start_site(10)
     site.stop()  # the port is now closed: nothing answers there
+    pipeline.configure(run_policy={"crawl_step_retries": 0})  # the frontier retries an outage (test_robots.py)
     result = pipeline.run_day(site, DAY)
 
     assert not result.success

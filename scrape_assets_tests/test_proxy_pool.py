@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from dagster import build_sensor_context
+from dagster import AssetKey, build_sensor_context
 
+from scrape_assets_tests.loopback import free_port
 from scrape_assets_tests.processes import stop
-from scrape_assets_tests.results import materialization_metadata
+from scrape_assets_tests.results import failure_cause, materialization_metadata
 
 pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
@@ -91,3 +92,53 @@ def test_gate_sensor_launches_the_day_only_with_enough_healthy_proxies(pipeline,
     assert not tick.run_requests
     assert "1 of 3 proxies healthy, need 2" in tick.skip_message
     assert "ConnectionRefusedError" in tick.skip_message or "URLError" in tick.skip_message
+
+
+def _metrics(pipeline, site) -> dict:
+    job = pipeline.definitions(site).resolve_job_def("pipeline_metrics_job")
+    return materialization_metadata(
+        job.execute_in_process(partition_key=DAY, instance=pipeline.instance), "pipeline_metrics"
+    )
+
+
+def test_a_dead_proxy_pool_at_the_frontier_is_ours_never_the_targets(pipeline, start_site):
+    site = start_site(20)
+    dead = [f"http://127.0.0.1:{free_port()}" for _ in range(2)]  # nothing listens there
+    pipeline.configure(
+        politeness=FAST,
+        run_policy=NO_STEP_RETRY,
+        proxies={"urls": dead, "bench_seconds": 0.5, "exhausted_timeout_seconds": 2},
+    )
+
+    result = pipeline.run_day(site, DAY)
+
+    step, cause = failure_cause(result)
+    assert step == "demo_shop__url_frontier" and cause.cls_name == "ProxyPoolExhausted"
+    assert "the target is not at fault" in cause.message
+    assert site.stats()["total"] == 0
+    figures = _metrics(pipeline, site)
+    assert figures["our_side_runs"] == 1 and figures["outage_runs"] == 0 and figures["success_rate"] == 0.0
+
+
+def test_a_proxy_pool_dead_when_the_page_crawl_starts_counts_as_ours(pipeline, start_site):
+    site = start_site(20)
+    assert pipeline.run_day(site, DAY, selection=[AssetKey(["demo_shop", "url_frontier"])]).success
+    dead = [f"http://127.0.0.1:{free_port()}" for _ in range(2)]
+    pipeline.configure(
+        politeness=FAST,
+        run_policy=NO_STEP_RETRY,
+        proxies={"urls": dead, "bench_seconds": 0.5, "exhausted_timeout_seconds": 2},
+    )
+    below_the_frontier = [
+        AssetKey(["demo_shop", name])
+        for name in ("raw_pages", "parsed_records", "validated_records", "quarantined_records", "delivered_demo_shop")
+    ]
+
+    result = pipeline.run_day(site, DAY, selection=below_the_frontier)
+
+    assert not result.success
+    assert materialization_metadata(result, "raw_pages")["crawl_stopped_by"] == "proxy_pool_exhausted"
+    figures = _metrics(pipeline, site)
+    # two runs: the frontier's (a success) and this one, which stopped on our proxies
+    assert figures["runs"] == 2 and figures["our_side_runs"] == 1 and figures["outage_runs"] == 0
+    assert "| FAILURE | our side |" in figures["runs_of_day"]

@@ -22,6 +22,13 @@ class TargetUnreachable(CrawlFailure):
     kind = "target_unreachable"
 
 
+class RobotsTxtUnreachable(CrawlFailure):
+    """robots.txt answered 5xx or not at all (after the crawl's retries): RFC 9309 disallows the whole
+    site until it can be read, so nothing else was fetched. The target's side."""
+
+    kind = "robots_txt_unreachable"
+
+
 class FrontierIncomplete(CrawlFailure):
     """A sitemap the frontier needs could not be fetched or parsed."""
 
@@ -71,6 +78,7 @@ FAILURE_KINDS: dict[str, type[CrawlFailure]] = {
     for cls in (
         CrawlFailure,
         TargetUnreachable,
+        RobotsTxtUnreachable,
         FrontierIncomplete,
         TargetOutage,
         ProxyPoolExhausted,
@@ -92,6 +100,6 @@ def failure_from_message(payload: dict) -> CrawlFailure:
 
 
 # Failures that are the target's, not the pipeline's: the success rate leaves runs that end in them out.
-TARGET_OUTAGES: tuple[type[CrawlFailure], ...] = (TargetUnreachable, TargetOutage)
+TARGET_OUTAGES: tuple[type[CrawlFailure], ...] = (TargetUnreachable, TargetOutage, RobotsTxtUnreachable)
 # A crawl stopped by one of these keeps what it stored, and extraction goes on with it (the day is partial).
 STOPS_WITH_PAGES_KEPT: tuple[type[CrawlFailure], ...] = (TargetOutage, ProxyPoolExhausted)

@@ -18,10 +18,12 @@ from scrape_assets.crawler.failures import (
     FrontierIncomplete,
     PageStoreUnavailable,
     ProxyPoolExhausted,
+    RobotsTxtUnreachable,
     TargetOutage,
     TargetUnreachable,
 )
 from scrape_assets.crawler.links import links_to_follow
+from scrape_assets.crawler.middlewares.robots_rfc9309 import UNREACHABLE_STAT as ROBOTS_UNREACHABLE_STAT
 from scrape_assets.crawler.our_side import STAT as OUR_SIDE_STAT
 from scrape_assets.crawler.settings import DEFAULT_PROGRESS_INTERVAL_SECONDS, scrapy_settings
 from scrape_assets.crawler.spiders.frontier import FrontierSpider
@@ -72,12 +74,20 @@ def run_frontier(
     spider, stats, seconds = _crawl(FrontierSpider, settings, target=target)
     _raise_for_our_side(target, stats, {"requests": stats.get("downloader/request_count", 0)})
     robots_url = target.absolute("/robots.txt")
+    if stats.get("finish_reason") == ProxyPoolExhausted.kind:  # our proxies, never the target
+        raise ProxyPoolExhausted(
+            f"target {target.name!r}: every proxy benched for over {target.proxies.exhausted_timeout_seconds:.0f}s "
+            f"while the frontier read {robots_url} and the sitemaps; the target is not at fault",
+            {"requests": stats.get("downloader/request_count", 0)},
+        )
     if not spider.robots_fetched:
         reasons = "; ".join(f.error for f in spider.failures) or "no response"
         raise TargetUnreachable(
             f"target {target.name!r}: {robots_url} unreachable after {target.politeness.max_tries} tries ({reasons})",
             {"url": robots_url, "failures": [f.to_dict() for f in spider.failures]},
         )
+    if spider.robots_unreachable:
+        raise _robots_unreachable(target, spider.robots_unreachable)
     if spider.failures:
         listed = ", ".join(f"{f.url} ({f.error})" for f in spider.failures[:5])
         raise FrontierIncomplete(
@@ -214,6 +224,8 @@ def run_pages(
             f"{responses} responses stored and kept; extraction of stored pages can still run",
             summary,
         )
+    if stats.get(ROBOTS_UNREACHABLE_STAT):  # after the stops above: an exhausted pool fails robots.txt too
+        raise _robots_unreachable(target, stats[ROBOTS_UNREACHABLE_STAT], summary)
     pages_answered = responses - stats.get("robotstxt/response_count", 0)
     if pages_answered <= 0 and failures:
         raise TargetUnreachable(
@@ -221,6 +233,14 @@ def run_pages(
             {"failures": failures[:50]},
         )
     return summary
+
+
+def _robots_unreachable(target: TargetConfig, why: str, details: dict[str, Any] | None = None) -> RobotsTxtUnreachable:
+    return RobotsTxtUnreachable(
+        f"target {target.name!r}: {why} after {target.politeness.max_tries} tries; RFC 9309 disallows the whole "
+        "site until robots.txt can be read, so nothing else was fetched; the day is crawled once it answers",
+        details,
+    )
 
 
 def _raise_for_our_side(target: TargetConfig, stats: dict, details: dict[str, Any]) -> None:

@@ -99,6 +99,9 @@ def scrapy_settings(
         "AUTOTHROTTLE_MAX_DELAY": polite.adaptive_max_delay_seconds,
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            # robots.txt as RFC 9309 reads it: a 5xx or unreachable one disallows everything
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            f"{MIDDLEWARES}.robots_rfc9309.Rfc9309RobotsTxtMiddleware": 100,
             f"{MIDDLEWARES}.backoff_retry.BackoffRetryMiddleware": 550,
             f"{MIDDLEWARES}.proxy_pool.ProxyPoolMiddleware": 740,
             f"{MIDDLEWARES}.circuit_breaker.CircuitBreakerMiddleware": 880,

@@ -113,7 +113,13 @@ def build_app(knobs: SiteKnobs) -> web.Application:
     def xml(text: str) -> web.Response:
         return web.Response(text=text, content_type="application/xml", charset="utf-8")
 
+    robots_served = 0
+
     async def robots(request: web.Request) -> web.Response:
+        nonlocal robots_served
+        if 0 <= knobs.robots_fail_after <= robots_served:
+            return web.Response(status=knobs.robots_fail_status, text="robots.txt is not available right now")
+        robots_served += 1
         text = pages.robots_txt(base(request), knobs.crawl_delay, knobs.robots_disallow, sitemap=not knobs.no_sitemap)
         return web.Response(text=text, content_type="text/plain")
 

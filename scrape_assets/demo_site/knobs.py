@@ -30,6 +30,10 @@ class SiteKnobs:
         choices=("v1", "v2", "jsonld"),
     )
     crawl_delay: float = _knob(0.0, "Crawl-delay line in robots.txt")
+    robots_fail_after: int = _knob(
+        -1, "robots.txt requests answered before every further one gets --robots-fail-status (<0 = never)"
+    )
+    robots_fail_status: int = _knob(503, "the status robots.txt answers once --robots-fail-after is reached")
     no_sitemap: bool = _knob(
         False, "publish no sitemap: robots.txt names none and /sitemap.xml is 404", action="store_true"
     )

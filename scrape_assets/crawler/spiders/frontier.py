@@ -16,6 +16,7 @@ from twisted.python.failure import Failure
 from scrape_assets.crawler.failed_requests import FailedRequest, failed_request
 from scrape_assets.crawler.links import on_allowed_domain
 from scrape_assets.crawler.middlewares.rate_limit import announce_crawl_delay
+from scrape_assets.crawler.middlewares.robots_rfc9309 import rules_for
 from scrape_assets.target_config.models import TargetConfig
 
 
@@ -24,7 +25,9 @@ class FrontierSpider(scrapy.Spider):
     request after robots.txt keeps to its Crawl-delay and the YAML's rate limit.
 
     It requests no product page. Results stay on the spider for the runner to write:
-    `records`, `listings`, `crawl_delay`, `robots_fetched`, `failures`, `disallowed`.
+    `records`, `listings`, `crawl_delay`, `robots_fetched`, `robots_unreachable`, `failures`, `disallowed`.
+    robots.txt is read as RFC 9309 says (`robots_rfc9309.rules_for`): a 4xx allows everything, a 5xx
+    disallows everything, sitemaps included.
     """
 
     name = "frontier"
@@ -35,6 +38,7 @@ class FrontierSpider(scrapy.Spider):
         self.allowed_domains = list(target.allowed_domains)
         self.robots: Protego | None = None
         self.robots_fetched = False
+        self.robots_unreachable: str | None = None
         self.crawl_delay = 0.0
         self.records: set[str] = set()
         self.listings: set[str] = {target.absolute(url) for url in target.start_urls}
@@ -48,15 +52,19 @@ class FrontierSpider(scrapy.Spider):
             self.target.absolute("/robots.txt"),
             callback=self.parse_robots,
             errback=self.on_error,
-            meta={"handle_httpstatus_list": [404, 410]},
+            meta={"handle_httpstatus_all": True},  # every status has a meaning (RFC 9309)
             dont_filter=True,
         )
 
     def parse_robots(self, response: Response) -> Iterator[Request]:
         self.robots_fetched = True
         sitemaps: list[str] = []
-        if response.status == 200:
-            self.robots = Protego.parse(response.text)
+        rules, unreachable = rules_for(response.status, response.body.decode("utf-8", errors="replace"))
+        if unreachable is not None:  # RFC 9309: everything disallowed, sitemaps included
+            self.robots_unreachable = f"{response.url}: {unreachable}"
+            return
+        if 200 <= response.status < 300:
+            self.robots = rules
             # the sitemap requests that follow keep to the Crawl-delay too, counted from robots.txt's
             self.crawl_delay = announce_crawl_delay(self.crawler, self.target, self.robots)
             sitemaps = list(self.robots.sitemaps)

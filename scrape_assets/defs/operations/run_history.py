@@ -16,7 +16,7 @@ from dagster import (
     RunsFilter,
 )
 
-from scrape_assets.crawler.failures import OUR_SIDE_KINDS, TARGET_OUTAGES, TargetOutage
+from scrape_assets.crawler.failures import OUR_SIDE_KINDS, TARGET_OUTAGES, ProxyPoolExhausted, TargetOutage
 from scrape_assets.defs.operations.metric_formulas import RunFacts, StepFacts
 from scrape_assets.defs.resources.crawl_launcher import RunWorkerGone
 from scrape_assets.defs.tags import PARTITION_TAG, TARGET_TAG
@@ -30,6 +30,7 @@ _OUR_SIDE_ERRORS = frozenset(
         *(cls.__name__ for cls in OUR_SIDE_KINDS.values()),
         *(cls.__name__ for cls in WAREHOUSE_FAILURES),
         RunWorkerGone.__name__,
+        ProxyPoolExhausted.__name__,  # our proxies, not the target
     ]
 )
 _MAPPING_KEY = re.compile(r"\[[^\]]+\]$")
@@ -64,23 +65,24 @@ def _facts(instance: DagsterInstance, record: RunRecord, target: str) -> RunFact
         if stats.start_time is not None and stats.end_time is not None
     }
     requests = retries = 0
-    stopped_by_outage = False
+    stopped_by: set[str] = set()
     for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION):
         materialization = entry.asset_materialization
         metadata = materialization.metadata if materialization is not None else {}
         if "retries" in metadata and "requests" in metadata:  # raw_pages: a crawl's counters
             requests += _count(metadata["requests"])
             retries += _count(metadata["retries"])
-        # a crawl the target's outage stopped keeps its pages: the run goes on, and fails at the checks
-        stopped_by_outage |= getattr(metadata.get("crawl_stopped_by"), "value", None) == TargetOutage.kind
+        # a crawl stopped by the target's outage or by our exhausted proxy pool keeps its pages: the run
+        # goes on, and fails later (at the checks, or extracting nothing); the stop says whose fault it was
+        stopped_by.add(str(getattr(metadata.get("crawl_stopped_by"), "value", "none")))
     failed = run.status == DagsterRunStatus.FAILURE
     errors = _failure_classes(instance, run.run_id) if failed else frozenset()
     return RunFacts(
         run_id=run.run_id,
         target=target,
         status=run.status.value,
-        outage=failed and (stopped_by_outage or bool(errors & _OUTAGE_ERRORS)),
-        our_side=bool(errors & _OUR_SIDE_ERRORS),
+        outage=failed and (TargetOutage.kind in stopped_by or bool(errors & _OUTAGE_ERRORS)),
+        our_side=bool(errors & _OUR_SIDE_ERRORS) or (failed and ProxyPoolExhausted.kind in stopped_by),
         created=record.create_timestamp.timestamp(),
         started=record.start_time,
         steps=steps,

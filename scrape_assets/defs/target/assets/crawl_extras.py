@@ -1,9 +1,10 @@
-"""Shared by the crawl assets: segment names and the Pipes extras of a crawl job for one target and day."""
+"""Shared by the crawl assets: segment names, the Pipes extras of a crawl job for one target and day, and
+how a crawl step is retried."""
 
 from datetime import UTC, datetime
 from typing import Any
 
-from dagster import AssetExecutionContext, OpExecutionContext
+from dagster import AssetExecutionContext, Backoff, Jitter, OpExecutionContext, RetryPolicy
 
 from scrape_assets.defs.resources import PageStoreResource
 from scrape_assets.page_store import partition_prefix, shard_mark
@@ -42,3 +43,14 @@ def crawl_extras(
         "segment": segment_name(context, mode, job.get("shard")),
         **job,
     }
+
+
+def crawl_retry_policy(target: TargetConfig) -> RetryPolicy:
+    """Retries of a crawl step (the frontier, one shard), with exponential backoff and jitter (Scrapy
+    retries the requests within a try)."""
+    return RetryPolicy(
+        max_retries=target.run_policy.crawl_step_retries,
+        delay=target.run_policy.crawl_step_retry_delay_seconds,
+        backoff=Backoff.EXPONENTIAL,
+        jitter=Jitter.PLUS_MINUS,
+    )

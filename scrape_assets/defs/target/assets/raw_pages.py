@@ -24,18 +24,15 @@ from dagster import (
     AssetCheckResult,
     AssetIn,
     AssetsDefinition,
-    Backoff,
     DynamicOut,
     DynamicOutput,
     In,
-    Jitter,
     MetadataValue,
     Nothing,
     OpExecutionContext,
     Out,
     Output,
     PartitionsDefinition,
-    RetryPolicy,
     TableColumn,
     TableRecord,
     TableSchema,
@@ -48,7 +45,7 @@ from scrape_assets.defs.executor import step_in_run_process
 from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
 from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
-from scrape_assets.defs.target.assets.crawl_extras import crawl_extras, stamp_now
+from scrape_assets.defs.target.assets.crawl_extras import crawl_extras, crawl_retry_policy, stamp_now
 from scrape_assets.defs.target.checks.crawl_complete import (
     CRAWL_STOP_FILE,
     crawl_complete_spec,
@@ -100,16 +97,6 @@ SUMMED = (
     "skipped_already_stored",
 )
 MERGED_COUNTS = ("status_counts", "retries_by_status", "retries_by_reason", "outcomes")
-
-
-def crawl_retry_policy(target: TargetConfig) -> RetryPolicy:
-    """Retries of one shard's crawl, with exponential backoff and jitter (Scrapy retries requests)."""
-    return RetryPolicy(
-        max_retries=target.run_policy.crawl_step_retries,
-        delay=target.run_policy.crawl_step_retry_delay_seconds,
-        backoff=Backoff.EXPONENTIAL,
-        jitter=Jitter.PLUS_MINUS,
-    )
 
 
 def combine_summaries(shards: list[dict[str, Any]]) -> dict[str, Any]:

@@ -1,22 +1,32 @@
-"""`<target>/url_frontier`: robots.txt and the sitemap index -> the day's URLs, crawled in a worker."""
+"""`<target>/url_frontier`: robots.txt and the sitemap index -> the day's URLs, crawled in a worker.
+
+Retried like a shard of the page crawl (`run_policy`) when the target is out (unreachable, robots.txt
+unreachable, an outage) or the proxy pool is exhausted, or when the crawler died; a failure no later try
+would change (a broken sitemap, a missing secret, our Redis) fails the step at once, by its name.
+"""
 
 from dagster import (
     AssetExecutionContext,
     AssetsDefinition,
+    Failure,
     MaterializeResult,
     MetadataValue,
     PartitionsDefinition,
     asset,
 )
 
+from scrape_assets.crawler.failures import TARGET_OUTAGES, CrawlFailure, ProxyPoolExhausted
 from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
 from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
-from scrape_assets.defs.target.assets.crawl_extras import crawl_extras
+from scrape_assets.defs.target.assets.crawl_extras import crawl_extras, crawl_retry_policy
 from scrape_assets.defs.target.partitions import require_day
 from scrape_assets.defs.target.sole_crawl import crawl_pool, refuse_second_crawl
 from scrape_assets.page_store import partition_prefix
 from scrape_assets.target_config.models import TargetConfig
+
+# named failures a later try may not meet; the rest are not retried
+RETRIED_FAILURES: tuple[type[CrawlFailure], ...] = (*TARGET_OUTAGES, ProxyPoolExhausted)
 
 
 def build_url_frontier(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
@@ -26,6 +36,7 @@ def build_url_frontier(target: TargetConfig, keys: TargetKeys, partitions: Parti
         group_name=target.name,
         kinds={"scrapy"},
         pool=crawl_pool(target),
+        retry_policy=crawl_retry_policy(target),
         tags=target_tags(target.name),
         description=f"URLs to crawl for {target.name}: product pages from the sitemaps, listing pages to follow.",
     )
@@ -34,7 +45,12 @@ def build_url_frontier(target: TargetConfig, keys: TargetKeys, partitions: Parti
     ) -> MaterializeResult:
         day = require_day(context, target)
         refuse_second_crawl(context, target, keys, day)
-        metadata = crawl_launcher.launch(context, crawl_extras(context, target, page_store, "frontier"))
+        try:
+            metadata = crawl_launcher.launch(context, crawl_extras(context, target, page_store, "frontier"))
+        except RETRIED_FAILURES:
+            raise  # the RetryPolicy tries again
+        except CrawlFailure as failure:  # the cause keeps the failure's name for the run history
+            raise Failure(description=str(failure), allow_retries=False) from failure
         location = page_store.store().location(partition_prefix(target.name, day))
         return MaterializeResult(metadata={**metadata, "location": MetadataValue.path(location)})
 
