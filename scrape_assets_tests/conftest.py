@@ -81,6 +81,9 @@ def _release_claim(key: str) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Mark every process this session starts (see processes.py)."""
     os.environ[SESSION_VARIABLE] = uuid.uuid4().hex  # a session of its own, even inside another one
+    # crawlers see an allow-listed environment: the session's mark (to find leftovers) and DAGSTER_HOME
+    # (to tell deployments' crawlers apart) are passed on as an operator passes variables of their own
+    os.environ["SCRAPE_ASSETS_CRAWLER_PASS_ENV"] = f"{SESSION_VARIABLE},DAGSTER_HOME"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -254,3 +254,41 @@ def test_without_the_daemon_a_run_whose_process_was_killed_does_not_hold_its_day
     assert f"(pid {run.pid}) is gone" in message and "marked failed by a newer run of the same day" in message
     paths = site.stats(with_paths=True)["by_path"]
     assert sorted(count for path, count in paths.items() if path.startswith("/product/")) == [1] * products
+
+
+def _environ(pid: int) -> dict[str, str]:
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(pair.decode().split("=", 1) for pair in pairs if b"=" in pair)
+
+
+def test_a_crawler_sees_only_the_environment_it_needs(deployment, start_site, start_proxy):
+    """The step's process holds the warehouse password and the webhook URL; the crawler, which parses
+    untrusted HTML, gets an allow-list: the process basics, the proxy secret its target names, Pipes."""
+    site = start_site(40, "--hold-after-pages", "5")
+    local = deployment(site.url)
+    proxy, _ = start_proxy("--require-auth", "crawler:proxy-pass-1")
+    local.env.update(
+        {
+            "SNOWFLAKE_PASSWORD": "warehouse-secret-1",
+            "SCRAPE_ASSETS_ALERT_WEBHOOK_URL": "http://hooks.example/secret-token-1",
+            "DAGSTER_PG_PASSWORD": "instance-secret-1",
+            "TEST_PROXY_PASSWORD": "proxy-pass-1",
+        }
+    )
+    local.configure(
+        politeness=HELD_REQUESTS_WAIT,
+        proxies={"urls": [proxy.replace("http://", "http://crawler:${TEST_PROXY_PASSWORD}@")]},
+    )
+    run = local.job_execute(DAY)
+    local.wait_for(lambda: site.stats()["held"] > 0, "the page crawl is held mid-way")
+    crawler = local.wait_for(lambda: _crawlers_of(local), "the page crawler runs")[0]
+    seen = _environ(crawler)
+    site.release()
+    assert local.wait_finished(run, seconds=420) == 0, local.output("job_execute.log")[-3000:]
+
+    values = "\n".join(seen.values())
+    for secret in ("warehouse-secret-1", "secret-token-1", "instance-secret-1"):
+        assert secret not in values
+    assert {"SNOWFLAKE_PASSWORD", "SCRAPE_ASSETS_ALERT_WEBHOOK_URL", "DAGSTER_PG_PASSWORD"}.isdisjoint(seen)
+    assert seen["TEST_PROXY_PASSWORD"] == "proxy-pass-1"  # named by the target's proxies.urls: it needs it
+    assert "PATH" in seen and "DAGSTER_PIPES_CONTEXT" in seen and "DEMO_SHOP_URL" not in seen

@@ -9,6 +9,8 @@ Kubernetes pods. Each backend can also be chosen on its own: `SCRAPE_ASSETS_PAGE
 The variables each backend reads are listed in README "Deploying to Kubernetes".
 Targets come from `scrape_assets/targets/` unless `SCRAPE_ASSETS_TARGETS_DIR` names another folder.
 `REDIS_URL`, when set, makes every crawler process of a target share one rate limit through Redis.
+A crawler subprocess sees an allow-list of the environment (`resources/crawler_environment.py`);
+`SCRAPE_ASSETS_CRAWLER_PASS_ENV` names further variables it may see (comma-separated).
 `SCRAPE_ASSETS_ALERT_WEBHOOK_URL` (a secret), when set, is where alerts are posted (else they are
 logged); `SCRAPE_ASSETS_UI_URL` is the Dagster UI's address used in their run links.
 """
@@ -195,7 +197,13 @@ def crawl_launcher() -> CrawlLauncher:
             load_incluster_config=not os.environ.get("SCRAPE_ASSETS_K8S_KUBECONFIG"),
             kubeconfig_file=os.environ.get("SCRAPE_ASSETS_K8S_KUBECONFIG") or None,
         )
-    return SubprocessCrawlLauncher(**common, redis_url=EnvVar("REDIS_URL") if os.environ.get("REDIS_URL") else None)
+    return SubprocessCrawlLauncher(
+        **common,
+        redis_url=EnvVar("REDIS_URL") if os.environ.get("REDIS_URL") else None,
+        pass_env=[
+            name.strip() for name in os.environ.get("SCRAPE_ASSETS_CRAWLER_PASS_ENV", "").split(",") if name.strip()
+        ],
+    )
 
 
 def resources_from_environment() -> dict[str, Any]:

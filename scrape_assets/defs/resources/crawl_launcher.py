@@ -32,6 +32,7 @@ from scrape_assets.crawler.failures import failure_from_message
 from scrape_assets.crawler.lifeline import PARENT_PID_VARIABLE
 from scrape_assets.crawler.settings import DEFAULT_PROGRESS_INTERVAL_SECONDS
 from scrape_assets.defs.executor import step_in_run_process
+from scrape_assets.defs.resources.crawler_environment import crawler_environment
 
 CRAWLER_MODULE = "scrape_assets.crawler"
 
@@ -133,7 +134,8 @@ class RunWorkerWatch:
 
 
 class SubprocessCrawlLauncher(CrawlLauncher):
-    """The crawler as a child process of the step, on this machine. It never outlives its run: the
+    """The crawler as a child process of the step, on this machine, with an allow-listed environment
+    (`crawler_environment.py`: none of the orchestrator's secrets). It never outlives its run: the
     crawler gets SIGTERM when the step's process dies (`crawler/lifeline.py`), and the step stops the
     crawler when the run's process dies (its parent changes), so a killed run leaves no crawl behind.
     SIGTERM stops Scrapy gracefully: requests in flight finish and are stored, so the next run of the
@@ -141,6 +143,8 @@ class SubprocessCrawlLauncher(CrawlLauncher):
 
     python_executable: str = sys.executable
     stop_grace_seconds: float = 60.0
+    # names of further environment variables the crawler may see (`crawler_environment.py`): never values
+    pass_env: list[str] = []
 
     def parallel_crawlers(self) -> int:
         """The cores this process may run on (a Scrapy crawler keeps about one busy)."""
@@ -163,7 +167,7 @@ class SubprocessCrawlLauncher(CrawlLauncher):
             process = subprocess.Popen(
                 [self.python_executable, "-m", CRAWLER_MODULE],
                 env={
-                    **os.environ,
+                    **crawler_environment(os.environ, extras, self.pass_env),
                     **self.worker_env(),
                     **session.get_bootstrap_env_vars(),
                     PARENT_PID_VARIABLE: str(os.getpid()),
