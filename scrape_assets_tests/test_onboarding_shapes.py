@@ -121,3 +121,19 @@ def test_a_site_found_through_robots_txt_alone_is_delivered_and_one_with_no_way_
     step, cause = failure_cause(failed)
     assert step == "demo_shop__url_frontier" and cause.cls_name == "FrontierIncomplete"
     assert "target 'demo_shop': the sitemaps and start_urls list no URL to crawl" in cause.message
+
+
+def test_a_listing_served_at_two_addresses_delivers_its_records_once_without_quarantine(pipeline, start_site):
+    """`/books` and `/books?page=1` are one page at two URLs: its ten records arrive twice, identical.
+    They collapse to one each (counted), not quarantined as duplicates against the valid share."""
+    site = start_site(30, "--no-sitemap")
+    _add_example(pipeline, "demo_books", start_urls=["/books", "/books?page=1"])
+
+    result = pipeline.run_day(site, DAY, target="demo_books")
+
+    assert result.success
+    validated = materialization_metadata(result, "validated_records")
+    assert validated["duplicates_collapsed"] == 10 and validated["quarantined_rows"] == 0
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert checks["valid_share"].metadata["share"].value == 1.0
+    assert pipeline.query("SELECT count(*), count(DISTINCT code) FROM delivered_demo_books") == [(30, 30)]

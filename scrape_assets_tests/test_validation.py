@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyarrow as pa
+import pytest
 import pyarrow.parquet as pq
 
 from scrape_assets.extraction.extract import record_schema
@@ -50,20 +51,25 @@ def test_valid_rows_are_typed_and_invalid_rows_quarantined_with_the_failing_chec
         _row(5, price="twelve"),
         _row(6, rating=None),  # optional: still valid
         _row(7, sku="bad-sku"),
-        _row(1, source_url="http://shop/product/8"),  # duplicate key
+        _row(6, rating="3.0", source_url="http://shop/product/8"),  # the key of row 6, another rating
     ]
     summary, valid, reasons = _split(tmp_path, rows)
 
-    assert valid.num_rows == 2 and summary.valid == 2 and summary.quarantined == 6
+    assert valid.num_rows == 1 and summary.valid == 1 and summary.quarantined == 7
     assert valid.schema.field("price").type == pa.float64()
-    assert valid.column("price").to_pylist() == [12.5, 12.5]
-    assert valid.column("rating").to_pylist() == [4.5, None]
+    assert valid.column("price").to_pylist() == [12.5]
+    assert valid.column("rating").to_pylist() == [4.5]
     assert reasons["2"].startswith("price: not_nullable")
     assert reasons["3"].startswith("price: greater_than(0.0) (got -4.0)")
     assert reasons["4"].startswith("currency: isin(")
     assert reasons["5"].startswith("price: coerce_dtype('float64')")
     assert reasons["7"].startswith("sku: str_matches(")
-    assert reasons["8"].startswith("sku: field_uniqueness")
+    assert reasons["6"] == (
+        "sku: conflicting records under one key (got 'SKU-007-000006'; also on http://shop/product/8)"
+    )
+    assert reasons["8"] == (
+        "sku: conflicting records under one key (got 'SKU-007-000006'; also on http://shop/product/6)"
+    )
 
 
 def test_completeness_counts_only_values_that_survived_validation(tmp_path):
@@ -115,34 +121,39 @@ def test_bool_reads_common_words_in_any_case_and_the_yaml_words(tmp_path):
     assert quarantined[0]["quarantine_reason"] == "in_stock: coerce_dtype('boolean') (got 'maybe')"
 
 
-def test_duplicate_key_across_batches_is_quarantined(tmp_path, monkeypatch):
+def test_identical_records_under_one_key_collapse_to_one_and_count_for_nothing(tmp_path, monkeypatch):
+    """The same record on two pages (a listing's `/` and `/page/1/`) is one record, in whatever batch."""
     monkeypatch.setattr("scrape_assets.validation.split.BATCH_ROWS", 2)
     rows = [_row(1), _row(2), _row(1, source_url="http://shop/product/9")]
     summary, valid, reasons = _split(tmp_path, rows)
-    assert valid.num_rows == 2 and "duplicate key from an earlier batch" in reasons["9"]
+    assert valid.column("source_url").to_pylist() == ["http://shop/product/1", "http://shop/product/2"]
+    assert reasons == {} and summary.collapsed == 1 and summary.quarantined == 0
+    assert summary.rows == 3 and summary.valid_share == 1.0
 
 
-def test_the_split_does_not_depend_on_where_batches_begin(tmp_path, monkeypatch):
-    # row 1's first occurrence is invalid; its later twins are duplicates all the same, in its batch or a later one
+@pytest.mark.parametrize("batch_rows", [1, 2, 3, 10_000])
+def test_the_split_does_not_depend_on_where_batches_begin(tmp_path, monkeypatch, batch_rows):
+    """Duplicates are decided on the whole day: a record with an extraction error takes no part, records
+    that differ under one key are quarantined together, identical ones collapse."""
+    monkeypatch.setattr("scrape_assets.validation.split.BATCH_ROWS", batch_rows)
     rows = [
-        _row(1, price="-1"),
-        _row(2),
-        _row(1, source_url="http://shop/product/3"),
-        _row(4),
-        _row(2, source_url="http://shop/product/5"),
-        _row(6, sku=None),
+        _row(1, extraction_errors="price: parse_price failed (got 'call us')"),  # A: key k, an extraction error
+        _row(1, source_url="http://shop/product/2"),  # B: key k
+        _row(3),  # C
+        _row(4, price="9.99"),
+        _row(4, price="8.99", source_url="http://shop/product/5"),  # conflicts with row 4
+        _row(3, source_url="http://shop/product/6"),  # identical to C
         _row(7, sku=None),
         _row(8),
     ]
-    whole = _split(tmp_path / "whole", rows)
-    monkeypatch.setattr("scrape_assets.validation.split.BATCH_ROWS", 2)
-    batched = _split(tmp_path / "batched", rows)
-    for summary, valid, reasons in (whole, batched):
-        assert valid.column("source_url").to_pylist() == [f"http://shop/product/{n}" for n in (2, 4, 8)]
-        assert sorted(reasons) == ["1", "3", "5", "6", "7"] and summary.quarantined == 5
-    assert batched[2]["5"] == "sku: duplicate key from an earlier batch (got 'SKU-007-000002')"
-    assert whole[2]["5"].startswith("sku: field_uniqueness")
-    assert batched[2]["6"].startswith("sku: not_nullable") and batched[2]["7"].startswith("sku: not_nullable")
+    summary, valid, reasons = _split(tmp_path, rows)
+    assert valid.column("source_url").to_pylist() == [f"http://shop/product/{n}" for n in (2, 3, 8)]
+    assert sorted(reasons) == ["1", "4", "5", "7"] and summary.quarantined == 4 and summary.collapsed == 1
+    assert reasons["1"] == "price: parse_price failed (got 'call us')"
+    assert reasons["4"].endswith("also on http://shop/product/5)") and reasons["5"].endswith(
+        "on http://shop/product/4)"
+    )
+    assert reasons["7"].startswith("sku: not_nullable")
 
 
 def test_list_fields_check_every_element_and_a_failed_processor_quarantines_with_the_raw_text(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -103,16 +104,51 @@ def _validate_rows(
     raise RuntimeError("validation did not converge: rows kept failing after every failing row was removed")
 
 
-def _first_occurrence(parsed_path: Path, key: str) -> np.ndarray:
-    """For every row of the file, the row number where its key first occurs (-1 for a null key).
-    Reads only the key column; vectorized, so no Python work per row."""
-    keys = pq.read_table(parsed_path, columns=[key]).column(key).to_pandas()
-    codes, _ = pd.factorize(keys, use_na_sentinel=True)
-    firsts = np.full(len(codes), -1, dtype=np.int64)
-    present = codes >= 0
-    unique_codes, first_rows = np.unique(codes[present], return_index=True)
-    firsts[present] = np.flatnonzero(present)[first_rows][np.searchsorted(unique_codes, codes[present])]
-    return firsts
+@dataclass(frozen=True)
+class DuplicatePlan:
+    """What the whole day says of each row's key, decided before any batch is validated (so the split
+    does not depend on where batches begin): `collapsed` rows repeat an earlier row of the same key
+    value for value (the same record seen on two pages) and are dropped, not quarantined; `conflicts`
+    are rows whose key holds records that differ, each quarantined with the other rows' URLs."""
+
+    collapsed: np.ndarray
+    conflicts: dict[int, str]
+
+
+def plan_duplicates(parsed_path: Path, target: TargetConfig) -> DuplicatePlan:
+    """The day's duplicate keys. Rows with an extraction error or no key take no part: they are
+    quarantined for that. Reads the parsed file in batches, keeping a digest per row, not the rows."""
+    key, fields = target.record.key, list(target.record.fields)
+    parts = []
+    batches = pq.ParquetFile(parsed_path, pre_buffer=False).iter_batches(
+        batch_size=BATCH_ROWS, columns=[*fields, ERRORS_COLUMN, "source_url"]
+    )
+    for batch in batches:
+        frame = batch.to_pandas()
+        parts.append(
+            pd.DataFrame(
+                {
+                    "key": frame[key],
+                    "url": frame["source_url"],
+                    "digest": pd.util.hash_pandas_object(frame[fields].astype(str), index=False).to_numpy(),
+                    "candidate": (frame[ERRORS_COLUMN].isna() & frame[key].notna()).to_numpy(),
+                }
+            )
+        )
+    rows = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["key", "url", "digest", "candidate"])
+    collapsed = np.zeros(len(rows), dtype=bool)
+    conflicts: dict[int, str] = {}
+    candidates = rows[rows["candidate"].astype(bool)]
+    repeated = candidates[candidates.duplicated("key", keep=False)]
+    for value, group in repeated.groupby("key", sort=False):
+        if group["digest"].nunique() == 1:
+            collapsed[group.index[1:]] = True
+            continue
+        for index in group.index:
+            others = [url for url in group["url"][group.index != index]]
+            also = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+            conflicts[int(index)] = f"{key}: conflicting records under one key (got {value!r}; also on {also})"
+    return DuplicatePlan(collapsed, conflicts)
 
 
 def validate_records(
@@ -121,15 +157,14 @@ def validate_records(
     """Split `parsed_path` into `valid_path` (typed) and `quarantine_path` (text + reason), in batches
     of `BATCH_ROWS` rows, so that memory does not grow with the size of the day.
 
-    A row whose key already occurred in an earlier row is quarantined as a duplicate, whether that
-    earlier row was valid or not and whichever batch it fell in: the split does not depend on where
-    the batches begin.
+    Duplicate keys are decided on the whole day first (`plan_duplicates`): identical records collapse to
+    their first row, conflicting ones are all quarantined; the split does not depend on where the
+    batches begin.
     """
     schema = build_schema(target)
     valid_schema = arrow_schema(target, META_COLUMNS)
     quarantine_schema = pq.read_schema(parsed_path).append(pa.field(REASON_COLUMN, pa.string()))
-    key = target.record.key
-    first_rows = _first_occurrence(parsed_path, key)
+    duplicates = plan_duplicates(parsed_path, target)
     batch_start = 0
     summary = ValidationSummary(pages=len(pq.read_table(parsed_path, columns=["source_url"]).column(0).unique()))
     outputs = {Path(valid_path): valid_schema, Path(quarantine_path): quarantine_schema}
@@ -145,12 +180,15 @@ def validate_records(
             frame = batch.to_pandas()
             summary.rows += len(frame)
             reasons: dict[int, list[str]] = {}
-            firsts = first_rows[batch_start : batch_start + len(frame)]
-            for index in np.flatnonzero((firsts >= 0) & (firsts < batch_start)):  # only the duplicates
-                reasons[int(index)] = [f"{key}: duplicate key from an earlier batch (got {frame[key].iat[index]!r})"]
+            for index in range(len(frame)):
+                if batch_start + index in duplicates.conflicts:
+                    reasons[index] = [duplicates.conflicts[batch_start + index]]
+            copies = np.flatnonzero(duplicates.collapsed[batch_start : batch_start + len(frame)])
             batch_start += len(frame)
-            for index in np.flatnonzero(frame[ERRORS_COLUMN].notna().to_numpy()):
-                reasons.setdefault(int(index), []).extend(frame[ERRORS_COLUMN].iat[index].split("; "))
+            summary.collapsed += len(copies)
+            frame = frame.drop(index=copies)
+            for label in frame.index[frame[ERRORS_COLUMN].notna()]:  # labels: collapsed rows left gaps
+                reasons.setdefault(int(label), []).extend(frame.at[label, ERRORS_COLUMN].split("; "))
             lists = {
                 name: _list_column(frame, name, spec, reasons)
                 for name, spec in target.record.fields.items()

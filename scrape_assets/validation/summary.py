@@ -11,13 +11,14 @@ from scrape_assets.target_config.models import TargetConfig
 
 @dataclass
 class ValidationSummary:
-    """Rows in, valid, quarantined; failures by `field: check`; non-null counts per field over the valid
+    """Rows in, valid, quarantined, collapsed; failures by `field: check`; non-null counts per field over the valid
     rows (a value counts once it survived type coercion and every check: what would be delivered)."""
 
     rows: int = 0
     pages: int = 0  # record pages the rows came from (one row per page, or several with `record.item`)
     valid: int = 0
     quarantined: int = 0
+    collapsed: int = 0  # identical copies of an earlier record under the same key: dropped, not quarantined
     failures: Counter = field(default_factory=Counter)
     present: Counter = field(default_factory=Counter)
 
@@ -27,9 +28,14 @@ class ValidationSummary:
         return {name: (self.present[name] / self.valid if self.valid else 0.0) for name in target.record.fields}
 
     @property
+    def records(self) -> int:
+        """Distinct records parsed: rows less the identical copies collapsed."""
+        return self.rows - self.collapsed
+
+    @property
     def valid_share(self) -> float:
-        """Valid rows over parsed rows (0.0 for a day without rows)."""
-        return self.valid / self.rows if self.rows else 0.0
+        """Valid records over distinct parsed records (0.0 for a day without any)."""
+        return self.valid / self.records if self.records else 0.0
 
     def top_reasons(self, limit: int = 10) -> list[tuple[str, int]]:
         """The most frequent quarantine reasons (`field: check`) with their counts."""

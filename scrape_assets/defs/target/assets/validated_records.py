@@ -77,6 +77,7 @@ def build_validated_records(
                 VALID_ROWS: MetadataValue.int(summary.valid),
                 "dagster/row_count": MetadataValue.int(summary.valid),
                 "quarantined_rows": MetadataValue.int(summary.quarantined),
+                "duplicates_collapsed": MetadataValue.int(summary.collapsed),
                 "path": MetadataValue.path(str(valid)),
                 **source_crawl_facts(context.instance, keys, day),
                 **(

@@ -2,7 +2,8 @@
 
 On `validated_records`, evaluated in the validation step; all blocking (the delivered table is not
 materialized in that run when one fails, and the delivery guard refuses the day in any later run):
-- `valid_share`: valid records / parsed records >= `record.min_valid_share`.
+- `valid_share`: valid records / distinct parsed records >= `record.min_valid_share` (identical copies
+  of a record under one key collapse to one; conflicting ones are quarantined together).
 - `field_completeness`: each field's presence over the day's valid records (a value counts once it
   survived type coercion and every check) against its `min_completeness`.
 - `row_count_vs_frontier`: the record pages records were extracted from reach `record.min_row_share` of
@@ -143,6 +144,7 @@ def valid_share_result(target: TargetConfig, keys: TargetKeys, summary: Validati
         {
             "valid_records": MetadataValue.int(summary.valid),
             "parsed_records": MetadataValue.int(summary.rows),
+            "duplicates_collapsed": MetadataValue.int(summary.collapsed),
             "quarantined_records": MetadataValue.int(summary.quarantined),
             "share": MetadataValue.float(round(summary.valid_share, 6)),
             "minimum_share": MetadataValue.float(minimum),
