@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pyarrow as pa
-import pytest
 import pyarrow.parquet as pq
+import pytest
 
 from scrape_assets.extraction.extract import record_schema
 from scrape_assets.target_config import load_target
