@@ -8,6 +8,7 @@ from dagster import AssetKey, build_sensor_context
 from scrape_assets_tests.loopback import free_port
 from scrape_assets_tests.processes import stop
 from scrape_assets_tests.results import failure_cause, materialization_metadata
+from scrape_assets_tests.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
 DAY = "2026-11-20"
@@ -19,6 +20,14 @@ FAST = {
     "rate_limit_per_second": 60,
 }
 NO_STEP_RETRY = {"crawl_step_retries": 0, "crawl_step_retry_delay_seconds": 0}
+
+
+def _gate_context(defs, instance, cursor: str | None = None):
+    """A tick's context as the daemon gives it: the code location's resources (the gate alerts)."""
+    webhook = defs.get_repository_def().get_top_level_resources()["alert_webhook"]
+    return build_sensor_context(
+        instance=instance, definitions=defs, cursor=cursor, resources={"alert_webhook": webhook}
+    )
 
 
 def test_one_proxy_dying_mid_crawl_is_benched_and_the_others_finish(pipeline, start_site, start_proxy):
@@ -81,14 +90,14 @@ def test_gate_sensor_launches_the_day_only_with_enough_healthy_proxies(pipeline,
     gate = defs.resolve_sensor_def("proxy_gate_demo_shop")
     assert not [s for s in defs.schedules or [] if s.name == "daily_demo_shop_schedule"]
 
-    tick = gate.evaluate_tick(build_sensor_context(instance=pipeline.instance, definitions=defs))
+    tick = gate.evaluate_tick(_gate_context(defs, pipeline.instance))
     assert len(tick.run_requests) == 1
     request = tick.run_requests[0]
     assert request.tags["proxies_healthy"] == "3/3" and request.partition_key
 
     for _, process in proxies[:2]:
         stop(process)
-    tick = gate.evaluate_tick(build_sensor_context(instance=pipeline.instance, definitions=defs))
+    tick = gate.evaluate_tick(_gate_context(defs, pipeline.instance))
     assert not tick.run_requests
     assert "1 of 3 proxies healthy, need 2" in tick.skip_message
     assert "ConnectionRefusedError" in tick.skip_message or "URLError" in tick.skip_message
@@ -142,3 +151,47 @@ def test_a_proxy_pool_dead_when_the_page_crawl_starts_counts_as_ours(pipeline, s
     # two runs: the frontier's (a success) and this one, which stopped on our proxies
     assert figures["runs"] == 2 and figures["our_side_runs"] == 1 and figures["outage_runs"] == 0
     assert "| FAILURE | our side |" in figures["runs_of_day"]
+
+
+def test_the_gate_alerts_once_and_records_the_day_missed_after_its_deadline_and_keeps_trying(
+    pipeline, start_site, start_proxy, monkeypatch
+):
+    with WebhookReceiver() as receiver:
+        monkeypatch.setenv("SCRAPE_ASSETS_ALERT_WEBHOOK_URL", receiver.url)
+        site = start_site(5)
+        dead = [f"http://127.0.0.1:{free_port()}"]
+        # scheduled at 00:00 the day after each partition: a deadline of 48 h is always ahead, 0 h always past
+        pipeline.configure(
+            proxies={"urls": dead, "gate_timeout_hours": 48}, schedule={"hour_of_day": 0, "minute_of_hour": 0}
+        )
+        defs = pipeline.definitions(site)
+        waiting = defs.resolve_sensor_def("proxy_gate_demo_shop").evaluate_tick(_gate_context(defs, pipeline.instance))
+        assert not waiting.run_requests and "waiting for" in waiting.skip_message and receiver.bodies == []
+
+        pipeline.configure(proxies={"urls": dead, "gate_timeout_hours": 0})
+        defs = pipeline.definitions(site)
+        gate = defs.resolve_sensor_def("proxy_gate_demo_shop")
+        missed = gate.evaluate_tick(_gate_context(defs, pipeline.instance))
+        for event in missed.asset_events:  # what the daemon stores of a tick's asset events
+            pipeline.instance.report_runless_asset_event(event)
+        again = gate.evaluate_tick(_gate_context(defs, pipeline.instance, missed.cursor))
+
+        [alert] = receiver.bodies
+        day = missed.asset_events[0].partition
+        assert alert["text"].startswith(f"[scrape-assets] day missed: demo_shop {day} at proxy_gate_demo_shop: ")
+        assert "0 of 1 proxies healthy, need 1" in alert["text"]
+        assert not again.run_requests and again.skip_message.startswith("0 of 1 proxies healthy")
+        observed = pipeline.instance.fetch_observations(AssetKey(["demo_shop", "delivered_demo_shop"]), limit=1)
+        [record] = observed.records
+        assert (
+            record.partition_key == day
+            and "no healthy proxy pool 0 h after" in record.asset_observation.metadata["missed"].value
+        )
+
+        # the gate keeps trying: once a proxy answers, the missed day is launched
+        pipeline.configure(proxies={"urls": [start_proxy()[0]], "gate_timeout_hours": 0})
+        defs = pipeline.definitions(site)
+        healthy = defs.resolve_sensor_def("proxy_gate_demo_shop").evaluate_tick(
+            _gate_context(defs, pipeline.instance, missed.cursor)
+        )
+        assert [request.partition_key for request in healthy.run_requests] == [day]

@@ -285,6 +285,9 @@ class ProxySpec(_Strict):
     bench_seconds: float = Field(default=60.0, gt=0.0)
     exhausted_timeout_seconds: float = Field(default=600.0, gt=0.0)
     health_path: str = "/robots.txt"
+    # hours after the scheduled time (schedule.hour_of_day:minute_of_hour, the day after the partition)
+    # that the proxy gate waits for a healthy pool before it alerts and records the day as missed
+    gate_timeout_hours: float = Field(default=6.0, ge=0.0)
 
 
 class ScheduleSpec(_Strict):

@@ -31,7 +31,11 @@ class AlertWebhook(ConfigurableResource):
     backoff_seconds: float = 1.0
 
     def run_url(self, run_id: str) -> str:
-        return f"{self.ui_base_url.rstrip('/')}/runs/{run_id}"
+        return self.page_url(f"runs/{run_id}")
+
+    def page_url(self, path: str) -> str:
+        """A page of the Dagster UI (`runs/<id>`, `assets/<key>`)."""
+        return f"{self.ui_base_url.rstrip('/')}/{path.lstrip('/')}"
 
     def send(self, alert: Alert, log: logging.Logger) -> None:
         """Post the alert (or log it when no URL is configured); raise AlertDeliveryFailed once every try

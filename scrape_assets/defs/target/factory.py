@@ -32,5 +32,5 @@ def target_definitions(target: TargetConfig) -> Definitions:
         assets=assets,
         jobs=[job],
         schedules=[] if gated else [daily_schedule(target, job)],
-        sensors=[proxy_gate_sensor(target, job, partitions)] if gated else [],
+        sensors=[proxy_gate_sensor(target, keys, job, partitions)] if gated else [],
     )
