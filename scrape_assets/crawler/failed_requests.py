@@ -43,6 +43,8 @@ def outcome_of(error_type: str, message: str, status: int | None, meta: dict) ->
     text = f"{error_type} {message}".lower()
     if status is not None:
         return f"http_{status}"
+    if "blocked by the target" in text:
+        return "blocked"
     if "robots.txt" in text:
         return "robots_denied"
     if "offsite" in text:

@@ -42,6 +42,15 @@ class TargetOutage(CrawlFailure):
     kind = "target_outage"
 
 
+class TargetBlocked(CrawlFailure):
+    """The target served block pages (a captcha, "access denied" with a 200) for more than
+    `blocked_max_share` of the day's record pages, after retries (through other proxies when there are
+    some): a ban, the target's side, not bad data. The pages stored are kept; the day's next crawl
+    fetches only the blocked ones."""
+
+    kind = "target_blocked"
+
+
 class ProxyPoolExhausted(CrawlFailure):
     """Every proxy stayed benched past the limit. Pages fetched are kept; extraction can still run."""
 
@@ -81,6 +90,7 @@ FAILURE_KINDS: dict[str, type[CrawlFailure]] = {
         RobotsTxtUnreachable,
         FrontierIncomplete,
         TargetOutage,
+        TargetBlocked,
         ProxyPoolExhausted,
         OurSideFailure,
         RateLimiterUnavailable,
@@ -100,6 +110,6 @@ def failure_from_message(payload: dict) -> CrawlFailure:
 
 
 # Failures that are the target's, not the pipeline's: the success rate leaves runs that end in them out.
-TARGET_OUTAGES: tuple[type[CrawlFailure], ...] = (TargetUnreachable, TargetOutage, RobotsTxtUnreachable)
+TARGET_OUTAGES: tuple[type[CrawlFailure], ...] = (TargetUnreachable, TargetOutage, RobotsTxtUnreachable, TargetBlocked)
 # A crawl stopped by one of these keeps what it stored, and extraction goes on with it (the day is partial).
 STOPS_WITH_PAGES_KEPT: tuple[type[CrawlFailure], ...] = (TargetOutage, ProxyPoolExhausted)

@@ -35,6 +35,21 @@ def proxy_urls(target: TargetConfig) -> list[str]:
         ) from None
 
 
+def required_field_selectors(target: TargetConfig) -> list[dict[str, str]]:
+    """The CSS / XPath selectors of the target's required fields (within `record.item` when it has one):
+    a record page none of them matches may be a block page (soft_ban.py)."""
+    item = target.record.item
+    if item is not None:  # a page of items: its item selector stands for the fields
+        return [item.model_dump(exclude_none=True)]
+    return [
+        {kind: getattr(spec, kind)}
+        for spec in target.record.fields.values()
+        if spec.required
+        for kind in ("css", "xpath")
+        if getattr(spec, kind) is not None
+    ]
+
+
 def scrapy_settings(
     target: TargetConfig, crawl_delay: float = 0.0, redis_url: str = "", processes: int = 1, **overrides: Any
 ) -> dict[str, Any]:
@@ -89,6 +104,10 @@ def scrapy_settings(
         "SCRAPE_ASSETS_BREAKER_MAX_OPEN_SECONDS": breaker.max_open_seconds,
         "SCRAPE_ASSETS_BREAKER_OUTAGE_AFTER": breaker.outage_after_seconds,
         "SCRAPE_ASSETS_BREAKER_CONSECUTIVE_FAILURES": breaker.consecutive_failures,
+        "SCRAPE_ASSETS_BLOCKED_MARKERS": [marker.model_dump(exclude_none=True) for marker in target.blocked_when],
+        "SCRAPE_ASSETS_BLOCKED_COMMON_MARKERS": target.blocked_common_markers,
+        "SCRAPE_ASSETS_BLOCKED_FIELD_SELECTORS": required_field_selectors(target),
+        "SCRAPE_ASSETS_RECORD_URL_PATTERN": target.record_url_pattern,
         "SCRAPE_ASSETS_PROXY_URLS": proxy_urls(target),
         "SCRAPE_ASSETS_PROXY_BAN_STATUSES": proxies.ban_statuses,
         "SCRAPE_ASSETS_PROXY_BENCH_SECONDS": proxies.bench_seconds,
@@ -104,6 +123,8 @@ def scrapy_settings(
             f"{MIDDLEWARES}.robots_rfc9309.Rfc9309RobotsTxtMiddleware": 100,
             f"{MIDDLEWARES}.backoff_retry.BackoffRetryMiddleware": 550,
             f"{MIDDLEWARES}.proxy_pool.ProxyPoolMiddleware": 740,
+            # after the pool in the response chain (a higher number): it flags a block page for the pool
+            f"{MIDDLEWARES}.soft_ban.SoftBanMiddleware": 745,
             f"{MIDDLEWARES}.circuit_breaker.CircuitBreakerMiddleware": 880,
             f"{MIDDLEWARES}.rate_limit.RateLimitMiddleware": 900,
         },

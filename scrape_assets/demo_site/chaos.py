@@ -24,6 +24,13 @@ from scrape_assets.demo_site.knobs import SiteKnobs
 OFFSITE_HOST = "offsite.invalid"
 
 
+CAPTCHA_PAGE = (
+    "<!DOCTYPE html><html><head><title>Just a moment</title></head><body><h1>Access denied</h1>"
+    '<form id="challenge" action="/verify"><div class="g-recaptcha"></div><p>Please verify you are a human.</p>'
+    "</form></body></html>"
+)
+
+
 class NotServed(Exception):
     """A held request whose client went away before the hold was released: nothing was served, so
     nothing is counted."""
@@ -107,6 +114,8 @@ class Chaos:
             return web.Response(status=200)
         if self.picks("offsite_redirect_share", product_id):
             raise web.HTTPFound(f"http://{OFFSITE_HOST}/product/{product_id}")
+        if self.picks("captcha_share", product_id):
+            return web.Response(text=CAPTCHA_PAGE, content_type="text/html", charset="utf-8")
         if self.picks("non_html_share", product_id):
             return web.Response(body=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", content_type="application/pdf")
         return None

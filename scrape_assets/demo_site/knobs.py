@@ -73,6 +73,9 @@ class SiteKnobs:
     oversize_bytes: int = _knob(2_000_000, "size of oversized pages")
     bad_charset_share: float = _knob(0.0, "share of product pages declaring a charset that does not exist", share=True)
     non_html_share: float = _knob(0.0, "share of product pages served as application/pdf", share=True)
+    captcha_share: float = _knob(
+        0.0, "share of product pages always answered 200 with a captcha page instead (a soft ban)", share=True
+    )
     offsite_redirect_share: float = _knob(0.0, "share of product pages redirecting to another domain", share=True)
     # repeatable flags, parsed separately (--drop-field FIELD:SHARE, --robots-disallow PATH)
     drop_fields: dict[str, float] = field(default_factory=dict)

@@ -117,6 +117,26 @@ class ElementSelector(_Strict):
         return self
 
 
+class BlockMarker(_Strict):
+    """What marks a block page (a captcha, an "access denied" page served with 200): an element a CSS or
+    XPath selector finds, or a text the page contains (any case)."""
+
+    css: str | None = None
+    xpath: str | None = None
+    text: str | None = None
+
+    @field_validator("css", "xpath")
+    @classmethod
+    def _selector_compiles(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _compiled(str(info.field_name), value)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> BlockMarker:
+        if sum(v is not None for v in (self.css, self.xpath, self.text)) != 1:
+            raise ValueError("give exactly one of 'css', 'xpath' or 'text'")
+        return self
+
+
 class FieldSpec(_Strict):
     """One field of the record: where to find it on the page, how to clean it and what it must look like."""
 
@@ -354,6 +374,14 @@ class TargetConfig(_Strict):
     schedule: ScheduleSpec = ScheduleSpec()
     run_policy: RunPolicySpec = RunPolicySpec()
     sharding: ShardingSpec = ShardingSpec()
+    # soft bans: a page that answers 200 but is a block page is retried (through another proxy when
+    # there is one), then given up as `blocked`; above `blocked_max_share` of the day's record pages the
+    # day's crawl fails as a ban (the target's side). Besides `blocked_when`, a record page whose required
+    # fields all match nothing and whose text has a common block marker (captcha, "access denied",
+    # "unusual traffic"...) is a block page unless `blocked_common_markers` is off.
+    blocked_when: list[BlockMarker] = []
+    blocked_common_markers: bool = True
+    blocked_max_share: float = Field(default=0.01, ge=0.0, le=1.0)
 
     @field_validator("base_url")
     @classmethod

@@ -7,8 +7,9 @@ Settings (from `proxies:` in the target YAML; unset, its defaults, `ProxySpec`):
 - `SCRAPE_ASSETS_PROXY_EXHAUSTED_TIMEOUT`: when every proxy stays benched this long, the crawl ends
   (close reason `ProxyPoolExhausted.kind`), keeping every page already stored.
 When every proxy is benched the fetch pauses (requests wait here) and an alert is logged to the
-Dagster run at ERROR level. A request that failed because of its proxy is re-queued through another
-proxy without spending one of its tries. Runs before Scrapy's HttpProxyMiddleware, which applies
+Dagster run at ERROR level. A request that failed because of its proxy (or got a block page,
+flagged by the soft-ban middleware) is re-queued through another proxy without spending one of its
+tries. Runs before Scrapy's HttpProxyMiddleware, which applies
 `request.meta["proxy"]`. Stats: `proxy/banned`, `proxy/dead`, `proxy/exhausted_alerts`, `proxy/pool`.
 """
 
@@ -25,6 +26,7 @@ from scrapy.http import Response
 
 from scrape_assets.crawler.extensions.progress import pipes_log
 from scrape_assets.crawler.failures import ProxyPoolExhausted
+from scrape_assets.crawler.middlewares.soft_ban import SOFT_BAN_FLAG
 from scrape_assets.crawler.policies.proxy_rotation import ProxyRotation, redact
 from scrape_assets.target_config.models import ProxySpec
 
@@ -95,7 +97,7 @@ class ProxyPoolMiddleware:
         self, request: Request, response: Response, spider: Spider | None = None
     ) -> Request | Response:
         url = request.meta.get("proxy_pool_url")
-        if url is not None and response.status in self.ban_statuses:
+        if url is not None and (response.status in self.ban_statuses or SOFT_BAN_FLAG in response.flags):
             return self._bench(request, "banned") or response
         if url is not None:
             self.pool.succeeded(url)

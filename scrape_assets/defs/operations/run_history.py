@@ -16,7 +16,7 @@ from dagster import (
     RunsFilter,
 )
 
-from scrape_assets.crawler.failures import OUR_SIDE_KINDS, TARGET_OUTAGES, ProxyPoolExhausted, TargetOutage
+from scrape_assets.crawler.failures import OUR_SIDE_KINDS, TARGET_OUTAGES, ProxyPoolExhausted
 from scrape_assets.defs.operations.metric_formulas import RunFacts, StepFacts
 from scrape_assets.defs.resources.crawl_launcher import RunWorkerGone
 from scrape_assets.defs.tags import PARTITION_TAG, TARGET_TAG
@@ -25,6 +25,7 @@ from scrape_assets.delivery.errors import WAREHOUSE_FAILURES
 
 FINISHED = [DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED]
 _OUTAGE_ERRORS = frozenset(cls.__name__ for cls in TARGET_OUTAGES)
+_OUTAGE_STOPS = frozenset(cls.kind for cls in TARGET_OUTAGES)  # a crawl stopped by the target (outage, ban)
 _OUR_SIDE_ERRORS = frozenset(
     [
         *(cls.__name__ for cls in OUR_SIDE_KINDS.values()),
@@ -81,7 +82,7 @@ def _facts(instance: DagsterInstance, record: RunRecord, target: str) -> RunFact
         run_id=run.run_id,
         target=target,
         status=run.status.value,
-        outage=failed and (TargetOutage.kind in stopped_by or bool(errors & _OUTAGE_ERRORS)),
+        outage=failed and (bool(stopped_by & _OUTAGE_STOPS) or bool(errors & _OUTAGE_ERRORS)),
         our_side=bool(errors & _OUR_SIDE_ERRORS) or (failed and ProxyPoolExhausted.kind in stopped_by),
         created=record.create_timestamp.timestamp(),
         started=record.start_time,

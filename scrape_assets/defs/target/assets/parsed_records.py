@@ -55,7 +55,7 @@ def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions: Par
                 "pages_skipped": count_table("reason", dict(summary.skipped)),
                 "charset_fallbacks": MetadataValue.int(summary.charset_fallbacks),
                 "field_presence": share_table("field", summary.completeness(target)),
-                **crawl_facts(generation),
+                **crawl_facts(store, prefix, generation),
                 "segments": MetadataValue.int(len(segments)),
                 "extraction_processes": MetadataValue.int(extraction.processes),
                 "extraction_worker_peak_rss_mib": MetadataValue.float(extraction.worker_peak_rss_mib),

@@ -48,6 +48,8 @@ from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.assets.crawl_extras import crawl_extras, crawl_retry_policy, stamp_now
 from scrape_assets.defs.target.checks.crawl_complete import (
     CRAWL_STOP_FILE,
+    CRAWL_STOPPED_BY_KEY,
+    ban_stop,
     crawl_complete_spec,
     evaluate_crawl_complete,
 )
@@ -222,15 +224,21 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
                 "while the day crawled; re-run the day"
             )
         ordered = sorted(shards, key=lambda s: s["shard"])
+        summary = combine_summaries(ordered)
         stopped = [s for s in ordered if s.get("stopped_by")]
-        if stopped:  # left open: the next crawl of the day resumes it
-            stop = {
+        segments = generation_segments(store, prefix, generation)
+        stop = (
+            {
                 "stopped_by": stopped[0]["stopped_by"],
                 "shards": [s["shard"] for s in stopped],
                 "message": stopped[0]["stop_message"],
             }
+            if stopped
+            else ban_stop(target, store, prefix, segments, summary["outcomes"].get("blocked", 0))
+        )
+        if stop is not None:  # left open: the next crawl of the day resumes it
+            context.log.error(f"ALERT crawl of {prefix} incomplete ({stop['stopped_by']}): {stop['message']}")
             store.put_artifact(prefix, CRAWL_STOP_FILE, json.dumps(stop).encode())
-            segments = generation_segments(store, prefix, generation)
         else:
             segments = close_generation(store, prefix, generation).segments
         rows = [TableRecord({name: s[name] for name in SHARD_COLUMNS}) for s in ordered]
@@ -238,11 +246,12 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
             columns=[TableColumn(name, "string" if name == "shard" else "float") for name in SHARD_COLUMNS]
         )
         metadata = {
-            **combine_summaries(ordered),
+            **summary,
+            "blocked_pages": MetadataValue.int(summary["outcomes"].get("blocked", 0)),
             "shards": MetadataValue.int(len(ordered)),
             "per_shard": MetadataValue.table(rows, schema=schema),
-            "crawl_complete": MetadataValue.bool(not stopped),
-            "crawl_stopped_by": MetadataValue.text(stopped[0]["stopped_by"] if stopped else "none"),
+            "crawl_complete": MetadataValue.bool(stop is None),
+            CRAWL_STOPPED_BY_KEY: MetadataValue.text(stop["stopped_by"] if stop else "none"),
             "segments": MetadataValue.json(segments),
             "location": MetadataValue.path(store.location(prefix)),
         }

@@ -23,9 +23,11 @@ from dagster import (
     PartitionsDefinition,
 )
 
+from scrape_assets.crawler.failures import TargetBlocked
 from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.checks.record_checks import CRAWL_COMPLETE
 from scrape_assets.page_store import Generation, PageStore, latest_entries, read_generation, readable_segments
+from scrape_assets.target_config.models import TargetConfig
 
 # written next to the day's generation when a shard stops on its last try: why, and which shards
 CRAWL_STOP_FILE = "crawl_stop.json"
@@ -33,13 +35,40 @@ CRAWL_STOP_FILE = "crawl_stop.json"
 # came from): the delivery guard reads them off the materialization it delivers
 CRAWL_COMPLETE_KEY = "crawl_complete"
 CRAWL_GENERATION_KEY = "crawl_generation"
+CRAWL_STOPPED_BY_KEY = "crawl_stopped_by"
 
 
-def crawl_facts(generation: Generation) -> dict[str, MetadataValue[Any]]:
-    """What parsed_records records of the generation it extracted: opened when, complete or not."""
+def ban_stop(target: TargetConfig, store: PageStore, prefix: str, segments: list[str], blocked: int) -> dict | None:
+    """The stop of a crawl the target banned: more than `blocked_max_share` of the day's record pages
+    were block pages after their retries (`blocked` of them, given up), or None."""
+    if not blocked:
+        return None
+    stored = sum(
+        1
+        for url, (_, entry) in latest_entries(store, prefix, segments).items()
+        if entry.status == 200 and target.is_record_url(url)
+    )
+    share = blocked / (blocked + stored)
+    if share <= target.blocked_max_share:
+        return None
+    return {
+        "stopped_by": TargetBlocked.kind,
+        "shards": [],
+        "message": f"the target served block pages (captcha, access denied) for {blocked} of {blocked + stored} "
+        f"record pages ({share:.1%}), above blocked_max_share {target.blocked_max_share:.1%}: a ban, not bad "
+        "data; the pages stored are kept and the day's next crawl fetches only the blocked ones",
+    }
+
+
+def crawl_facts(store: PageStore, prefix: str, generation: Generation) -> dict[str, MetadataValue[Any]]:
+    """What parsed_records records of the generation it extracted: opened when, complete or not, and
+    what stopped it (a shard that stopped or a ban; a shard that failed records no stop)."""
+    stop = None if generation.complete else store.get_artifact(prefix, CRAWL_STOP_FILE)
+    stopped_by = json.loads(stop)["stopped_by"] if stop else ("none" if generation.complete else "a failed shard")
     return {
         CRAWL_COMPLETE_KEY: MetadataValue.bool(generation.complete),
         CRAWL_GENERATION_KEY: MetadataValue.text(generation.opened or "unknown"),
+        CRAWL_STOPPED_BY_KEY: MetadataValue.text(stopped_by),
     }
 
 
@@ -69,6 +98,7 @@ def source_crawl_facts(instance: DagsterInstance, keys: TargetKeys, day: str) ->
     return {
         CRAWL_COMPLETE_KEY: MetadataValue.bool(bool(facts[CRAWL_COMPLETE_KEY])),
         CRAWL_GENERATION_KEY: MetadataValue.text(str(facts.get(CRAWL_GENERATION_KEY, "unknown"))),
+        CRAWL_STOPPED_BY_KEY: MetadataValue.text(str(facts.get(CRAWL_STOPPED_BY_KEY, "unknown"))),
         "parsed_records_run": MetadataValue.text(parsed.run_id if parsed is not None else "none"),
     }
 

@@ -28,6 +28,7 @@ from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.checks.crawl_complete import (
     CRAWL_COMPLETE_KEY,
     CRAWL_GENERATION_KEY,
+    CRAWL_STOPPED_BY_KEY,
     latest_materialization,
     metadata_of,
 )
@@ -82,8 +83,8 @@ def _crawl_finding(instance: DagsterInstance, keys: TargetKeys, day: str, valida
             GuardFinding(
                 check,
                 f"failed: the records validated in run {validated.run_id} come from a crawl that did not "
-                f"complete (generation {facts.get(CRAWL_GENERATION_KEY, 'unknown')} was left open: a shard "
-                "failed or stopped); re-run the day to resume its crawl",
+                f"complete (generation {facts.get(CRAWL_GENERATION_KEY, 'unknown')} was left open, stopped by "
+                f"{facts.get(CRAWL_STOPPED_BY_KEY, 'a failed shard')}); re-run the day to resume its crawl",
                 validated.run_id,
             )
         ]
