@@ -89,12 +89,17 @@ def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
         error = failure.step_failure_data.error
         print(f"  step {failure.step_key} FAILED: {error.cls_name}: {error.message.strip()}" if error else "")
     checks = {}
+    failed_checks = {}
     print("\nchecks")
     for evaluation in result.get_asset_check_evaluations():
         checks[evaluation.check_name] = evaluation.passed
         outcome = "passed" if evaluation.passed else "FAILED"
-        print(f"  {evaluation.asset_key.to_user_string()}:{evaluation.check_name:28s} {outcome}")
+        found = f"  {evaluation.description}" if evaluation.description else ""  # the figure against its threshold
+        print(f"  {evaluation.asset_key.to_user_string()}:{evaluation.check_name:28s} {outcome}{found}")
+        if not evaluation.passed:
+            failed_checks[evaluation.check_name] = evaluation.description or "failed"
     summary["checks"] = checks
+    summary["failed_checks"] = failed_checks
     summary["quarantined_rows"] = rows.get(f"{TARGET}/quarantined_records")
     summary["delivered_rows"] = _delivered_rows(warehouse_path(), args.day)
     print(f"\nwarehouse: {warehouse_path()} table delivered_{TARGET} ({summary['delivered_rows']} rows for {args.day})")
@@ -132,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         "delivered_rows": 0,
         "quarantined_rows": None,
         "checks": {},
+        "failed_checks": {},
         "site_requests": None,
     }
     ok = False

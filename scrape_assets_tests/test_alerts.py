@@ -56,7 +56,8 @@ def test_failed_run_and_failed_check_reach_the_webhook_with_a_link_to_the_run(pi
         assert fields["*Run*"] == f"<{UI}/runs/{failed.run_id}|open in Dagster>"
         assert check_alert["text"] == (
             f"[scrape-assets] check failed: demo_shop {DAY} at demo_shop/validated_records:valid_share: "
-            "check valid_share did not pass (share=0.683333)"
+            "check valid_share did not pass (68.3% valid, minimum 95%: 19 quarantined; "
+            "top reason price: not_nullable (19))"
         )
         assert f"{UI}/runs/{failed.run_id}" in str(check_alert["blocks"])
 
@@ -147,7 +148,8 @@ def test_a_check_that_fails_after_a_tick_planned_it_is_alerted_once(local, start
     texts = [body["text"] for body in receiver.bodies]
     assert texts == [
         f"[scrape-assets] check failed: demo_shop {DAY} at demo_shop/validated_records:valid_share: "
-        "check valid_share did not pass (share=0.683333)"
+        "check valid_share did not pass (68.3% valid, minimum 95%: 19 quarantined; "
+        "top reason price: not_nullable (19))"
     ]
 
 

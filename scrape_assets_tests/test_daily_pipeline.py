@@ -127,7 +127,9 @@ def test_missing_required_field_blocks_delivery_and_fills_quarantine(pipeline, s
     assert not evaluations["valid_share"].passed
     meta = {k: getattr(v, "value", v) for k, v in evaluations["valid_share"].metadata.items()}
     assert meta["share"] == pytest.approx(1 - 74 / 200) and meta["quarantined_records"] == 74
-    assert "| price: not_nullable | 74 |" in meta["top_reasons"]
+    assert ("price: not_nullable", 74) in [
+        (r.data["field: check"], r.data["count"]) for r in meta["top_reasons"].records
+    ]
     # what would be delivered is complete: completeness is measured on the valid records
     assert evaluations["field_completeness"].passed
     assert evaluations["field_completeness"].metadata["completeness/price"].value == 1.0

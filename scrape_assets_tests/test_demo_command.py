@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,13 @@ def test_demo_exits_non_zero_and_still_prints_the_summary_when_a_check_blocks(tm
     assert code == 1
     assert summary["status"] == "FAILURE" and summary["checks"]["valid_share"] is False
     assert summary["delivered_rows"] == 0 and summary["quarantined_rows"] > 15
+    # each failed check with its figure and threshold, in the summary and in the checks printed above it
+    quarantined = summary["quarantined_rows"]
+    assert re.fullmatch(
+        rf"\d+\.\d% valid, minimum 95%: {quarantined} quarantined; top reason title: not_nullable \({quarantined}\)",
+        summary["failed_checks"]["valid_share"],
+    ), summary["failed_checks"]
+    assert any("valid_share" in line and "FAILED" in line and "minimum 95%" in line for line in lines)
 
 
 @pytest.mark.long

@@ -24,7 +24,7 @@ import duckdb
 import psycopg2
 import pytest
 import yaml
-from dagster import DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 
@@ -171,6 +171,20 @@ def deployment(tmp_path, postgres_database, start_site, monkeypatch) -> Iterator
         deployed.instance.dispose()
 
 
+def _failures(instance: DagsterInstance, run_id: str) -> list[str]:
+    """What a failed run said: its step failures' errors and its run failure message, for the assertion."""
+    said = []
+    for record in instance.get_records_for_run(
+        run_id, of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE}
+    ).records:
+        event = record.event_log_entry.dagster_event
+        if event is not None and event.step_failure_data is not None and event.step_failure_data.error is not None:
+            said.append(f"{event.step_key}: {event.step_failure_data.error.message[:500]}")
+        else:
+            said.append(str(record.event_log_entry.message)[:500])
+    return said
+
+
 def _window(record) -> tuple[float, float]:
     assert record.start_time and record.end_time, record.dagster_run.run_id
     return record.start_time, record.end_time
@@ -189,7 +203,7 @@ def test_a_three_day_backfill_runs_concurrently_on_postgres_and_the_same_day_twi
 
     for day, record in zip(days, records, strict=True):
         run = record.dagster_run
-        assert run.status == DagsterRunStatus.SUCCESS, (day, run.run_id)
+        assert run.status == DagsterRunStatus.SUCCESS, (day, run.run_id, _failures(deployment.instance, run.run_id))
         assert run.tags["scrape_assets/target_day"] == f"demo_shop.{day}" and run.tags["target"] == "demo_shop"
         rows = deployment.day_rows(day)
         assert len(rows) == PRODUCTS and len(set(rows)) == PRODUCTS

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import DagsterInstance
 from playwright.sync_api import sync_playwright
 
 from scrape_assets_tests.loopback import free_port
@@ -71,9 +74,39 @@ def _mark_community_modal_seen(url: str) -> None:
         assert json.load(response) == {"data": {"setNuxSeen": True}}
 
 
+def _blocked_day(data: Path) -> str:
+    """A day whose valid share fails (`make demo` against a site missing a required field on 30% of its
+    pages), then a later delivery-only `dagster asset materialize` of it, which the guard refuses.
+    Returns that run's id."""
+    env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(data)}
+    env.pop("DAGSTER_HOME", None)
+    env.pop("SCRAPE_ASSETS_TARGETS_DIR", None)
+    demo = [sys.executable, "-m", "scrape_assets.demo", "--day", DAY, "--products", "60", "--site-port", "0"]
+    demo += ["--site-args", "--drop-field title:0.3"]
+    ran = subprocess.run(demo, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert ran.returncode == 1 and '"valid_share": false' in ran.stdout, ran.stdout[-3000:]
+    env["DAGSTER_HOME"] = str(data / "dagster_home")
+    select = 'key:"demo_shop/delivered_demo_shop"'
+    refused = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "asset", "materialize", "-m", "scrape_assets.definitions"]
+        + ["--select", select, "--partition", DAY],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert refused.returncode != 0 and "DeliveryBlocked" in refused.stdout + refused.stderr
+    with DagsterInstance.from_config(str(data / "dagster_home")) as instance:
+        [latest] = instance.get_run_records(limit=1)
+        return latest.dagster_run.run_id
+
+
 @pytest.fixture
-def dagster_ui(tmp_path):
-    """`python -m scrape_assets.dev` on free loopback ports; stopped (only what it started) at teardown."""
+def dagster_ui(tmp_path, request):
+    """`python -m scrape_assets.dev` on free loopback ports; stopped (only what it started) at teardown.
+    A test marked `blocked_day` gets a data folder that already holds a blocked day (`_blocked_day`)."""
+    blocked_run = _blocked_day(tmp_path / "data") if request.node.get_closest_marker("blocked_day") else None
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (`.ci/run` does it with apt)")
     ui_port, site_port = free_port(), free_port()
@@ -90,7 +123,7 @@ def dagster_ui(tmp_path):
     url = f"http://127.0.0.1:{ui_port}"
     try:
         _wait_for_ui(url, dev)
-        yield url, tmp_path / "data"
+        yield url, tmp_path / "data", blocked_run
     finally:
         dev.send_signal(signal.SIGTERM)
         try:
@@ -102,7 +135,7 @@ def dagster_ui(tmp_path):
 
 @pytest.mark.long
 def test_graph_launch_a_partition_and_see_the_delivered_check_in_the_ui(dagster_ui):
-    url, data = dagster_ui
+    url, data, _ = dagster_ui
     _mark_community_modal_seen(url)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -155,3 +188,30 @@ def test_graph_launch_a_partition_and_see_the_delivered_check_in_the_ui(dagster_
         assert conn.execute("SELECT count(*) FROM delivered_demo_shop WHERE partition_date = ?", [DAY]).fetchone() == (
             40,
         )
+
+
+@pytest.mark.long
+@pytest.mark.blocked_day
+def test_a_blocked_day_shows_its_one_line_reason_and_the_next_step(dagster_ui):
+    url, _, refused_run = dagster_ui
+    _mark_community_modal_seen(url)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page.set_default_timeout(60_000)
+
+        # the failed check on validated_records says what it found against what threshold, in one line
+        page.goto(f"{url}/assets/demo_shop/validated_records?view=checks")
+        page.get_by_text("valid_share").first.click()
+        page.get_by_text(re.compile(r"\d+\.\d% valid, minimum 95%: \d+ quarantined; top reason title")).first.wait_for()
+        page.screenshot(path=str(ARTIFACTS / "blocked_day_checks.png"))
+
+        # the refused delivery's run page says which check blocked the day and the two ways on
+        page.goto(f"{url}/runs/{refused_run}")
+        page.get_by_text(
+            re.compile(f"delivery of {DAY} refused: demo_shop/validated_records:valid_share")
+        ).first.wait_for()
+        page.get_by_text(re.compile("re-run with run tag")).first.wait_for()
+        page.screenshot(path=str(ARTIFACTS / "blocked_day_run.png"))
+        browser.close()

@@ -187,6 +187,9 @@ def validate_records(
             batch_start += len(frame)
             summary.collapsed += len(copies)
             frame = frame.drop(index=copies)
+            for name, spec in target.record.fields.items():
+                held = frame[name].map(lambda v: v is not None and len(v) > 0) if spec.is_list else frame[name].notna()
+                summary.raw_present[name] += int(held.sum())
             for label in frame.index[frame[ERRORS_COLUMN].notna()]:  # labels: collapsed rows left gaps
                 reasons.setdefault(int(label), []).extend(frame.at[label, ERRORS_COLUMN].split("; "))
             lists = {

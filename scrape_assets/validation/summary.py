@@ -21,11 +21,17 @@ class ValidationSummary:
     collapsed: int = 0  # identical copies of an earlier record under the same key: dropped, not quarantined
     failures: Counter = field(default_factory=Counter)
     present: Counter = field(default_factory=Counter)
+    # non-empty page text per field over every distinct parsed record, valid or not: what the pages held
+    raw_present: Counter = field(default_factory=Counter)
 
     def completeness(self, target: TargetConfig) -> dict[str, float]:
         """Share of the valid rows in which each field holds a value (0.0 for every field of a day
         without valid rows)."""
         return {name: (self.present[name] / self.valid if self.valid else 0.0) for name in target.record.fields}
+
+    def raw_completeness(self, target: TargetConfig) -> dict[str, float]:
+        """Share of the distinct parsed records whose page held each field (before any check)."""
+        return {name: (self.raw_present[name] / self.records if self.records else 0.0) for name in target.record.fields}
 
     @property
     def records(self) -> int:

@@ -24,7 +24,7 @@ from scrape_assets.defs.resources.record_files import Stage
 from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.checks.crawl_complete import source_crawl_facts
-from scrape_assets.defs.target.checks.history import COMPLETENESS_PREFIX, VALID_ROWS
+from scrape_assets.defs.target.checks.history import COMPLETENESS_PREFIX, RAW_COMPLETENESS_PREFIX, VALID_ROWS
 from scrape_assets.defs.target.checks.record_checks import validation_check_specs, validation_results
 from scrape_assets.defs.target.partitions import require_day
 from scrape_assets.page_store import day_record_urls, partition_prefix
@@ -88,6 +88,13 @@ def build_validated_records(
                 **{
                     f"{COMPLETENESS_PREFIX}{name}": MetadataValue.float(round(share, 6))
                     for name, share in completeness.items()
+                },
+                # what the pages held, before any check: beside completeness over valid records, it tells a
+                # field the site stopped sending from one the checks refuse
+                "valid_share": MetadataValue.float(round(summary.valid_share, 6)),
+                **{
+                    f"{RAW_COMPLETENESS_PREFIX}{name}": MetadataValue.float(round(share, 6))
+                    for name, share in summary.raw_completeness(target).items()
                 },
             },
         )

@@ -110,8 +110,8 @@ def crawl_complete_spec(keys: TargetKeys, partitions: PartitionsDefinition) -> A
         asset=keys.raw_pages,
         blocking=False,
         partitions_def=partitions,
-        description="The day's crawl completed: no shard stopped on an outage or an exhausted proxy "
-        "pool. While it fails the day is partial and is not delivered.",
+        description="The day's crawl completed: no shard stopped on an outage, an exhausted proxy pool or "
+        "a ban. While it fails the day is partial and is not delivered.",
     )
 
 
@@ -126,8 +126,10 @@ def evaluate_crawl_complete(keys: TargetKeys, store: PageStore, prefix: str) -> 
         "location": MetadataValue.path(store.location(prefix)),
     }
     stop = store.get_artifact(prefix, CRAWL_STOP_FILE)
+    line = f"crawl complete: {stored} pages stored" if complete else f"crawl incomplete: {stored} pages stored"
     if not complete and stop is not None:
         facts = json.loads(stop)
+        line = f"crawl incomplete, stopped by {facts['stopped_by']}: {facts['message']}"
         metadata["stopped_by"] = MetadataValue.text(facts["stopped_by"])
         metadata["stopped_shards"] = MetadataValue.text(", ".join(facts["shards"]))
         metadata["message"] = MetadataValue.text(facts["message"])
@@ -135,4 +137,6 @@ def evaluate_crawl_complete(keys: TargetKeys, store: PageStore, prefix: str) -> 
             "re-run the day once the target (or the proxy pool) is back: the crawl resumes and fetches "
             "only what is missing; or deliver the partial day with the override tag"
         )
-    return AssetCheckResult(asset_key=keys.raw_pages, check_name=CRAWL_COMPLETE, passed=complete, metadata=metadata)
+    return AssetCheckResult(
+        asset_key=keys.raw_pages, check_name=CRAWL_COMPLETE, passed=complete, description=line, metadata=metadata
+    )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from dagster import AssetCheckKey, DagsterInstance, EventLogRecord
+from dagster import AssetCheckKey, DagsterInstance, EventLogRecord, Failure, MetadataValue
 
 from scrape_assets.dagster_internals import AssetCheckExecutionRecord, check_evaluations_of_day, latest_check_evaluation
 from scrape_assets.defs.tags import OVERRIDE_TAG
@@ -50,15 +50,25 @@ class GuardFinding:
         return f"{self.check.asset_key.to_user_string()}:{self.check.name} {self.problem}"
 
 
-class DeliveryBlocked(Exception):
-    """Raised by the delivered asset when a blocking upstream check did not pass for the day."""
+class DeliveryBlocked(Failure):
+    """Raised by the delivered asset when a blocking upstream check did not pass for the day: a Dagster
+    `Failure`, so the run page shows what blocked the day and the two ways on as its description and
+    metadata (no retry: only new data or an override changes the verdict)."""
 
     def __init__(self, day: str, findings: list[GuardFinding]):
         self.findings = findings
         reasons = "; ".join(finding.describe() for finding in findings)
+        ways_on = (
+            f"Fix the data and re-run the day (or its checks), or re-run with run tag {OVERRIDE_TAG}=<reason> to "
+            "deliver anyway (recorded on the materialization)."
+        )
         super().__init__(
-            f"delivery of {day} refused: {reasons}. Fix the data and re-run the checks, or re-run with "
-            f"run tag {OVERRIDE_TAG}=<reason> to deliver anyway (recorded on the materialization)."
+            description=f"delivery of {day} refused: {reasons}. {ways_on}",
+            metadata={
+                "blocked_by": MetadataValue.text(", ".join(sorted({f.check.name for f in findings}))),
+                "next_step": MetadataValue.text(ways_on),
+            },
+            allow_retries=False,
         )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
 
 COMPLETENESS_PREFIX = "completeness/"
+RAW_COMPLETENESS_PREFIX = "raw_completeness/"  # over every parsed record, valid or not (not a baseline)
 VALID_ROWS = "rows"
 
 

@@ -35,7 +35,7 @@ from dagster import (
     PartitionsDefinition,
 )
 
-from scrape_assets.defs.metadata import count_table, share_table
+from scrape_assets.defs.metadata import count_records, share_table
 from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.checks.history import trailing_completeness, trailing_valid_rows
 from scrape_assets.target_config.models import TargetConfig
@@ -124,12 +124,14 @@ def delivered_check_specs(keys: TargetKeys, partitions: PartitionsDefinition) ->
     ]
 
 
-def _result(name: str, keys: TargetKeys, passed: bool, metadata: dict) -> AssetCheckResult:
+def _result(name: str, keys: TargetKeys, passed: bool, description: str, metadata: dict) -> AssetCheckResult:
+    """A check's result with its one line: what was found, against what threshold (the UI's summary)."""
     return AssetCheckResult(
         check_name=name,
         asset_key=keys.validated_records,
         passed=passed,
         severity=AssetCheckSeverity.ERROR,
+        description=description,
         metadata=metadata,
     )
 
@@ -137,10 +139,13 @@ def _result(name: str, keys: TargetKeys, passed: bool, metadata: dict) -> AssetC
 def valid_share_result(target: TargetConfig, keys: TargetKeys, summary: ValidationSummary) -> AssetCheckResult:
     """Passes when valid records reach `min_valid_share` of parsed records (never on a day without any)."""
     minimum = target.record.min_valid_share
+    top = summary.top_reasons(1)
+    reason = f"; top reason {top[0][0]} ({top[0][1]})" if top else ""
     return _result(
         VALID_SHARE,
         keys,
         summary.valid > 0 and summary.valid_share >= minimum,
+        f"{summary.valid_share:.1%} valid, minimum {minimum:.0%}: {summary.quarantined} quarantined{reason}",
         {
             "valid_records": MetadataValue.int(summary.valid),
             "parsed_records": MetadataValue.int(summary.rows),
@@ -148,7 +153,7 @@ def valid_share_result(target: TargetConfig, keys: TargetKeys, summary: Validati
             "quarantined_records": MetadataValue.int(summary.quarantined),
             "share": MetadataValue.float(round(summary.valid_share, 6)),
             "minimum_share": MetadataValue.float(minimum),
-            "top_reasons": count_table("field: check", dict(summary.top_reasons())),
+            "top_reasons": count_records("field: check", dict(summary.top_reasons())),
         },
     )
 
@@ -164,7 +169,15 @@ def field_completeness_result(target: TargetConfig, keys: TargetKeys, summary: V
     metadata["fields"] = share_table("field", completeness, thresholds)
     metadata["failing_fields"] = MetadataValue.text(", ".join(failing) or "none")
     metadata["valid_rows"] = MetadataValue.int(summary.valid)
-    return _result(FIELD_COMPLETENESS, keys, summary.valid > 0 and not failing, metadata)
+    if not summary.valid:
+        line = "no valid record: no field is complete"
+    elif failing:
+        line = "; ".join(
+            f"{name} {completeness[name]:.1%} complete, minimum {thresholds[name]:.0%}" for name in failing
+        )
+    else:
+        line = f"every field complete enough over {summary.valid} valid records"
+    return _result(FIELD_COMPLETENESS, keys, summary.valid > 0 and not failing, line, metadata)
 
 
 def row_count_result(
@@ -177,6 +190,8 @@ def row_count_result(
         ROW_COUNT_VS_FRONTIER,
         keys,
         record_urls > 0 and share >= target.record.min_row_share,
+        f"{summary.pages} of {record_urls} record pages extracted ({share:.1%}), "
+        f"minimum {target.record.min_row_share:.0%}",
         {
             "day_record_urls": MetadataValue.int(record_urls),
             "record_pages_extracted": MetadataValue.int(summary.pages),
@@ -210,7 +225,13 @@ def row_count_drift_result(
     }
     if not enough:
         metadata["note"] = _baseline_note(len(history), needed)
-    return _result(ROW_COUNT_DRIFT, keys, not (enough and drop > limit), metadata)
+        line = f"no baseline yet: {len(history)} earlier day(s) materialized, {needed} needed"
+    else:
+        line = (
+            f"{today} valid rows, {drop:.1%} below the median of {len(history)} earlier days ({baseline:g}); "
+            f"at most {limit:.0%}"
+        )
+    return _result(ROW_COUNT_DRIFT, keys, not (enough and drop > limit), line, metadata)
 
 
 def completeness_drift_result(
@@ -245,7 +266,18 @@ def completeness_drift_result(
     metadata.update({f"drop/{name}": MetadataValue.float(round(drop, 6)) for name, drop in drops.items()})
     if not enough:
         metadata["note"] = _baseline_note(len(history), spec.min_history)
-    return _result(COMPLETENESS_DRIFT, keys, not (enough and failing), metadata)
+        line = f"no baseline yet: {len(history)} earlier day(s) materialized, {spec.min_history} needed"
+    elif failing:
+        line = (
+            "; ".join(
+                f"{name} {drops[name]:.1%} below its median ({baseline[name]:.1%} -> {today[name]:.1%})"
+                for name in failing
+            )
+            + f"; at most {spec.max_drop:.0%}"
+        )
+    else:
+        line = f"no field more than {spec.max_drop:.0%} below its median of {len(history)} earlier days"
+    return _result(COMPLETENESS_DRIFT, keys, not (enough and failing), line, metadata)
 
 
 def rows_match_result(keys: TargetKeys, valid_rows: int, day_rows: int) -> AssetCheckResult:
@@ -255,5 +287,6 @@ def rows_match_result(keys: TargetKeys, valid_rows: int, day_rows: int) -> Asset
         asset_key=keys.delivered,
         passed=valid_rows == day_rows,
         severity=AssetCheckSeverity.ERROR,
+        description=f"the table holds {day_rows} rows for the day; the day has {valid_rows} valid records",
         metadata={"valid_records": MetadataValue.int(valid_rows), "delivered_day_rows": MetadataValue.int(day_rows)},
     )
