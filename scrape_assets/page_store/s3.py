@@ -4,8 +4,17 @@
 A segment is streamed with a multipart upload: WARC records are written into a part buffer, and each
 full part (`part_size` bytes, at least S3's 5 MiB) is uploaded as it fills, so memory holds one part,
 never a crawl. When the writer closes, normally or on an error, the upload is completed: every record
-written is kept (each is a whole gzip member), and the index is stored beside it. Credentials come from
-boto3's own chain (environment, instance role, IRSA), never from the spec.
+written is kept (each is a whole gzip member), and the index is stored beside it.
+
+A crawler killed outright (SIGKILL, OOM, a lost node) cannot complete its upload, and S3 shows
+nothing of an incomplete one. So each flush of the writer (about every second, `page_store_writer`)
+also stores the bytes after the last finished part as `<segment>.warc.gz.tail`, naming that part: the
+finished parts and the tail hold every record flushed. The next try of the day (`recover`) completes
+such an upload with those parts and the tail, writes its index, and aborts what cannot be kept: no
+more than the flush interval of pages is lost, and no incomplete upload is left to cost storage. A
+bucket lifecycle rule (`AbortIncompleteMultipartUpload`, README) catches uploads no try came back for.
+A flush re-uploads the unfinished part (at most `part_size`). Credentials come from boto3's own chain
+(environment, instance role, IRSA), never from the spec.
 """
 
 from __future__ import annotations
@@ -21,6 +30,8 @@ from scrape_assets.page_store.store import INDEX_SUFFIX, SEGMENT_SUFFIX
 from scrape_assets.page_store.warc import IndexEntry, SegmentWriter, scan_index
 
 MIN_PART_SIZE = 5 * 1024 * 1024
+TAIL_SUFFIX = ".tail"  # after the segment object's key: the flushed bytes past its last finished part
+AFTER_PART = "after-part"  # the tail object's metadata: how many finished parts come before it
 
 
 class MultipartUploadStream(io.RawIOBase):
@@ -35,6 +46,8 @@ class MultipartUploadStream(io.RawIOBase):
         self._buffer = bytearray()
         self._parts: list[dict[str, Any]] = []
         self._written = 0
+        self._tail_stored: tuple[int, int] | None = None  # (parts before it, its length) once stored
+        self._completed = False
 
     def writable(self) -> bool:
         return True
@@ -51,6 +64,20 @@ class MultipartUploadStream(io.RawIOBase):
     def tell(self) -> int:
         return self._written
 
+    def checkpoint(self) -> None:
+        """Store the bytes past the last finished part as the tail object: with the finished parts, they
+        hold everything written so far, should this process die before `close`. (Not `flush`: warcio
+        flushes its stream after every record.)"""
+        if self._completed or self._tail_stored == (len(self._parts), len(self._buffer)):
+            return
+        self._client.put_object(
+            Bucket=self._bucket,
+            Key=self._key + TAIL_SUFFIX,
+            Body=bytes(self._buffer),
+            Metadata={AFTER_PART: str(len(self._parts))},
+        )
+        self._tail_stored = (len(self._parts), len(self._buffer))
+
     @property
     def parts_uploaded(self) -> int:
         return len(self._parts)
@@ -64,7 +91,7 @@ class MultipartUploadStream(io.RawIOBase):
 
     def close(self) -> None:
         """Upload what is buffered and complete the object (an empty stream still makes an object)."""
-        if self.closed:
+        if self.closed or self._completed:
             return
         if self._buffer or not self._parts:
             self._upload_part(bytes(self._buffer))
@@ -72,6 +99,9 @@ class MultipartUploadStream(io.RawIOBase):
         self._client.complete_multipart_upload(
             Bucket=self._bucket, Key=self._key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
         )
+        self._completed = True
+        if self._tail_stored is not None:  # the object holds it all now
+            self._client.delete_object(Bucket=self._bucket, Key=self._key + TAIL_SUFFIX)
         super().close()
 
 
@@ -105,12 +135,81 @@ class S3PageStore:
         )
         index = io.StringIO()
         try:
-            yield SegmentWriter(warc, index)
+            yield SegmentWriter(warc, index, checkpoint=warc.checkpoint)
         finally:
             warc.close()  # keep what was written, error or not
             self.client.put_object(
                 Bucket=self.bucket, Key=self._key(prefix, segment + INDEX_SUFFIX), Body=index.getvalue().encode("utf-8")
             )
+
+    def recover(self, prefix: str, mark: str = "") -> list[str]:
+        """Keep what crawlers killed mid-segment flushed, for segments whose name holds `mark`: each
+        incomplete upload is completed with its finished parts and its tail (or aborted when nothing was
+        flushed), its index written, and the tail removed. Call it only when no crawler writes those
+        segments. Returns the segments recovered."""
+        recovered = []
+        uploads = self.client.get_paginator("list_multipart_uploads")
+        for page in uploads.paginate(Bucket=self.bucket, Prefix=self._key(prefix, "")):
+            for upload in page.get("Uploads", []):
+                key, name = upload["Key"], upload["Key"].rsplit("/", 1)[-1]
+                if not name.endswith(SEGMENT_SUFFIX) or mark not in name:
+                    continue
+                if self._recover_upload(key, upload["UploadId"]):
+                    recovered.append(name[: -len(SEGMENT_SUFFIX)])
+        for segment in recovered:
+            with self.open_segment(prefix, segment) as stream:
+                entries = scan_index(stream)
+            body = "".join(entry.to_json() + "\n" for entry in entries).encode("utf-8")
+            self.client.put_object(Bucket=self.bucket, Key=self._key(prefix, segment + INDEX_SUFFIX), Body=body)
+        return recovered
+
+    def _recover_upload(self, key: str, upload_id: str) -> bool:
+        """Complete one dead upload from its finished parts and tail; False when it held nothing flushed."""
+        try:
+            tail = self.client.get_object(Bucket=self.bucket, Key=key + TAIL_SUFFIX)
+        except self.client.exceptions.NoSuchKey:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            return False
+        after, tail_bytes = int(tail["Metadata"].get(AFTER_PART, "0")), tail["Body"].read()
+        parts = []
+        for page in self.client.get_paginator("list_parts").paginate(Bucket=self.bucket, Key=key, UploadId=upload_id):
+            parts += [{"PartNumber": p["PartNumber"], "ETag": p["ETag"]} for p in page.get("Parts", [])]
+        kept = sorted((p for p in parts if p["PartNumber"] <= after), key=lambda p: p["PartNumber"])
+        if after == 0:  # no finished part before the tail: the tail is the segment
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=tail_bytes)
+        elif len(kept) < after:  # a part the tail follows is missing: what is left starts mid-record
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            self.client.delete_object(Bucket=self.bucket, Key=key + TAIL_SUFFIX)
+            return False
+        else:
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": kept}
+            )
+            if tail_bytes:  # the completed parts, then the tail, as one object again
+                self._append(key, tail_bytes)
+        self.client.delete_object(Bucket=self.bucket, Key=key + TAIL_SUFFIX)
+        return True
+
+    def _append(self, key: str, data: bytes) -> None:
+        """`key` followed by `data`, in place: a copy of the object as the first part (S3 copies it), the
+        data as the last."""
+        upload = self.client.create_multipart_upload(Bucket=self.bucket, Key=key)["UploadId"]
+        copied = self.client.upload_part_copy(
+            Bucket=self.bucket, Key=key, UploadId=upload, PartNumber=1, CopySource={"Bucket": self.bucket, "Key": key}
+        )
+        last = self.client.upload_part(Bucket=self.bucket, Key=key, UploadId=upload, PartNumber=2, Body=data)
+        self.client.complete_multipart_upload(
+            Bucket=self.bucket,
+            Key=key,
+            UploadId=upload,
+            MultipartUpload={
+                "Parts": [
+                    {"PartNumber": 1, "ETag": copied["CopyPartResult"]["ETag"]},
+                    {"PartNumber": 2, "ETag": last["ETag"]},
+                ]
+            },
+        )
 
     def segments(self, prefix: str) -> list[str]:
         names = []

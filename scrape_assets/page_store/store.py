@@ -34,6 +34,7 @@ class PageStore(Protocol):
     def put_artifact(self, prefix: str, name: str, data: bytes) -> None: ...
     def get_artifact(self, prefix: str, name: str) -> bytes | None: ...
     def spec(self) -> dict[str, Any]: ...
+    def recover(self, prefix: str, mark: str = "") -> list[str]: ...
 
 
 class LocalPageStore:
@@ -83,6 +84,10 @@ class LocalPageStore:
     def get_artifact(self, prefix: str, name: str) -> bytes | None:
         path = self.root / prefix / name
         return path.read_bytes() if path.exists() else None
+
+    def recover(self, prefix: str, mark: str = "") -> list[str]:
+        """Nothing to recover on disk: a killed writer's segment is its file, as far as it was flushed."""
+        return []
 
     def spec(self) -> dict[str, str]:
         """JSON-able description, so a crawler process can open the same store."""

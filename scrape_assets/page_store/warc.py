@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -64,9 +64,15 @@ class IndexEntry:
 class SegmentWriter:
     """Appends responses to an open WARC stream and its index stream, as they arrive."""
 
-    def __init__(self, warc_stream: IO[bytes] | io.RawIOBase, index_stream: IO[str]) -> None:
+    def __init__(
+        self,
+        warc_stream: IO[bytes] | io.RawIOBase,
+        index_stream: IO[str],
+        checkpoint: Callable[[], None] | None = None,
+    ) -> None:
         self._warc = warc_stream
         self._index = index_stream
+        self._checkpoint = checkpoint  # what makes a flush survive this process (an S3 segment's tail)
         self._writer = WARCWriter(warc_stream, gzip=True)
         self.records = 0
         self.bytes = 0
@@ -102,8 +108,11 @@ class SegmentWriter:
         return entry
 
     def flush(self) -> None:
+        """Make what was written so far survive a kill of this process."""
         self._warc.flush()
         self._index.flush()
+        if self._checkpoint is not None:
+            self._checkpoint()
 
 
 def _page_from_record(record: ArcWarcRecord, segment: str, offset: int) -> StoredPage:

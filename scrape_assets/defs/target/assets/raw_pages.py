@@ -56,6 +56,7 @@ from scrape_assets.defs.target.checks.crawl_complete import (
 from scrape_assets.defs.target.partitions import require_day
 from scrape_assets.defs.target.sole_crawl import CrawlConflict, crawl_pool, refuse_second_crawl
 from scrape_assets.page_store import (
+    PageStore,
     close_generation,
     generation_segments,
     open_generation,
@@ -130,6 +131,13 @@ def combine_summaries(shards: list[dict[str, Any]]) -> dict[str, Any]:
     return combined
 
 
+def _recover(context: OpExecutionContext, store: PageStore, prefix: str, mark: str = "") -> None:
+    """Keep what killed crawlers of the day flushed (an S3 store's incomplete uploads; `mark`: one shard's)."""
+    recovered = store.recover(prefix, mark)
+    if recovered:
+        context.log.info(f"recovered {len(recovered)} segment(s) a killed crawler left unfinished: {recovered}")
+
+
 def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
     @op(
         name=f"{target.name}__plan_shards",
@@ -144,6 +152,7 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
         day = require_day(context, target)
         refuse_second_crawl(context, target, keys, day)
         prefix = partition_prefix(target.name, day)
+        _recover(context, store, prefix)  # no crawler of the day runs now: the sole-crawl rule holds
         frontier = read_frontier(store, prefix)
         count = target.sharding.shard_count(frontier.record_url_count, crawl_launcher.parallel_crawlers())
         generation, earlier = open_generation(store, prefix, stamp_now())
@@ -179,7 +188,9 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
                 "another crawl of the same day started; let it finish, then re-run this day"
             )
         # what this shard's failed tries stored is not fetched again (other shards' open segments are not read)
-        resume = generation_segments(store, prefix, generation, shard_mark(shard["index"], shard["count"]))
+        mark = shard_mark(shard["index"], shard["count"])
+        _recover(context, store, prefix, mark)
+        resume = generation_segments(store, prefix, generation, mark)
         try:
             summary = crawl_launcher.launch(
                 context,
