@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dagster import DagsterEventType
+
 from scrape_assets.local_instance import local_home, prepare_local_instance
 
 TARGET = "demo_shop"
@@ -98,8 +100,20 @@ def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
         print(f"  {evaluation.asset_key.to_user_string()}:{evaluation.check_name:28s} {outcome}{found}")
         if not evaluation.passed:
             failed_checks[evaluation.check_name] = evaluation.description or "failed"
+    # planned for the run but never evaluated: their step did not run (delivery stopped or refused)
+    planned = [  # the instance records them when the run is created, not in the run's own events
+        record.event_log_entry.dagster_event.asset_check_planned_data
+        for record in instance.get_records_for_run(
+            result.run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+        ).records
+        if record.event_log_entry.dagster_event is not None
+    ]
+    skipped = sorted({(p.asset_key.to_user_string(), p.check_name) for p in planned if p.check_name not in checks})
+    for asset, name in skipped:
+        print(f"  {asset}:{name:28s} skipped (its step did not run)")
     summary["checks"] = checks
     summary["failed_checks"] = failed_checks
+    summary["skipped_checks"] = [name for _, name in skipped]
     summary["quarantined_rows"] = rows.get(f"{TARGET}/quarantined_records")
     summary["delivered_rows"] = _delivered_rows(warehouse_path(), args.day)
     print(f"\nwarehouse: {warehouse_path()} table delivered_{TARGET} ({summary['delivered_rows']} rows for {args.day})")
@@ -138,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         "quarantined_rows": None,
         "checks": {},
         "failed_checks": {},
+        "skipped_checks": [],
         "site_requests": None,
     }
     ok = False

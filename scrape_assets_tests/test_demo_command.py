@@ -70,6 +70,8 @@ def test_demo_exits_non_zero_and_still_prints_the_summary_when_a_check_blocks(tm
         summary["failed_checks"]["valid_share"],
     ), summary["failed_checks"]
     assert any("valid_share" in line and "FAILED" in line and "minimum 95%" in line for line in lines)
+    # delivery never ran: its check is skipped, not failed
+    assert summary["skipped_checks"] == ["rows_match_validated"] and "rows_match_validated" not in summary["checks"]
 
 
 @pytest.mark.long
