@@ -22,7 +22,32 @@ def _add_second_target(targets_dir: Path) -> None:
     body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
     body["base_url"] = "http://127.0.0.1:9/"
     body["schedule"]["hour_of_day"] = 5
+    body["schedule"]["minute_of_hour"] = 0  # set in the YAML: kept as it is
     (targets_dir / "book_shop.yaml").write_text(yaml.safe_dump(body))
+
+
+def test_targets_without_a_minute_are_spread_over_their_hour_each_at_the_same_minute_every_time(pipeline):
+    """Like cron's `H`: a minute derived from the name, stable across loads, so that a fleet scheduled at
+    the same hour is not launched all at once; the freshness deadline follows the same minute."""
+    body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
+    assert "minute_of_hour" not in body.get("schedule", {})
+    names = [f"shop_{n:03d}" for n in range(60)]
+    for name in names:
+        (pipeline.targets_dir / f"{name}.yaml").write_text(yaml.safe_dump(body))
+
+    def crons() -> dict[str, str]:
+        defs = pipeline.definitions()
+        return {name: defs.resolve_schedule_def(f"daily_{name}_schedule").cron_schedule for name in names}
+
+    first, again = crons(), crons()
+    assert first == again
+    minutes = {int(cron.split()[0]) for cron in first.values()}
+    assert all(cron.endswith(" 3 * * *") for cron in first.values())
+    assert len(minutes) >= 25 and minutes <= set(range(60))  # 60 targets land on many minutes, not on :00
+    defs = pipeline.definitions()
+    delivered = defs.resolve_assets_def(AssetKey(["shop_007", "delivered_shop_007"]))
+    policy = delivered.specs_by_key[AssetKey(["shop_007", "delivered_shop_007"])].freshness_policy
+    assert policy.deadline_cron.split()[0] == first["shop_007"].split()[0]
 
 
 def test_every_asset_check_job_and_schedule_exists_for_two_targets(pipeline):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from datetime import date
 from typing import Literal
 from urllib.parse import urljoin, urlparse
@@ -315,7 +316,9 @@ class ScheduleSpec(_Strict):
 
     start_date: date = date(2026, 1, 1)
     hour_of_day: int = Field(default=3, ge=0, le=23)
-    minute_of_hour: int = Field(default=0, ge=0, le=59)
+    # unset: a minute derived from the target's name (like cron's `H`), so that many targets scheduled
+    # at the same hour are launched spread over it, each at the same minute every day
+    minute_of_hour: int | None = Field(default=None, ge=0, le=59)
     timezone: str = "UTC"
     # The delivered table is expected this many hours after the run's start time (a FreshnessPolicy).
     freshness_deadline_hours: int = Field(default=6, ge=1, le=23)
@@ -419,6 +422,13 @@ class TargetConfig(_Strict):
     def follow_selectors(self) -> list[ElementSelector]:
         """The `follow` rules given as selectors."""
         return [rule for rule in self.follow if isinstance(rule, ElementSelector)]
+
+    @property
+    def scheduled_minute(self) -> int:
+        """The minute of `schedule.hour_of_day` the daily run starts at: the YAML's, or one derived from
+        the name (stable across processes and releases: CRC-32, not Python's salted `hash`)."""
+        minute = self.schedule.minute_of_hour
+        return minute if minute is not None else zlib.crc32(self.name.encode("utf-8")) % 60
 
     @property
     def delivered_table(self) -> str:

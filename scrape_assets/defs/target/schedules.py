@@ -17,6 +17,6 @@ def daily_schedule(target: TargetConfig, job: UnresolvedAssetJobDefinition) -> A
         job,
         name=f"{job.name}_schedule",
         hour_of_day=target.schedule.hour_of_day,
-        minute_of_hour=target.schedule.minute_of_hour,
+        minute_of_hour=target.scheduled_minute,
         tags=target_tags(target.name),
     )

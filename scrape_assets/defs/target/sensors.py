@@ -42,7 +42,7 @@ def gate_deadline(target: TargetConfig, day: str) -> datetime:
     schedule = target.schedule
     scheduled = datetime.combine(
         date.fromisoformat(day) + timedelta(days=1),
-        time(schedule.hour_of_day, schedule.minute_of_hour),
+        time(schedule.hour_of_day, target.scheduled_minute),
         ZoneInfo(schedule.timezone),
     )
     return scheduled + timedelta(hours=target.proxies.gate_timeout_hours)

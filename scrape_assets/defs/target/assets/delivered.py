@@ -39,7 +39,7 @@ def delivered_freshness(target: TargetConfig) -> FreshnessPolicy:
     schedule = target.schedule
     deadline = (schedule.hour_of_day + schedule.freshness_deadline_hours) % 24
     return FreshnessPolicy.cron(
-        deadline_cron=f"{schedule.minute_of_hour} {deadline} * * *",
+        deadline_cron=f"{target.scheduled_minute} {deadline} * * *",
         lower_bound_delta=timedelta(hours=schedule.freshness_deadline_hours),
         timezone=schedule.timezone,
     )
