@@ -7,12 +7,15 @@ reparented to PID 1), and told apart from those of any other session running bes
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from dagster_pipes import decode_param
 
 SESSION_VARIABLE = "SCRAPE_ASSETS_TEST_SESSION"
 # helpers Python's multiprocessing starts for the test process itself (Dagster's multiprocess executor
@@ -86,3 +89,23 @@ def dev_command(ui_port: int, site_port: int, products: int) -> list[str]:
         "--products",
         str(products),
     ]
+
+
+def pipes_extras(pid: int) -> dict | None:
+    """The Pipes extras a crawler process was started with (its job: mode, shard, page store...), read
+    from its bootstrap environment; None for a process that is not a crawler (or is gone)."""
+    try:
+        if b"scrape_assets.crawler" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+            return None
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    encoded = next((e.split(b"=", 1)[1] for e in environ if e.startswith(b"DAGSTER_PIPES_CONTEXT=")), None)
+    if encoded is None:
+        return None
+    params = decode_param(encoded.decode())
+    try:
+        context = json.loads(Path(params["path"]).read_text()) if "path" in params else params["data"]
+    except (OSError, ValueError):
+        return None
+    return context.get("extras") or {}

@@ -5,7 +5,6 @@ the kernel's OOM killer or a node loss would."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -17,7 +16,6 @@ from urllib.parse import urlparse
 import pytest
 import yaml
 from dagster import AssetKey, ReexecutionOptions, execute_job
-from dagster_pipes import decode_param
 
 from scrape_assets.demo_site.process import DemoSite
 from scrape_assets.page_store import LocalPageStore
@@ -26,6 +24,7 @@ from scrape_assets.page_store.store import INDEX_SUFFIX
 from scrape_assets.page_store.warc import IndexEntry
 from scrape_assets.shards import shard_of
 from scrape_assets_tests.conftest import Pipeline
+from scrape_assets_tests.processes import pipes_extras
 from scrape_assets_tests.reconstructable_jobs import reconstructable_daily_demo_shop
 from scrape_assets_tests.results import failure_cause, materialization_metadata
 
@@ -39,19 +38,7 @@ PACED = {"concurrency": 2, "backoff_base_seconds": 0.1, "backoff_max_seconds": 0
 
 def _shard_of_process(pid: int) -> int | None:
     """The shard a crawler process crawls, from its Pipes bootstrap (None if not a page crawl)."""
-    try:
-        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-    except OSError:
-        return None
-    encoded = next((e.split(b"=", 1)[1] for e in environ if e.startswith(b"DAGSTER_PIPES_CONTEXT=")), None)
-    if encoded is None:
-        return None
-    params = decode_param(encoded.decode())
-    try:
-        context = json.loads(Path(params["path"]).read_text()) if "path" in params else params["data"]
-    except (OSError, ValueError):
-        return None
-    shard = (context.get("extras") or {}).get("shard")
+    shard = (pipes_extras(pid) or {}).get("shard")
     return None if shard is None else shard["index"]
 
 

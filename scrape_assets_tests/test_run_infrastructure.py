@@ -183,6 +183,17 @@ def test_a_run_killed_mid_crawl_leaves_no_crawler_is_marked_failed_and_the_next_
     assert len(product_fetches) == products and max(product_fetches) == 1
 
 
+def _held_day(deployment, start_site, products: int, log: str):
+    """A deployment whose `dagster job execute` of DAY is crawling, held mid-way by the demo site until
+    the test releases it: (site, deployment, the command's process)."""
+    site = start_site(products, "--hold-after-pages", "30")
+    local = deployment(site.url)
+    local.configure(politeness=HELD_REQUESTS_WAIT)
+    run = local.job_execute(DAY, log=log)
+    local.wait_for(lambda: site.stats()["held"] > 0, "the day's crawl is held mid-way")
+    return site, local, run
+
+
 BELOW_THE_CRAWL = " or ".join(
     f'key:"demo_shop/{name}"'
     for name in ("parsed_records", "validated_records", "quarantined_records", "delivered_demo_shop")
@@ -197,11 +208,7 @@ def test_a_downstream_run_during_a_recrawl_is_refused_and_the_recrawl_still_deli
     crawl's open generation and is refused (right). Its failed evaluations are the newest of the day by id,
     but they judged other data: the re-crawl's delivery judges the evaluations of its own records."""
     products = 80
-    site = start_site(products, "--hold-after-pages", "30")
-    local = deployment(site.url)
-    local.configure(politeness=HELD_REQUESTS_WAIT)
-    recrawl = local.job_execute(DAY, log="recrawl.log")
-    local.wait_for(lambda: site.stats()["held"] > 0, "the re-crawl is held mid-way")
+    site, local, recrawl = _held_day(deployment, start_site, products, log="recrawl.log")
     local.wait_for(
         lambda: (
             sum(
@@ -233,11 +240,7 @@ def test_without_the_daemon_a_run_whose_process_was_killed_does_not_hold_its_day
     """No run monitoring: the killed run stays STARTED. The next run of the day asks the run launcher
     about its worker, finds it gone, marks it failed, and crawls the day (resuming what it stored)."""
     products = 120
-    site = start_site(products, "--hold-after-pages", "30")
-    local = deployment(site.url)
-    local.configure(politeness=HELD_REQUESTS_WAIT)
-    run = local.job_execute(DAY, log="killed.log")
-    local.wait_for(lambda: site.stats()["held"] > 0, "the crawl is held mid-way")
+    site, local, run = _held_day(deployment, start_site, products, log="killed.log")
     os.kill(run.pid, signal.SIGKILL)
     local.wait_for(lambda: "Received SIGTERM" in local.compute_logs(), "the crawler is told to stop", seconds=180)
     site.release()

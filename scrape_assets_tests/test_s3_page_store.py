@@ -4,7 +4,6 @@ crawled into S3 by the crawler process, and the day replayed from S3 alone."""
 from __future__ import annotations
 
 import io
-import json
 import os
 import random
 import shutil
@@ -18,11 +17,11 @@ from pathlib import Path
 import boto3
 import pytest
 from dagster import AssetKey
-from dagster_pipes import decode_param
 
 from scrape_assets.page_store import iter_latest_pages
 from scrape_assets.page_store.s3 import MIN_PART_SIZE, TAIL_SUFFIX, MultipartUploadStream, S3PageStore
 from scrape_assets.page_store.warc import scan_index
+from scrape_assets_tests.processes import pipes_extras
 from scrape_assets_tests.results import materialization_metadata
 
 DAY = "2026-11-20"
@@ -68,10 +67,7 @@ def test_an_error_mid_segment_keeps_what_was_written(s3_server):
 
 @pytest.mark.e2e
 def test_a_day_crawled_into_s3_and_replayed_from_s3_alone(pipeline, start_site, s3_server, monkeypatch):
-    client = _client(s3_server)
-    monkeypatch.setenv("SCRAPE_ASSETS_PAGE_STORE", "s3")
-    monkeypatch.setenv("SCRAPE_ASSETS_S3_BUCKET", BUCKET)
-    monkeypatch.setenv("SCRAPE_ASSETS_S3_ENDPOINT_URL", s3_server)
+    client = _use_s3(monkeypatch, s3_server)
     site = start_site(90)
     first = pipeline.run_day(site, DAY)
 
@@ -136,36 +132,25 @@ def test_a_writer_that_dies_after_finished_parts_is_recovered_with_everything_it
 
 def _s3_crawler_pids(endpoint: str) -> list[int]:
     """Page crawlers writing to this S3 endpoint (their Pipes extras name it)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if b"scrape_assets.crawler" not in (entry / "cmdline").read_bytes():
-                continue
-            environ = (entry / "environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        encoded = next((e.split(b"=", 1)[1] for e in environ if e.startswith(b"DAGSTER_PIPES_CONTEXT=")), None)
-        if encoded is None:
-            continue
-        params = decode_param(encoded.decode())
-        try:
-            context = json.loads(Path(params["path"]).read_text()) if "path" in params else params["data"]
-        except (OSError, ValueError):
-            continue
-        extras = context.get("extras") or {}
-        if extras.get("mode") == "pages" and extras.get("page_store", {}).get("endpoint_url") == endpoint:
-            found.append(int(entry.name))
-    return found
+    pids = [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+    return [
+        pid
+        for pid, extras in ((pid, pipes_extras(pid)) for pid in pids)
+        if extras and extras.get("mode") == "pages" and extras.get("page_store", {}).get("endpoint_url") == endpoint
+    ]
+
+
+def _use_s3(monkeypatch: pytest.MonkeyPatch, endpoint: str):
+    """The code location pointed at the S3 page store on `endpoint`; returns a client of its bucket."""
+    monkeypatch.setenv("SCRAPE_ASSETS_PAGE_STORE", "s3")
+    monkeypatch.setenv("SCRAPE_ASSETS_S3_BUCKET", BUCKET)
+    monkeypatch.setenv("SCRAPE_ASSETS_S3_ENDPOINT_URL", endpoint)
+    return _client(endpoint)
 
 
 @pytest.mark.e2e
 def test_a_crawler_killed_while_writing_to_s3_loses_no_flushed_page(pipeline, start_site, s3_server, monkeypatch):
-    client = _client(s3_server)
-    monkeypatch.setenv("SCRAPE_ASSETS_PAGE_STORE", "s3")
-    monkeypatch.setenv("SCRAPE_ASSETS_S3_BUCKET", BUCKET)
-    monkeypatch.setenv("SCRAPE_ASSETS_S3_ENDPOINT_URL", s3_server)
+    client = _use_s3(monkeypatch, s3_server)
     site = start_site(60, "--latency-ms", "100")
     pipeline.configure(run_policy={"crawl_step_retries": 0}, politeness={"concurrency": 2})
     folder = f"pages/demo_shop/{DAY}/"

@@ -15,12 +15,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pytest
 from dagster import DagsterInstance
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 from scrape_assets_tests.loopback import free_port
 from scrape_assets_tests.processes import dev_command
@@ -133,16 +135,26 @@ def dagster_ui(tmp_path, request):
             dev.wait()
 
 
-@pytest.mark.long
-def test_graph_launch_a_partition_and_see_the_delivered_check_in_the_ui(dagster_ui):
-    url, data, _ = dagster_ui
+@contextmanager
+def _browser_page(url: str) -> Iterator[Page]:
+    """A page of Debian's Chromium on the UI at `url`, its community modal marked seen, screenshots'
+    folder made."""
     _mark_community_modal_seen(url)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.set_default_timeout(60_000)
+        try:
+            yield page
+        finally:
+            browser.close()
 
+
+@pytest.mark.long
+def test_graph_launch_a_partition_and_see_the_delivered_check_in_the_ui(dagster_ui):
+    url, data, _ = dagster_ui
+    with _browser_page(url) as page:
         # 1. the asset graph: the target's group expanded shows its assets and their lineage
         page.goto(f"{url}/asset-groups?expanded=global%40global%3Ademo_shop")
         nodes = page.locator("svg foreignObject")
@@ -182,7 +194,6 @@ def test_graph_launch_a_partition_and_see_the_delivered_check_in_the_ui(dagster_
         body = page.locator("body").inner_text()
         assert DAY in body and "valid_records" in body
         page.screenshot(path=str(ARTIFACTS / "delivered_checks.png"))
-        browser.close()
 
     with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM delivered_demo_shop WHERE partition_date = ?", [DAY]).fetchone() == (
@@ -194,13 +205,7 @@ def test_graph_launch_a_partition_and_see_the_delivered_check_in_the_ui(dagster_
 @pytest.mark.blocked_day
 def test_a_blocked_day_shows_its_one_line_reason_and_the_next_step(dagster_ui):
     url, _, refused_run = dagster_ui
-    _mark_community_modal_seen(url)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.set_default_timeout(60_000)
-
+    with _browser_page(url) as page:
         # the failed check on validated_records says what it found against what threshold, in one line
         page.goto(f"{url}/assets/demo_shop/validated_records?view=checks")
         page.get_by_text("valid_share").first.click()
@@ -214,4 +219,3 @@ def test_a_blocked_day_shows_its_one_line_reason_and_the_next_step(dagster_ui):
         ).first.wait_for()
         page.get_by_text(re.compile("re-run with run tag")).first.wait_for()
         page.screenshot(path=str(ARTIFACTS / "blocked_day_run.png"))
-        browser.close()
