@@ -23,7 +23,6 @@ from dagster._core.storage.asset_check_execution_record import (
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
     AssetCheckExecutionRecord,
 )
-from dagster._core.storage.event_log.base import EventLogCursor
 from dagster_shared.error import SerializableErrorInfo
 
 __all__ = [
@@ -70,6 +69,10 @@ def check_evaluations_of_day(
 def cursor_after(record: EventLogRecord) -> str:
     """The cursor of `instance.fetch_run_status_changes` (and other record queries) that resumes just
     after `record`: what the query returns for its last record, for a record in the middle of a page."""
+    # here, not at the top: the event_log package imports SQLAlchemy and alembic (about 290 modules and
+    # 27 MB), which no process loading the code location should pay for
+    from dagster._core.storage.event_log.base import EventLogCursor
+
     return EventLogCursor.from_storage_id(record.storage_id).to_string()
 
 
