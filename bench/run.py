@@ -16,6 +16,9 @@ the README's Performance section quotes these lines. Figures:
               need (bench/control_plane.py)
   seed_day    the seed's 48,201-product shop (5,000 with --quick), untuned YAML vs a bare Scrapy
               SitemapSpider, records exact, peak RSS per step (bench/seed_day.py)
+  many_targets  loading the code location with 1, 100 and 1,000 generated targets (1 and 50 with
+              --quick): CPU-s of our import and of Dagster resolving the repository, peak RSS
+              (bench/many_targets.py)
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.control_plane import bench_control_plane  # noqa: E402
+from bench.many_targets import bench_many_targets  # noqa: E402
 from bench.pipeline_figures import bench_crawl_ceiling, bench_orchestration, bench_scale  # noqa: E402
 from bench.seed_day import SEED_PRODUCTS, bench_seed_day  # noqa: E402
 from bench.validation_backends import validate_pandas, validate_polars  # noqa: E402
@@ -215,6 +219,10 @@ def main() -> int:
             "scale": lambda: bench_scale(sizes),
             "control_plane": lambda: bench_control_plane(20, args.repeat),
             "seed_day": lambda: bench_seed_day(5_000 if args.quick else SEED_PRODUCTS, memory=not args.quick),
+            "many_targets": lambda: {
+                "figure": "many_targets",
+                "sizes": bench_many_targets([1, 50] if args.quick else [1, 100, 1000]),
+            },
         }
         for name, figure in figures.items():
             if not wanted or name in wanted:

@@ -3,7 +3,8 @@
 Every launch path gives a run the `dagster/partition` tag and either the `daily_<target>` job or an
 asset selection, so the instance's run records say which runs crawl which target-day: no tag of ours
 is needed. Of the runs in flight (queued, starting, started, canceling) that crawl the same
-target-day, the oldest crawls; a newer one stops at its first crawl step with `DayAlreadyCrawling`,
+target-day, the oldest (the first stored, which the run queue launches first) crawls; a newer one stops
+at its first crawl step with `DayAlreadyCrawling`,
 which no RetryPolicy retries. The rule needs no lock: a run's record exists before any of its steps
 run, so of two runs the newer always sees the older. A run whose process died stays STARTED until
 run monitoring marks it failed (`local_instance.py`; `run_monitoring` in k8s/dagster.yaml).
@@ -60,13 +61,14 @@ def older_crawls(
         mine = instance.get_run_record_by_id(run_id)
     if mine is None:  # not a stored run (a direct invocation): nothing to order against
         return []
-    order = (mine.create_timestamp, run_id)
+    # the order runs were stored in, which is the order the run queue launches them in: two launches of
+    # one day at once (two backfills) set their create_timestamp before storing, so those can disagree
     return [
         r
         for r in records
         if r.dagster_run.run_id != run_id
         and crawls(r.dagster_run, target, keys)
-        and (r.create_timestamp, r.dagster_run.run_id) < order
+        and r.storage_id < mine.storage_id
         and not _worker_dead(instance, r)
     ]
 

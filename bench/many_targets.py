@@ -1,0 +1,92 @@
+"""`many_targets`: what loading the code location costs with N targets in one targets folder.
+
+N copies of the demo target (distinct names, every schedule at the same hour) in a fresh folder, and
+for each N a fresh process that loads the code location the way every Dagster process does (the
+code server, the daemon, each run and each step process): importing `scrape_assets.definitions`
+(our YAML parsing and validation, the asset factories, `Definitions.merge`), then resolving the
+repository and every job (Dagster's part: what a code server does before it answers). Per N: CPU-s
+and wall of each phase, and the process's peak RSS. No assertion: figures for the README.
+
+`python bench/many_targets.py 1 100 1000`
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR  # noqa: E402
+
+PROBE = """
+import json, resource, time
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+started, started_cpu = time.perf_counter(), cpu()
+import scrape_assets.definitions as location
+imported, imported_cpu = time.perf_counter(), cpu()
+repository = location.defs.get_repository_def()
+jobs = repository.get_all_jobs()
+resolved, resolved_cpu = time.perf_counter(), cpu()
+print(json.dumps({
+    "jobs": len(jobs),
+    "assets": len(repository.asset_graph.get_all_asset_keys()),
+    "checks": len(repository.asset_graph.asset_check_keys),
+    "import_cpu_s": round(imported_cpu - started_cpu, 2),
+    "import_wall_s": round(imported - started, 2),
+    "resolve_cpu_s": round(resolved_cpu - imported_cpu, 2),
+    "resolve_wall_s": round(resolved - imported, 2),
+    "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+}))
+"""
+
+
+def generated_targets(folder: Path, count: int) -> Path:
+    """`count` copies of the demo target named `shop_0001`...: the same YAML, distinct targets."""
+    folder.mkdir(parents=True, exist_ok=True)
+    body = (DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text()
+    for number in range(1, count + 1):
+        (folder / f"shop_{number:04d}.yaml").write_text(body)
+    return folder
+
+
+def load_cost(targets: Path, data: Path) -> dict:
+    """One fresh process loading the code location of `targets`: its phases' CPU-s, wall, peak RSS."""
+    env = {**os.environ, "SCRAPE_ASSETS_TARGETS_DIR": str(targets), "SCRAPE_ASSETS_DATA_DIR": str(data)}
+    env.pop("DAGSTER_HOME", None)
+    out = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_many_targets(sizes: list[int]) -> list[dict]:
+    """`load_cost` for each number of targets, in a folder of generated targets each."""
+    figures = []
+    with tempfile.TemporaryDirectory() as work:
+        for count in sizes:
+            cost = load_cost(generated_targets(Path(work) / f"targets_{count}", count), Path(work) / "data")
+            figures.append({"targets": count, **cost})
+    return figures
+
+
+def main() -> int:
+    sizes = [int(size) for size in sys.argv[1:]] or [1, 100, 1000]
+    for figure in bench_many_targets(sizes):
+        total = figure["import_cpu_s"] + figure["resolve_cpu_s"]
+        print(
+            f"many_targets {figure['targets']:>5} targets ({figure['assets']} assets, {figure['checks']} checks, "
+            f"{figure['jobs']} jobs): load {total:.2f} CPU-s (import {figure['import_cpu_s']}, resolve "
+            f"{figure['resolve_cpu_s']}), wall {figure['import_wall_s'] + figure['resolve_wall_s']:.2f} s, "
+            f"peak RSS {figure['peak_rss_mib']} MiB"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
