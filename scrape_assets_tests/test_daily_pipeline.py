@@ -133,6 +133,14 @@ def test_missing_required_field_blocks_delivery_and_fills_quarantine(pipeline, s
     # what would be delivered is complete: completeness is measured on the valid records
     assert evaluations["field_completeness"].passed
     assert evaluations["field_completeness"].metadata["completeness/price"].value == 1.0
+    # validated_records tells the two apart, per day: what the pages held, and what survived the checks
+    validated = {
+        e.event_specific_data.materialization.asset_key.path[-1]: e.event_specific_data.materialization.metadata
+        for e in result.get_asset_materialization_events()
+    }["validated_records"]
+    assert validated["raw_completeness/price"].value == pytest.approx(1 - 74 / 200)
+    assert validated["completeness/price"].value == 1.0
+    assert validated["valid_share"].value == pytest.approx(1 - 74 / 200)
     failure = result.get_step_failure_events()[0]
     assert "blocking asset check" in failure.step_failure_data.error.message
 
