@@ -12,7 +12,10 @@ A graph-backed asset of three ops:
 A shard whose crawl stops on its last try because fetching cannot go on (`TargetOutage`,
 `ProxyPoolExhausted`) does not fail the step: fetching pauses (the alert is logged), the pages stored
 are materialized as a partial day, the generation stays open for the next crawl to resume, and the
-`crawl_complete` check fails for the day, so extraction and validation go on while delivery waits.
+`crawl_complete` check fails for the day, so extraction and validation go on while delivery waits. A
+day whose record pages were block pages beyond `blocked_max_share` (a ban, `checks/crawl_complete.py`
+`ban_stop`) is held open the same way. Before a crawl, what killed crawlers of the day left unfinished
+in the page store is recovered (`PageStore.recover`: an S3 store's incomplete uploads).
 """
 
 import json
@@ -248,7 +251,8 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
             else ban_stop(target, store, prefix, segments, summary["outcomes"].get("blocked", 0))
         )
         if stop is not None:  # left open: the next crawl of the day resumes it
-            context.log.error(f"ALERT crawl of {prefix} incomplete ({stop['stopped_by']}): {stop['message']}")
+            if not stopped:  # a stopped shard alerted already (crawl_shard); a ban is found only here
+                context.log.error(f"ALERT crawl of {prefix} incomplete ({stop['stopped_by']}): {stop['message']}")
             store.put_artifact(prefix, CRAWL_STOP_FILE, json.dumps(stop).encode())
         else:
             segments = close_generation(store, prefix, generation).segments
