@@ -12,6 +12,7 @@ import yaml
 
 from scrape_assets.demo_site.catalog import Catalog
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+from scrape_assets_tests.loopback import free_port
 
 pytestmark = pytest.mark.e2e
 REPO = Path(__file__).resolve().parent.parent
@@ -72,3 +73,16 @@ def test_try_reads_stored_pages_without_a_request(pipeline, start_site):
 def test_try_names_a_target_that_does_not_exist(tmp_path):
     done = _try("no_such_shop", "/", env={"SCRAPE_ASSETS_TARGETS_DIR": str(tmp_path)})
     assert done.returncode == 2 and "no_such_shop.yaml: field '<file>': no such target file" in done.stderr
+
+
+def test_try_against_a_port_nobody_listens_on_says_so_at_once_naming_the_url(tmp_path):
+    port = free_port()
+    body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
+    body["base_url"] = f"http://127.0.0.1:{port}/"
+    (tmp_path / "demo_shop.yaml").write_text(yaml.safe_dump(body))
+
+    done = _try(str(tmp_path / "demo_shop.yaml"), "/product/3", env={})
+
+    assert done.returncode == 1
+    assert f"not read: http://127.0.0.1:{port}/robots.txt:" in done.stdout and "refused" in done.stdout.lower()
+    assert "Gave up retrying" not in done.stdout + done.stderr  # tried once: nobody is there

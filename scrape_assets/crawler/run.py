@@ -11,6 +11,7 @@ from typing import Any
 from parsel import Selector
 from scrapy import Spider
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
 from w3lib.encoding import html_to_unicode
 
 from scrape_assets.crawler.failures import (
@@ -253,13 +254,27 @@ def _raise_for_our_side(target: TargetConfig, stats: dict, details: dict[str, An
         )
 
 
+# download errors that mean nobody is there: `try` reports them at once
+NOT_THERE = (
+    "scrapy.exceptions.CannotResolveHostError",
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "twisted.internet.error.ConnectError",
+)
+
+
 def run_try(target: TargetConfig, urls: list[str], redis_url: str = "") -> tuple[list, list]:
     """Fetch `urls` with the target's politeness (robots.txt, Crawl-delay, rate limit, retries) and
-    return (pages, failed requests), nothing stored: `python -m scrape_assets try`."""
+    return (pages, failed requests), nothing stored: `python -m scrape_assets try`. A host that refuses
+    connections or does not resolve (a wrong port, a dead site) is not tried again: `try` says so at
+    once, where a crawl would retry it with backoff."""
     from scrape_assets.crawler.spiders.try_pages import TrySpider
 
     settings = scrapy_settings(
-        target, redis_url=redis_url, LOG_LEVEL="ERROR", SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND=True
+        target,
+        redis_url=redis_url,
+        LOG_LEVEL="ERROR",
+        SCRAPE_ASSETS_RATE_LIMIT_MAY_BE_FOUND=True,
+        RETRY_EXCEPTIONS=[error for error in Settings().getlist("RETRY_EXCEPTIONS") if error not in NOT_THERE],
     )
     spider, stats, _ = _crawl(TrySpider, settings, target=target, urls=urls)
     _raise_for_our_side(target, stats, {})
