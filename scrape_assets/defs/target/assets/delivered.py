@@ -5,6 +5,7 @@ latest `validated_records` materialization passed on it and its records came fro
 or the run carries the override tag.
 """
 
+import functools
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -38,10 +39,17 @@ def delivered_freshness(target: TargetConfig) -> FreshnessPolicy:
     """The day's table is expected `freshness_deadline_hours` after the scheduled run starts."""
     schedule = target.schedule
     deadline = (schedule.hour_of_day + schedule.freshness_deadline_hours) % 24
+    return _cron_freshness(
+        f"{target.scheduled_minute} {deadline} * * *", schedule.freshness_deadline_hours, schedule.timezone
+    )
+
+
+@functools.cache
+def _cron_freshness(deadline_cron: str, hours: int, timezone: str) -> FreshnessPolicy:
+    """One policy per distinct deadline: Dagster works out each cron's smallest interval when a policy is
+    made (a quarter of the code location's load with hundreds of targets); the policy is immutable."""
     return FreshnessPolicy.cron(
-        deadline_cron=f"{target.scheduled_minute} {deadline} * * *",
-        lower_bound_delta=timedelta(hours=schedule.freshness_deadline_hours),
-        timezone=schedule.timezone,
+        deadline_cron=deadline_cron, lower_bound_delta=timedelta(hours=hours), timezone=timezone
     )
 
 
