@@ -70,7 +70,7 @@ def validation_check_specs(
     return [
         spec(
             VALID_SHARE,
-            f"Valid records over parsed records, at least {target.record.min_valid_share:.0%}; "
+            f"Valid records over distinct parsed records, at least {target.record.min_valid_share:.0%}; "
             "the quarantine's top reasons in the metadata.",
         ),
         spec(FIELD_COMPLETENESS, "Per-field completeness of the day's valid records against the YAML thresholds."),
