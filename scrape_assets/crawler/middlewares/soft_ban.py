@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from typing import Any, Self
 
-from parsel import Selector
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import get_retry_request
@@ -36,12 +35,12 @@ COMMON_MARKERS = re.compile(
 )
 
 
-def _matches(selector: Selector, marker: dict[str, str], text: str) -> bool:
+def _matches(response: TextResponse, marker: dict[str, str]) -> bool:
     if "css" in marker:
-        return bool(selector.css(marker["css"]))
+        return bool(response.css(marker["css"]))
     if "xpath" in marker:
-        return bool(selector.xpath(marker["xpath"]))
-    return marker["text"].lower() in text.lower()
+        return bool(response.xpath(marker["xpath"]))
+    return marker["text"].lower() in response.text.lower()
 
 
 class SoftBanMiddleware:
@@ -62,18 +61,18 @@ class SoftBanMiddleware:
         return cls(crawler)
 
     def block_marker(self, response: TextResponse) -> str | None:
-        """What marks the response as a block page, or None for a page."""
-        text = response.text
-        selector = Selector(text=text)
+        """What marks the response as a block page, or None for a page. Cheap on an ordinary page: the
+        common markers are one regular-expression search, and the page is parsed (once: Scrapy keeps the
+        selector for the spider's own callback) only for a selector marker or a suspect record page."""
         for marker in self.markers:
-            if _matches(selector, marker, text):
+            if _matches(response, marker):
                 return f"blocked_when {marker}"
         if not (self.common and self.fields and self.record_url and self.record_url.search(response.url)):
             return None
-        if any(_matches(selector, field, text) for field in self.fields):
+        found = COMMON_MARKERS.search(response.text)
+        if found is None or any(_matches(response, field) for field in self.fields):
             return None
-        found = COMMON_MARKERS.search(text)
-        return f"no required field, and the page says {found.group(0)!r}" if found else None
+        return f"no required field, and the page says {found.group(0)!r}"
 
     def process_response(self, request: Request, response: Response, spider: Spider | None = None) -> Any:
         if response.status != 200 or not isinstance(response, TextResponse) or request.meta.get("dont_obey_robotstxt"):
