@@ -7,6 +7,7 @@ import json
 import time
 from collections import Counter
 from typing import Any
+from urllib.parse import urlparse
 
 from parsel import Selector
 from scrapy import Spider
@@ -118,6 +119,7 @@ def run_frontier(
 
 
 DONE_STATUSES = frozenset({*range(200, 300), 404, 410})
+OUR_REFUSALS = frozenset({"robots_denied", "offsite", "offsite_redirect"})
 
 
 def _resume_state(
@@ -225,12 +227,17 @@ def run_pages(
             f"{responses} responses stored and kept; extraction of stored pages can still run",
             summary,
         )
-    if stats.get(ROBOTS_UNREACHABLE_STAT):  # after the stops above: an exhausted pool fails robots.txt too
-        raise _robots_unreachable(target, stats[ROBOTS_UNREACHABLE_STAT], summary)
+    # after the stops above (an exhausted pool fails robots.txt too); only the target's own host counts
+    unreachable = stats.get(f"{ROBOTS_UNREACHABLE_STAT}/{urlparse(target.base_url).netloc}")
+    if unreachable:
+        raise _robots_unreachable(target, unreachable, summary)
     pages_answered = responses - stats.get("robotstxt/response_count", 0)
-    if pages_answered <= 0 and failures:
+    # requests we refused ourselves (robots.txt, off-domain) say nothing of whether the target answers
+    unanswered = [f for f in failures if f["outcome"] not in OUR_REFUSALS]
+    if pages_answered <= 0 and unanswered:
         raise TargetUnreachable(
-            f"target {target.name!r}: no page answered; first failure: {failures[0]['url']} ({failures[0]['error']})",
+            f"target {target.name!r}: no page answered; first failure: {unanswered[0]['url']} "
+            f"({unanswered[0]['error']})",
             {"failures": failures[:50]},
         )
     return summary

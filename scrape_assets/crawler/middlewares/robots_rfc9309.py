@@ -5,14 +5,17 @@ a robots.txt it cannot download allows everything too. RFC 9309 (2.3.1.3, 2.3.1.
 - 2xx: the rules it holds;
 - 4xx ("unavailable"): no rules, everything may be crawled;
 - 5xx, or no answer at all ("unreachable"): everything is disallowed until it can be read.
-Every request waits for its site's robots.txt (fetched once, through the downloader middlewares, so
-with the crawl's retries and backoff). While robots.txt is unreachable no request leaves: each is
-refused (`IgnoreRequest`) and the stat `robotstxt/unreachable` holds the reason, so that the crawl
-ends as `RobotsTxtUnreachable` (the target's side) instead of as a crawl of nothing.
+Every request waits for its host's robots.txt (fetched once per host, through the downloader
+middlewares, so with the crawl's retries and backoff). While a host's robots.txt is unreachable no
+request to it leaves: each is refused (`IgnoreRequest`) and the stat `robotstxt/unreachable/<host>`
+holds the reason, so that a crawl whose target's own host is unreachable ends as
+`RobotsTxtUnreachable` (the target's side) instead of as a crawl of nothing. A robots.txt our own side
+refuses to fetch (an off-domain host, reached by a redirect) reads as no rules: the request it is for
+meets the same refusal.
 
 Enabled when `ROBOTSTXT_OBEY` is on (the target's `politeness.obey_robots`). Stats as Scrapy's:
 `robotstxt/request_count`, `robotstxt/response_count`, `robotstxt/response_status_count/<status>`,
-`robotstxt/forbidden`; plus `robotstxt/unreachable`.
+`robotstxt/forbidden`; plus `robotstxt/unreachable/<host>`.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ class Rfc9309RobotsTxtMiddleware:
         netloc = parsed.netloc
         if netloc not in self._rules:
             self._rules[netloc] = asyncio.get_running_loop().create_future()
-            self._rules[netloc].set_result(await self._fetch(f"{parsed.scheme}://{netloc}/robots.txt"))
+            self._rules[netloc].set_result(await self._fetch(netloc, f"{parsed.scheme}://{netloc}/robots.txt"))
         rules = await self._rules[netloc]
         if not rules.can_fetch(request.url, self.user_agent):
             stats = self.crawler.stats
@@ -73,7 +76,7 @@ class Rfc9309RobotsTxtMiddleware:
                 stats.inc_value("robotstxt/forbidden")
             raise IgnoreRequest("Forbidden by robots.txt")
 
-    async def _fetch(self, url: str) -> Protego:
+    async def _fetch(self, netloc: str, url: str) -> Protego:
         stats = self.crawler.stats
         robots = Request(url, priority=self.DOWNLOAD_PRIORITY, meta={"dont_obey_robotstxt": True}, callback=NO_CALLBACK)
         if stats is not None:
@@ -83,9 +86,11 @@ class Rfc9309RobotsTxtMiddleware:
             raise RuntimeError("robots.txt requested before the crawl's engine started")
         try:
             response: Response = await engine.download_async(robots)
+        except IgnoreRequest:  # refused on our side (an off-domain host, a redirect off the target)
+            return ALLOW_ALL  # the request it is for meets the same refusal
         except Exception as exc:  # any download error, after the crawl's retries: unreachable
             if stats is not None:
-                stats.set_value(UNREACHABLE_STAT, f"{url} did not answer ({type(exc).__name__}: {exc})")
+                stats.set_value(f"{UNREACHABLE_STAT}/{netloc}", f"{url} did not answer ({type(exc).__name__}: {exc})")
             return DISALLOW_ALL
         if stats is not None:
             stats.inc_value("robotstxt/response_count")
@@ -93,5 +98,5 @@ class Rfc9309RobotsTxtMiddleware:
         text = response.body.decode("utf-8", errors="replace")
         rules, unreachable = rules_for(response.status, text)
         if unreachable is not None and stats is not None:
-            stats.set_value(UNREACHABLE_STAT, f"{url}: {unreachable}")
+            stats.set_value(f"{UNREACHABLE_STAT}/{netloc}", f"{url}: {unreachable}")
         return rules
