@@ -124,7 +124,7 @@ def _failed_evaluations(instance: DagsterInstance, run_id: str) -> list[tuple[Ev
         event = record.event_log_entry.dagster_event
         evaluation = event.asset_check_evaluation_data if event is not None else None
         if evaluation is not None and not evaluation.passed:
-            found.append((EventLogRecord(record.storage_id, record.event_log_entry), evaluation))
+            found.append((record, evaluation))
     return found
 
 
