@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass
 
 from twisted.python.failure import Failure
 
+from scrape_assets.crawler.middlewares.soft_ban import BLOCKED_MESSAGE
+
 
 @dataclass(frozen=True)
 class FailedRequest:
@@ -43,7 +45,7 @@ def outcome_of(error_type: str, message: str, status: int | None, meta: dict) ->
     text = f"{error_type} {message}".lower()
     if status is not None:
         return f"http_{status}"
-    if "blocked by the target" in text:
+    if BLOCKED_MESSAGE in text:
         return "blocked"
     if "robots.txt" in text:
         return "robots_denied"

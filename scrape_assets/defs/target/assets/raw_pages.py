@@ -240,7 +240,6 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
         ordered = sorted(shards, key=lambda s: s["shard"])
         summary = combine_summaries(ordered)
         stopped = [s for s in ordered if s.get("stopped_by")]
-        segments = generation_segments(store, prefix, generation)
         stop = (
             {
                 "stopped_by": stopped[0]["stopped_by"],
@@ -248,12 +247,13 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
                 "message": stopped[0]["stop_message"],
             }
             if stopped
-            else ban_stop(target, store, prefix, segments, summary["outcomes"].get("blocked", 0))
+            else ban_stop(target, store, prefix, generation, summary["outcomes"].get("blocked", 0))
         )
         if stop is not None:  # left open: the next crawl of the day resumes it
             if not stopped:  # a stopped shard alerted already (crawl_shard); a ban is found only here
                 context.log.error(f"ALERT crawl of {prefix} incomplete ({stop['stopped_by']}): {stop['message']}")
             store.put_artifact(prefix, CRAWL_STOP_FILE, json.dumps(stop).encode())
+            segments = generation_segments(store, prefix, generation)
         else:
             segments = close_generation(store, prefix, generation).segments
         rows = [TableRecord({name: s[name] for name in SHARD_COLUMNS}) for s in ordered]

@@ -16,7 +16,6 @@ from typing import Any
 from dagster import (
     AssetCheckResult,
     AssetCheckSpec,
-    AssetRecordsFilter,
     DagsterInstance,
     EventLogRecord,
     MetadataValue,
@@ -25,8 +24,16 @@ from dagster import (
 
 from scrape_assets.crawler.failures import TargetBlocked
 from scrape_assets.defs.target.asset_keys import TargetKeys
+from scrape_assets.defs.target.checks.history import latest_materialization
 from scrape_assets.defs.target.checks.record_checks import CRAWL_COMPLETE
-from scrape_assets.page_store import Generation, PageStore, latest_entries, read_generation, readable_segments
+from scrape_assets.page_store import (
+    Generation,
+    PageStore,
+    generation_segments,
+    latest_entries,
+    read_generation,
+    readable_segments,
+)
 from scrape_assets.target_config.models import TargetConfig
 
 # written next to the day's generation when a shard stops on its last try: why, and which shards
@@ -38,14 +45,15 @@ CRAWL_GENERATION_KEY = "crawl_generation"
 CRAWL_STOPPED_BY_KEY = "crawl_stopped_by"
 
 
-def ban_stop(target: TargetConfig, store: PageStore, prefix: str, segments: list[str], blocked: int) -> dict | None:
+def ban_stop(target: TargetConfig, store: PageStore, prefix: str, generation: Generation, blocked: int) -> dict | None:
     """The stop of a crawl the target banned: more than `blocked_max_share` of the day's record pages
-    were block pages after their retries (`blocked` of them, given up), or None."""
+    were block pages after their retries (`blocked` of them, given up), or None. Reads the generation's
+    indexes only when some page was blocked."""
     if not blocked:
         return None
     stored = sum(
         1
-        for url, (_, entry) in latest_entries(store, prefix, segments).items()
+        for url, (_, entry) in latest_entries(store, prefix, generation_segments(store, prefix, generation)).items()
         if entry.status == 200 and target.is_record_url(url)
     )
     share = blocked / (blocked + stored)
@@ -72,12 +80,6 @@ def crawl_facts(store: PageStore, prefix: str, generation: Generation) -> dict[s
     }
 
 
-def latest_materialization(instance: DagsterInstance, key: Any, day: str) -> EventLogRecord | None:
-    """The newest materialization of `key` for `day`, or None."""
-    records = instance.fetch_materializations(AssetRecordsFilter(asset_key=key, asset_partitions=[day]), limit=1)
-    return records.records[0] if records.records else None
-
-
 def metadata_of(record: EventLogRecord) -> dict[str, Any]:
     """A materialization record's metadata as plain values."""
     materialization = record.asset_materialization
@@ -90,7 +92,7 @@ def source_crawl_facts(instance: DagsterInstance, keys: TargetKeys, day: str) ->
     Without one the crawl is not known complete."""
     parsed = latest_materialization(instance, keys.parsed_records, day)
     facts = metadata_of(parsed) if parsed is not None else {}
-    if CRAWL_COMPLETE_KEY not in facts:  # none, or extracted by a version that did not record it
+    if parsed is None or CRAWL_COMPLETE_KEY not in facts:  # none, or extracted by an older version
         return {
             CRAWL_COMPLETE_KEY: MetadataValue.bool(False),
             CRAWL_GENERATION_KEY: MetadataValue.text("unknown: parsed_records recorded no crawl for the day"),
@@ -99,7 +101,7 @@ def source_crawl_facts(instance: DagsterInstance, keys: TargetKeys, day: str) ->
         CRAWL_COMPLETE_KEY: MetadataValue.bool(bool(facts[CRAWL_COMPLETE_KEY])),
         CRAWL_GENERATION_KEY: MetadataValue.text(str(facts.get(CRAWL_GENERATION_KEY, "unknown"))),
         CRAWL_STOPPED_BY_KEY: MetadataValue.text(str(facts.get(CRAWL_STOPPED_BY_KEY, "unknown"))),
-        "parsed_records_run": MetadataValue.text(parsed.run_id if parsed is not None else "none"),
+        "parsed_records_run": MetadataValue.text(parsed.run_id),
     }
 
 

@@ -29,9 +29,9 @@ from scrape_assets.defs.target.checks.crawl_complete import (
     CRAWL_COMPLETE_KEY,
     CRAWL_GENERATION_KEY,
     CRAWL_STOPPED_BY_KEY,
-    latest_materialization,
     metadata_of,
 )
+from scrape_assets.defs.target.checks.history import latest_materialization
 from scrape_assets.defs.target.checks.record_checks import CRAWL_COMPLETE
 
 # completed evaluations of one check and day searched for the one that targets the delivered data

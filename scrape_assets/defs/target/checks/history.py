@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
+from dagster import AssetKey, AssetRecordsFilter, DagsterInstance, EventLogRecord
 
 COMPLETENESS_PREFIX = "completeness/"
 RAW_COMPLETENESS_PREFIX = "raw_completeness/"  # over every parsed record, valid or not (not a baseline)
@@ -22,13 +22,17 @@ def _trailing_metadata(instance: DagsterInstance, key: AssetKey, day: str, windo
     earlier = sorted(p for p in instance.get_materialized_partitions(key) if p < day)[-window:]
     history = {}
     for partition in earlier:
-        records = instance.fetch_materializations(
-            AssetRecordsFilter(asset_key=key, asset_partitions=[partition]), limit=1
-        ).records
-        materialization = records[0].asset_materialization if records else None
+        record = latest_materialization(instance, key, partition)
+        materialization = record.asset_materialization if record is not None else None
         if materialization is not None:
             history[partition] = materialization.metadata
     return history
+
+
+def latest_materialization(instance: DagsterInstance, key: AssetKey, day: str) -> EventLogRecord | None:
+    """The newest materialization of `key` for `day`, or None."""
+    records = instance.fetch_materializations(AssetRecordsFilter(asset_key=key, asset_partitions=[day]), limit=1)
+    return records.records[0] if records.records else None
 
 
 def trailing_completeness(
