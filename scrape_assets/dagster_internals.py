@@ -1,6 +1,7 @@
 """The one place that reaches into Dagster beyond its public API, where 1.13 has no public way yet:
-asset check history per partition, record cursors, run worker health for run monitoring, pool limits, and the types
-of a few values Dagster's public functions return or take (an executor's, among them).
+asset check history per partition, record cursors, run worker health for run monitoring, pool limits, a repository
+that rebuilds a run's job from part of itself (`ScopedRepository`), and the types of a few values Dagster's
+public functions return or take (an executor's, among them).
 
 Each function is pinned by `scrape_assets_tests/test_dagster_internals.py`, which fails on the first
 Dagster release that moves or changes what it uses, before delivery or monitoring can break unnoticed.
@@ -8,9 +9,23 @@ Dagster release that moves or changes what it uses, before delivery or monitorin
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from dagster import AssetCheckKey, DagsterInstance, EventLogRecord
+from dagster import (
+    AssetCheckKey,
+    AssetKey,
+    AssetsDefinition,
+    DagsterInstance,
+    EventLogRecord,
+    JobDefinition,
+    RepositoryData,
+    RepositoryDefinition,
+    ResourceDefinition,
+    ScheduleDefinition,
+    SensorDefinition,
+    SourceAsset,
+)
 from dagster._config import process_config
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from dagster._core.event_api import PartitionKeyFilter
@@ -31,6 +46,7 @@ __all__ = [
     "ExecutionPlan",
     "PlanOrchestrationContext",
     "RetryMode",
+    "ScopedRepository",
     "SerializableErrorInfo",
     "StepDependencyConfig",
     "UnresolvedAssetJobDefinition",
@@ -86,3 +102,121 @@ def config_errors(config_type: Any, value: Any) -> list[str]:
     The manifest tests check the production instance file's run launcher config with it."""
     checked = process_config(config_type, value)
     return [] if checked.success else [error.message for error in checked.errors or []]
+
+
+class _DeferredRepositoryData(RepositoryData):
+    """A repository's members, built by `build` when first asked for (RepositoryData is Dagster's public
+    base for lazily built repositories)."""
+
+    def __init__(self, build: Callable[[], RepositoryDefinition]):
+        self._build = build
+        self._data: RepositoryData | None = None
+
+    @property
+    def built(self) -> bool:
+        return self._data is not None
+
+    @property
+    def data(self) -> RepositoryData:
+        if self._data is None:
+            self._data = self._build()._repository_data
+        return self._data
+
+    def get_top_level_resources(self) -> Mapping[str, ResourceDefinition]:
+        return self.data.get_top_level_resources()
+
+    def get_env_vars_by_top_level_resource(self) -> Mapping[str, Any]:
+        return self.data.get_env_vars_by_top_level_resource()
+
+    def get_all_jobs(self) -> Sequence[JobDefinition]:
+        return self.data.get_all_jobs()
+
+    def get_job_names(self) -> Sequence[str]:
+        return self.data.get_job_names()
+
+    def has_job(self, job_name: str) -> bool:
+        return self.data.has_job(job_name)
+
+    def get_job(self, job_name: str) -> JobDefinition:
+        return self.data.get_job(job_name)
+
+    def get_schedule_names(self) -> Sequence[str]:
+        return self.data.get_schedule_names()
+
+    def get_all_schedules(self) -> Sequence[ScheduleDefinition]:
+        return self.data.get_all_schedules()
+
+    def get_schedule(self, schedule_name: str) -> ScheduleDefinition:
+        return self.data.get_schedule(schedule_name)
+
+    def has_schedule(self, schedule_name: str) -> bool:
+        return self.data.has_schedule(schedule_name)
+
+    def get_all_sensors(self) -> Sequence[SensorDefinition]:
+        return self.data.get_all_sensors()
+
+    def get_sensor_names(self) -> Sequence[str]:
+        return self.data.get_sensor_names()
+
+    def get_sensor(self, sensor_name: str) -> SensorDefinition:
+        return self.data.get_sensor(sensor_name)
+
+    def has_sensor(self, sensor_name: str) -> bool:
+        return self.data.has_sensor(sensor_name)
+
+    def get_source_assets_by_key(self) -> Mapping[AssetKey, SourceAsset]:
+        return self.data.get_source_assets_by_key()
+
+    def get_assets_defs_by_key(self) -> Mapping[AssetKey, AssetsDefinition]:
+        return self.data.get_assets_defs_by_key()
+
+    def get_asset_checks_defs_by_key(self) -> Mapping[AssetCheckKey, Any]:
+        return self.data.get_asset_checks_defs_by_key()
+
+    def get_component_tree(self) -> Any:
+        return self.data.get_component_tree()
+
+    def get_asset_job_nodes(self) -> Sequence[Any]:
+        return self.data.get_asset_job_nodes()
+
+    def load_all_definitions(self) -> None:
+        self.data.load_all_definitions()
+
+
+JobScope = Callable[[str, frozenset[AssetKey], frozenset[AssetCheckKey]], RepositoryDefinition | None]
+
+
+class ScopedRepository(RepositoryDefinition):
+    """A repository whose whole contents are built on first use (`whole`), and which rebuilds a run's
+    job from a part of itself where one suffices.
+
+    Every run worker, step process and `dagster job execute` gets its job through
+    `ReconstructableJob.get_definition`, which loads the repository from the run's code pointer and
+    calls `get_maybe_subset_job_def(job name, selection)` on it: here `part` is asked first for a
+    repository that holds that job and selection, and the whole is built only when it answers None
+    (or is built already). Everything else (the code server's snapshot, schedules, sensors, the UI)
+    sees the whole repository, built once."""
+
+    def __init__(self, name: str, whole: Callable[[], RepositoryDefinition], part: JobScope):
+        self._deferred = _DeferredRepositoryData(whole)
+        super().__init__(name, repository_data=self._deferred)
+        self._part = part
+
+    @property
+    def whole_built(self) -> bool:
+        """Whether this process has built the whole repository."""
+        return self._deferred.built
+
+    def get_maybe_subset_job_def(
+        self,
+        job_name: str,
+        op_selection: Any = None,
+        asset_selection: Any = None,
+        asset_check_selection: Any = None,
+    ) -> JobDefinition:
+        part = None
+        if not self._deferred.built and not op_selection:
+            part = self._part(job_name, frozenset(asset_selection or ()), frozenset(asset_check_selection or ()))
+        if part is None:
+            return super().get_maybe_subset_job_def(job_name, op_selection, asset_selection, asset_check_selection)
+        return part.get_maybe_subset_job_def(job_name, op_selection, asset_selection, asset_check_selection)

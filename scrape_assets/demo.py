@@ -60,12 +60,12 @@ def _run(args: argparse.Namespace, summary: dict[str, Any]) -> bool:
         print(f"demo site: {site.url} ({args.products} products {args.site_args})".rstrip(), flush=True)
         from dagster import DagsterInstance
 
-        from scrape_assets.definitions import defs
+        from scrape_assets.definitions import targets_location
         from scrape_assets.defs.environment import warehouse_path
         from scrape_assets.defs.target.jobs import daily_job_name
 
         instance = DagsterInstance.get()
-        job = defs.resolve_job_def(daily_job_name(TARGET))
+        job = targets_location().one_target(TARGET).resolve_job_def(daily_job_name(TARGET))
         result = job.execute_in_process(
             partition_key=args.day,
             instance=instance,

@@ -25,8 +25,9 @@ LAYERS: list[set[str]] = [
     {"defs.resources"},
     {"defs.environment", "defs.target"},
     {"defs.operations"},
+    {"defs.location"},
     {"definitions", "local_instance"},
-    {"demo_site", "try_target", "step_preload"},
+    {"demo_site", "try_target", "check_targets", "step_preload"},
     {"demo", "dev", "__main__"},
 ]
 LAYER_OF = {room: index for index, rooms in enumerate(LAYERS) for room in rooms}

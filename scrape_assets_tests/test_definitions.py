@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dagster import AssetCheckKey, AssetKey, build_schedule_context
+from dagster import AssetCheckKey, AssetKey, build_schedule_context, build_sensor_context
 
 from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 
@@ -114,16 +114,10 @@ def test_code_location_validates_with_the_dagster_cli(tmp_path):
     assert "Validation successful for code location scrape_assets" in completed.stdout + completed.stderr
 
 
-def _validate_with_cli(tmp_path: Path, targets_dir: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "SCRAPE_ASSETS_DATA_DIR": str(tmp_path),
-        "DAGSTER_HOME": str(tmp_path),
-        "SCRAPE_ASSETS_TARGETS_DIR": str(targets_dir),
-    }
-    dagster = Path(sys.executable).with_name("dagster")
+def _check_with_cli(tmp_path: Path, targets_dir: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path), "SCRAPE_ASSETS_TARGETS_DIR": str(targets_dir)}
     return subprocess.run(
-        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        [sys.executable, "-m", "scrape_assets", "check"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -132,10 +126,11 @@ def _validate_with_cli(tmp_path: Path, targets_dir: Path) -> subprocess.Complete
     )
 
 
-def test_bad_selectors_fail_the_load_naming_file_field_and_parser_message(tmp_path):
+def test_bad_selectors_fail_the_check_naming_file_field_and_parser_message(tmp_path):
     body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
     targets = tmp_path / "targets"
     targets.mkdir()
+    (targets / "good_shop.yaml").write_text(yaml.safe_dump(body))
     for field, selector, message in (
         ("title", {"css": "h1.product-title[::text"}, "Expected"),
         ("category", {"xpath": "//nav[@class='breadcrumb'/a"}, "Invalid predicate"),
@@ -147,24 +142,38 @@ def test_bad_selectors_fail_the_load_naming_file_field_and_parser_message(tmp_pa
             **selector,
         }
         (targets / "broken_shop.yaml").write_text(yaml.safe_dump(broken))
-        completed = _validate_with_cli(tmp_path, targets)
+        completed = _check_with_cli(tmp_path, targets)
         output = completed.stdout + completed.stderr
         kind = next(iter(selector))
-        assert completed.returncode != 0, output
+        assert completed.returncode == 1, output
         assert f"broken_shop.yaml: field 'record.fields.{field}.{kind}'" in output, output
         assert f"{kind} selector {selector[kind]!r} does not compile" in output and message in output, output
+        assert "1 of 2 target file(s)" in output, output
+    (targets / "broken_shop.yaml").unlink()
+    completed = _check_with_cli(tmp_path, targets)
+    assert completed.returncode == 0 and "1 of 1 target file(s)" in completed.stdout, completed.stdout
 
 
-def test_bad_target_file_stops_the_code_location_naming_file_and_field(pipeline):
+def test_bad_target_file_leaves_out_its_own_target_and_the_target_files_sensor_names_it(pipeline):
     body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
+
+    def tick(defs):
+        webhook = defs.get_repository_def().get_top_level_resources()["alert_webhook"]
+        context = build_sensor_context(
+            instance=pipeline.instance, definitions=defs, resources={"alert_webhook": webhook}
+        )
+        return defs.resolve_sensor_def("target_files")(context)
+
+    assert "every target file loads" in str(tick(pipeline.definitions()))
     body["record"]["fields"]["price"]["type"] = "money"
     (pipeline.targets_dir / "broken_shop.yaml").write_text(yaml.safe_dump(body))
-    try:
-        pipeline.definitions()
-    except ValueError as exc:
-        assert "broken_shop.yaml: field 'record.fields.price.type'" in str(exc)
-    else:
-        raise AssertionError("a bad target file must stop the code location from loading")
+    defs = pipeline.definitions()
+    groups = {key.path[0] for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert "demo_shop" in groups and "broken_shop" not in groups
+    assert defs.resolve_job_def("daily_demo_shop").name == "daily_demo_shop"
+    with pytest.raises(Exception, match="did not load") as failed:
+        tick(defs)
+    assert "broken_shop.yaml: field 'record.fields.price.type'" in str(failed.value)
 
 
 # what only a step needs, imported by that step (or the forkserver), never by every process that
@@ -176,25 +185,26 @@ STEP_ONLY_LIBRARIES = ("pandera", "pandas", "pyarrow", "numpy", "duckdb", "scrap
 
 def test_loading_the_code_location_imports_no_step_only_library():
     probe = (
-        "import sys, scrape_assets.definitions as d; d.defs.get_repository_def(); "
+        "import sys, scrape_assets.definitions as d; d.defs.load_all_definitions(); "
         f"print(*[name for name in {STEP_ONLY_LIBRARIES!r} if name in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
     assert out.stdout.split() == [], f"loading the code location imported {out.stdout.strip()}"
 
 
-def test_every_step_preload_module_imports_and_the_last_leaves_the_repository_resolved():
-    # the forkserver skips a preload module that fails to import without a word: each is imported here
+def test_every_step_preload_module_imports_and_the_last_freezes_the_forkserver_without_building_targets():
+    # the forkserver skips a preload module that fails to import without a word: each is imported here;
+    # a step process builds only its own target, so the forkserver builds none (defs/location.py)
     probe = (
         "import gc, importlib, sys\n"
         "from scrape_assets.defs.executor import STEP_PRELOAD\n"
         "for name in STEP_PRELOAD: importlib.import_module(name)\n"
         "from scrape_assets.definitions import defs\n"
-        "print(STEP_PRELOAD[-1], defs.has_resolved_repository_def(), gc.get_freeze_count() > 0)"
+        "print(STEP_PRELOAD[-1], defs.whole_built, gc.get_freeze_count() > 0)"
     )
     out = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["scrape_assets.step_preload", "True", "True"], out.stdout
+    assert out.stdout.split() == ["scrape_assets.step_preload", "False", "True"], out.stdout
 
 
 @pytest.mark.parametrize("value", ["soon", "-1", "nan"])

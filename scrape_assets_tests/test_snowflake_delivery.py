@@ -87,7 +87,7 @@ def test_a_schema_name_that_is_not_an_identifier_fails_delivery_naming_it(
 
 def test_loading_the_code_location_never_imports_dagster_snowflake(snowflake_server):
     probe = (
-        "import sys, scrape_assets.definitions as d; d.defs.get_repository_def(); "
+        "import sys, scrape_assets.definitions as d; d.defs.load_all_definitions(); "
         "print('dagster_snowflake' in sys.modules, 'snowflake.connector' in sys.modules)"
     )
     for backend in ("duckdb", "snowflake"):

@@ -66,14 +66,15 @@ def step_in_run_process() -> bool:
 
 
 StepPlacementRule = Callable[[DagsterInstance, DagsterRun], StepPlacement]
+LoadReport = Callable[[], str]  # what the run's process built of the code location
 
 
 class PlacedStepsExecutor(Executor):
     """Asks the rule at the start of each run (it sees the run and the instance, which the executor's
     creation does not), logs the answer, and executes the plan with the executor it names."""
 
-    def __init__(self, in_process: Executor, multiprocess: Executor, rule: StepPlacementRule):
-        self._in_process, self._multiprocess, self._rule = in_process, multiprocess, rule
+    def __init__(self, in_process: Executor, multiprocess: Executor, rule: StepPlacementRule, loaded: LoadReport):
+        self._in_process, self._multiprocess, self._rule, self._loaded = in_process, multiprocess, rule, loaded
 
     @property
     def retries(self) -> RetryMode:
@@ -87,6 +88,7 @@ class PlacedStepsExecutor(Executor):
         placement = self._rule(plan_context.instance, plan_context.dagster_run)
         where = "in processes of their own" if placement.own_processes else "in the run's process"
         plan_context.log.info(f"Steps run {where}: {placement.reason}")
+        plan_context.log.info(f"Definitions: {self._loaded()}")
         chosen = self._multiprocess if placement.own_processes else self._in_process
         yield from chosen.execute(plan_context, execution_plan)
 
@@ -103,8 +105,9 @@ def _multiprocess_config(config: dict[str, Any]) -> dict[str, Any]:
     return {**config, "start_method": config.get("start_method") or FORKSERVER}
 
 
-def step_executor(rule: StepPlacementRule) -> ExecutorDefinition:
-    """The code location's executor: `auto` (the default) places each run's steps by `rule`."""
+def step_executor(rule: StepPlacementRule, loaded: LoadReport = lambda: "not reported") -> ExecutorDefinition:
+    """The code location's executor: `auto` (the default) places each run's steps by `rule`, and logs
+    where they run and what of the code location the run's process built (`loaded`)."""
 
     @executor(
         name="placed_steps",
@@ -132,6 +135,6 @@ def step_executor(rule: StepPlacementRule) -> ExecutorDefinition:
             return multiprocess
         shared: dict[str, Any] = {key: config[key] for key in ("retries", "step_dependency_config") if key in config}
         in_process = _created(in_process_executor, init_context, shared)
-        return PlacedStepsExecutor(in_process, multiprocess, rule)
+        return PlacedStepsExecutor(in_process, multiprocess, rule, loaded)
 
     return placed_steps

@@ -59,7 +59,11 @@ def load_target(path: Path, require_secrets: bool = True) -> TargetConfig:
     `require_secrets=False` where the crawler gets its secrets from another environment (a pod's Secret)."""
     path = Path(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TargetConfigError(path, "<file>", f"cannot be read: {exc}") from exc
+    try:
+        raw = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"

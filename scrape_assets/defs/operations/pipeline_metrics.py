@@ -6,6 +6,7 @@ slowest target), `retry_overhead`, `request_retry_share`, each also as `<target>
 gives the same overall figures for the last `TABLE_DAYS` days.
 """
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from dagster import (
@@ -34,7 +35,7 @@ TABLE_DAYS = 14
 FIGURES = ("success_rate", "critical_path_seconds", "retry_overhead", "request_retry_share")
 
 
-def metrics_partitions(targets: list[TargetConfig]) -> DailyPartitionsDefinition:
+def metrics_partitions(targets: Sequence[TargetConfig]) -> DailyPartitionsDefinition:
     """Daily, from the earliest target's first day."""
     return DailyPartitionsDefinition(start_date=min(t.schedule.start_date for t in targets).isoformat())
 
@@ -91,7 +92,7 @@ def _cause(run: RunFacts) -> str:
     return "target" if run.outage else "our side" if run.our_side else "pipeline"
 
 
-def build_pipeline_metrics(targets: list[TargetConfig]) -> AssetsDefinition:
+def build_pipeline_metrics(targets: Sequence[TargetConfig]) -> AssetsDefinition:
     @asset(
         key="pipeline_metrics",
         partitions_def=metrics_partitions(targets),

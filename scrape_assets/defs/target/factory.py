@@ -1,8 +1,16 @@
-"""The asset factory: the same graph, checks, job and schedule for every target YAML."""
+"""The asset factory: the same graph, checks, job and schedule for every target YAML.
+
+A target's definitions stand alone: its job is resolved here, against the target's own assets, with
+the resources and executor it runs with. So a code location of many targets holds finished jobs
+(building one costs the same whatever the number of targets: no job is resolved against the whole
+graph), and a run of one target can be rebuilt from that target alone (`defs/location.py`)."""
 
 from __future__ import annotations
 
-from dagster import Definitions
+from collections.abc import Mapping
+from typing import Any
+
+from dagster import Definitions, ExecutorDefinition
 
 from scrape_assets.defs.target.asset_keys import target_keys
 from scrape_assets.defs.target.assets.delivered import build_delivered
@@ -10,7 +18,7 @@ from scrape_assets.defs.target.assets.parsed_records import build_parsed_records
 from scrape_assets.defs.target.assets.raw_pages import build_raw_pages
 from scrape_assets.defs.target.assets.url_frontier import build_url_frontier
 from scrape_assets.defs.target.assets.validated_records import build_validated_records
-from scrape_assets.defs.target.jobs import daily_job
+from scrape_assets.defs.target.jobs import daily_job, daily_job_name
 from scrape_assets.defs.target.partitions import daily_partitions, partitioned_checks
 from scrape_assets.defs.target.schedules import daily_schedule
 from scrape_assets.defs.target.sensors import proxy_gate_sensor
@@ -19,15 +27,18 @@ from scrape_assets.target_config.models import TargetConfig
 BUILDERS = (build_url_frontier, build_raw_pages, build_parsed_records, build_validated_records, build_delivered)
 
 
-def target_definitions(target: TargetConfig) -> Definitions:
+def target_definitions(target: TargetConfig, resources: Mapping[str, Any], executor: ExecutorDefinition) -> Definitions:
     """Assets (group = target name), the daily job, and what launches it: a schedule, or for a
-    target behind a proxy pool, a sensor that waits for enough healthy proxies."""
+    target behind a proxy pool, a sensor that waits for enough healthy proxies. The job is resolved
+    with `resources` and `executor`, which the code location must also carry (they are not
+    included here, so that many targets' definitions merge)."""
     keys = target_keys(target)
     partitions = daily_partitions(target)
-    job = daily_job(target)
-    gated = bool(target.proxies.urls)
     with partitioned_checks():
         assets = [build(target, keys, partitions) for build in BUILDERS]
+    own = Definitions(assets=assets, jobs=[daily_job(target)], resources=resources, executor=executor)
+    job = own.resolve_job_def(daily_job_name(target.name))
+    gated = bool(target.proxies.urls)
     return Definitions(
         assets=assets,
         jobs=[job],

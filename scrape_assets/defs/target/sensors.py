@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from dagster import (
     AssetObservation,
     DefaultSensorStatus,
+    JobDefinition,
     MetadataValue,
     PartitionsDefinition,
     RunRequest,
@@ -25,7 +26,6 @@ from dagster import (
     sensor,
 )
 
-from scrape_assets.dagster_internals import UnresolvedAssetJobDefinition
 from scrape_assets.defs.resources import AlertWebhook
 from scrape_assets.defs.resources.alert_messages import Alert
 from scrape_assets.defs.tags import PROXIES_HEALTHY_TAG, target_tags
@@ -49,7 +49,7 @@ def gate_deadline(target: TargetConfig, day: str) -> datetime:
 
 
 def proxy_gate_sensor(
-    target: TargetConfig, keys: TargetKeys, job: UnresolvedAssetJobDefinition, partitions: PartitionsDefinition
+    target: TargetConfig, keys: TargetKeys, job: JobDefinition, partitions: PartitionsDefinition
 ) -> SensorDefinition:
     pool = target.proxies
     health_url = target.absolute(pool.health_path)
