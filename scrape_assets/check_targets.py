@@ -21,8 +21,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     try:
         folder = TargetFolder(args.folder or targets_dir(), require_secrets=crawler_shares_this_environment())
-    except TargetConfigError as error:
-        print(error, file=sys.stderr)
+    except TargetConfigError as empty:
+        print(empty, file=sys.stderr)
         return 1
     loaded = folder.load_every()
     for error in loaded.errors:
