@@ -1,11 +1,13 @@
 """`many_targets`: what loading the code location costs with N targets in one targets folder.
 
 N copies of the demo target (distinct names, every schedule at the same hour) in a fresh folder, and
-for each N a fresh process that loads the code location the way every Dagster process does (the
-code server, the daemon, each run and each step process): importing `scrape_assets.definitions`
-(our YAML parsing and validation, the asset factories, `Definitions.merge`), then resolving the
-repository and every job (Dagster's part: what a code server does before it answers). Per N: CPU-s
-and wall of each phase, and the process's peak RSS. No assertion: figures for the README.
+for each N two fresh processes that load the code location as Dagster's processes do:
+- `whole`: the code server (and so the UI and the daemon): importing `scrape_assets.definitions`,
+  then building every target and resolving the repository and every job.
+- `one run`: each run's process, step process and `dagster job execute` of one target: importing it,
+  then rebuilding that target's daily job the way the run worker does
+  (`ReconstructableJob.get_definition` -> `get_maybe_subset_job_def`).
+Per N: CPU-s and wall of each phase, and the process's peak RSS. No assertion: figures for the README.
 
 `python bench/many_targets.py 1 100 1000`
 """
@@ -30,15 +32,20 @@ def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 started, started_cpu = time.perf_counter(), cpu()
+import sys
 import scrape_assets.definitions as location
 imported, imported_cpu = time.perf_counter(), cpu()
-repository = location.defs.get_repository_def()
-jobs = repository.get_all_jobs()
+repository = location.defs
+if sys.argv[1] == "whole":
+    jobs = repository.get_all_jobs()
+    counts = {"jobs": len(jobs), "assets": len(repository.asset_graph.get_all_asset_keys()),
+              "checks": len(repository.asset_graph.asset_check_keys)}
+else:
+    job = repository.get_maybe_subset_job_def(sys.argv[1])
+    counts = {"jobs": 1, "assets": len(job.asset_layer.asset_graph.get_all_asset_keys()), "checks": 0}
 resolved, resolved_cpu = time.perf_counter(), cpu()
 print(json.dumps({
-    "jobs": len(jobs),
-    "assets": len(repository.asset_graph.get_all_asset_keys()),
-    "checks": len(repository.asset_graph.asset_check_keys),
+    **counts,
     "import_cpu_s": round(imported_cpu - started_cpu, 2),
     "import_wall_s": round(imported - started, 2),
     "resolve_cpu_s": round(resolved_cpu - imported_cpu, 2),
@@ -57,11 +64,14 @@ def generated_targets(folder: Path, count: int) -> Path:
     return folder
 
 
-def load_cost(targets: Path, data: Path) -> dict:
-    """One fresh process loading the code location of `targets`: its phases' CPU-s, wall, peak RSS."""
+def load_cost(targets: Path, data: Path, what: str = "whole") -> dict:
+    """One fresh process loading the code location of `targets` (`whole`, or a job's name for what a
+    run of that job builds): its phases' CPU-s, wall, peak RSS."""
     env = {**os.environ, "SCRAPE_ASSETS_TARGETS_DIR": str(targets), "SCRAPE_ASSETS_DATA_DIR": str(data)}
     env.pop("DAGSTER_HOME", None)
-    out = subprocess.run([sys.executable, "-c", PROBE], cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, what], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -70,8 +80,10 @@ def bench_many_targets(sizes: list[int]) -> list[dict]:
     figures = []
     with tempfile.TemporaryDirectory() as work:
         for count in sizes:
-            cost = load_cost(generated_targets(Path(work) / f"targets_{count}", count), Path(work) / "data")
-            figures.append({"targets": count, **cost})
+            folder = generated_targets(Path(work) / f"targets_{count}", count)
+            for what in ("whole", "daily_shop_0001"):
+                cost = load_cost(folder, Path(work) / "data", what)
+                figures.append({"targets": count, "what": "whole" if what == "whole" else "one run", **cost})
     return figures
 
 
@@ -80,8 +92,8 @@ def main() -> int:
     for figure in bench_many_targets(sizes):
         total = figure["import_cpu_s"] + figure["resolve_cpu_s"]
         print(
-            f"many_targets {figure['targets']:>5} targets ({figure['assets']} assets, {figure['checks']} checks, "
-            f"{figure['jobs']} jobs): load {total:.2f} CPU-s (import {figure['import_cpu_s']}, resolve "
+            f"many_targets {figure['targets']:>5} targets, {figure['what']:>7} ({figure['assets']} assets, "
+            f"{figure['checks']} checks, {figure['jobs']} jobs): load {total:.2f} CPU-s (import {figure['import_cpu_s']}, build "
             f"{figure['resolve_cpu_s']}), wall {figure['import_wall_s'] + figure['resolve_wall_s']:.2f} s, "
             f"peak RSS {figure['peak_rss_mib']} MiB"
         )

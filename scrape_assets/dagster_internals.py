@@ -18,6 +18,7 @@ from dagster import (
     AssetsDefinition,
     DagsterInstance,
     EventLogRecord,
+    ExecutorDefinition,
     JobDefinition,
     RepositoryData,
     RepositoryDefinition,
@@ -53,6 +54,7 @@ __all__ = [
     "WorkerStatus",
     "config_errors",
     "cursor_after",
+    "resolve_asset_job",
     "check_evaluations_of_day",
     "latest_check_evaluation",
     "set_pool_limit",
@@ -220,3 +222,23 @@ class ScopedRepository(RepositoryDefinition):
         if part is None:
             return super().get_maybe_subset_job_def(job_name, op_selection, asset_selection, asset_check_selection)
         return part.get_maybe_subset_job_def(job_name, op_selection, asset_selection, asset_check_selection)
+
+
+def resolve_asset_job(
+    job: UnresolvedAssetJobDefinition,
+    assets: Sequence[AssetsDefinition],
+    executor: ExecutorDefinition,
+    resources: Mapping[str, Any],
+) -> JobDefinition:
+    """The job as a repository of these assets alone would resolve it (what `Definitions.resolve_job_def`
+    does), without building that repository: its asset graph, the resources bound, the executor set."""
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+    from dagster._core.execution.with_resources import wrap_resources_for_execution
+
+    resolved = job.resolve(
+        asset_graph=AssetGraph.from_assets(list(assets)),
+        default_executor_def=executor,
+        resource_defs=wrap_resources_for_execution(resources),
+    )
+    resolved.validate_resource_requirements_satisfied()
+    return resolved if resolved.has_specified_executor else resolved.with_executor_def(executor)

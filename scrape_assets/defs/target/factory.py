@@ -12,13 +12,14 @@ from typing import Any
 
 from dagster import Definitions, ExecutorDefinition
 
+from scrape_assets.dagster_internals import resolve_asset_job
 from scrape_assets.defs.target.asset_keys import target_keys
 from scrape_assets.defs.target.assets.delivered import build_delivered
 from scrape_assets.defs.target.assets.parsed_records import build_parsed_records
 from scrape_assets.defs.target.assets.raw_pages import build_raw_pages
 from scrape_assets.defs.target.assets.url_frontier import build_url_frontier
 from scrape_assets.defs.target.assets.validated_records import build_validated_records
-from scrape_assets.defs.target.jobs import daily_job, daily_job_name
+from scrape_assets.defs.target.jobs import daily_job
 from scrape_assets.defs.target.partitions import daily_partitions, partitioned_checks
 from scrape_assets.defs.target.schedules import daily_schedule
 from scrape_assets.defs.target.sensors import proxy_gate_sensor
@@ -36,8 +37,7 @@ def target_definitions(target: TargetConfig, resources: Mapping[str, Any], execu
     partitions = daily_partitions(target)
     with partitioned_checks():
         assets = [build(target, keys, partitions) for build in BUILDERS]
-    own = Definitions(assets=assets, jobs=[daily_job(target)], resources=resources, executor=executor)
-    job = own.resolve_job_def(daily_job_name(target.name))
+    job = resolve_asset_job(daily_job(target), assets, executor, resources)
     gated = bool(target.proxies.urls)
     return Definitions(
         assets=assets,
