@@ -93,8 +93,8 @@ def main() -> int:
         total = figure["import_cpu_s"] + figure["resolve_cpu_s"]
         print(
             f"many_targets {figure['targets']:>5} targets, {figure['what']:>7} ({figure['assets']} assets, "
-            f"{figure['checks']} checks, {figure['jobs']} jobs): load {total:.2f} CPU-s (import {figure['import_cpu_s']}, build "
-            f"{figure['resolve_cpu_s']}), wall {figure['import_wall_s'] + figure['resolve_wall_s']:.2f} s, "
+            f"{figure['checks']} checks, {figure['jobs']} jobs): load {total:.2f} CPU-s "
+            f"(import {figure['import_cpu_s']}, build {figure['resolve_cpu_s']}), wall {figure['import_wall_s'] + figure['resolve_wall_s']:.2f} s, "
             f"peak RSS {figure['peak_rss_mib']} MiB"
         )
     return 0
