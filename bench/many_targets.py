@@ -91,10 +91,11 @@ def main() -> int:
     sizes = [int(size) for size in sys.argv[1:]] or [1, 100, 1000]
     for figure in bench_many_targets(sizes):
         total = figure["import_cpu_s"] + figure["resolve_cpu_s"]
+        wall = figure["import_wall_s"] + figure["resolve_wall_s"]
         print(
             f"many_targets {figure['targets']:>5} targets, {figure['what']:>7} ({figure['assets']} assets, "
             f"{figure['checks']} checks, {figure['jobs']} jobs): load {total:.2f} CPU-s "
-            f"(import {figure['import_cpu_s']}, build {figure['resolve_cpu_s']}), wall {figure['import_wall_s'] + figure['resolve_wall_s']:.2f} s, "
+            f"(import {figure['import_cpu_s']}, build {figure['resolve_cpu_s']}), wall {wall:.2f} s, "
             f"peak RSS {figure['peak_rss_mib']} MiB"
         )
     return 0
