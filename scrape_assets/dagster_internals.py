@@ -53,6 +53,7 @@ __all__ = [
     "UnresolvedAssetJobDefinition",
     "WorkerStatus",
     "config_errors",
+    "instance_config_errors",
     "cursor_after",
     "resolve_asset_job",
     "check_evaluations_of_day",
@@ -92,6 +93,18 @@ def cursor_after(record: EventLogRecord) -> str:
     from dagster._core.storage.event_log.base import EventLogCursor
 
     return EventLogCursor.from_storage_id(record.storage_id).to_string()
+
+
+def instance_config_errors(instance: Mapping[str, Any]) -> list[str]:
+    """Why an instance file (`dagster.yaml`, parsed) does not fit Dagster's instance schema; empty when it
+    does. The production file's tests check its whole shape with it (thread counts, queue settings)."""
+    from dagster import Shape
+    from dagster._config import validate_config
+    from dagster._core.instance.config import dagster_instance_config_schema
+
+    # validated, not processed: `env:` values name variables of the production environment, unset here
+    checked = validate_config(Shape(dagster_instance_config_schema()), dict(instance))
+    return [] if checked.success else [error.message for error in checked.errors or []]
 
 
 def set_pool_limit(instance: DagsterInstance, pool: str, limit: int) -> None:

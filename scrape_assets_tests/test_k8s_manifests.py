@@ -20,7 +20,7 @@ import yaml
 from dagster_k8s.launcher import K8sRunLauncher
 from dagster_k8s.pipes import build_pod_body
 
-from scrape_assets.dagster_internals import config_errors
+from scrape_assets.dagster_internals import config_errors, instance_config_errors
 from scrape_assets.defs import environment
 from scrape_assets.defs.resources.crawl_launcher import CRAWLER_MODULE
 from scrape_assets.defs.resources.k8s_crawl_launcher import CRAWLER_UID, K8sCrawlLauncher
@@ -233,6 +233,12 @@ def test_helm_values_deploy_this_code_location_with_the_instance_settings():
     queue = values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]
     coordinator = instance["run_coordinator"]["config"]
     assert queue["maxConcurrentRuns"] == coordinator["max_concurrent_runs"]
+    assert (queue["dequeueUseThreads"], queue["dequeueNumWorkers"]) == (
+        coordinator["dequeue_use_threads"],
+        coordinator["dequeue_num_workers"],
+    )
+    for daemon in ("schedules", "sensors"):
+        assert {_snake(k): v for k, v in values["dagsterDaemon"][daemon].items()} == instance[daemon]
     assert queue["tagConcurrencyLimits"] == coordinator["tag_concurrency_limits"]
     assert {_snake(k): v for k, v in values["dagsterDaemon"]["runRetries"].items()} == instance["run_retries"]
     assert {_snake(k): v for k, v in values["dagsterDaemon"]["runMonitoring"].items()} == instance["run_monitoring"]
@@ -259,6 +265,12 @@ def test_the_instance_file_configures_postgres_the_k8s_run_launcher_and_the_queu
     launcher = instance["run_launcher"]
     assert (launcher["module"], launcher["class"]) == ("dagster_k8s.launcher", "K8sRunLauncher")
     assert config_errors(K8sRunLauncher.config_type(), launcher["config"]) == []
+    assert instance_config_errors(instance) == []
+    # sized for 40,000 runs a day: a queue well above a day's average concurrency, threads for launches
+    # and for 1,000 schedules' ticks
+    coordinator = instance["run_coordinator"]["config"]
+    assert coordinator["max_concurrent_runs"] >= 100 and coordinator["dequeue_use_threads"] is True
+    assert instance["schedules"]["use_threads"] is True and instance["schedules"]["num_workers"] >= 4
     limits = {limit["key"]: limit for limit in instance["run_coordinator"]["config"]["tag_concurrency_limits"]}
     assert limits["scrape_assets/target_day"]["limit"] == 1
     assert limits["scrape_assets/target_day"]["value"] == {"applyLimitPerUniqueValue": True}
