@@ -7,9 +7,15 @@ for each N two fresh processes that load the code location as Dagster's processe
 - `one run`: each run's process, step process and `dagster job execute` of one target: importing it,
   then rebuilding that target's daily job the way the run worker does
   (`ReconstructableJob.get_definition` -> `get_maybe_subset_job_def`).
-Per N: CPU-s and wall of each phase, and the process's peak RSS. No assertion: figures for the README.
+Per N: CPU-s and wall of each phase, and the process's peak RSS.
 
-`python bench/many_targets.py 1 100 1000`
+With `--runs`, also one target's day end to end beside the N-1 others: `dagster job execute` of
+demo_shop's daily job against a 20-product demo site, a first day then the next (the steady state of a
+daily schedule), CPU-s of every process of the run (bench/control_plane.py measures it), optionally
+against another checkout (`--against DIR`, a `git worktree` of an earlier commit) in the same run.
+No assertion: figures for the README.
+
+`python bench/many_targets.py 1 100 1000 [--runs] [--against DIR]`
 """
 
 from __future__ import annotations
@@ -87,8 +93,47 @@ def bench_many_targets(sizes: list[int]) -> list[dict]:
     return figures
 
 
+def run_costs(sizes: list[int], checkouts: list[Path], products: int = 20) -> list[dict]:
+    """CPU-s (all processes) and wall of demo_shop's first and next day beside `size - 1` other
+    targets, for each checkout: each run a fresh `dagster job execute` on a fresh instance."""
+    from bench.control_plane import FIRST_DAY, _one_run
+    from bench.pipeline_figures import DAY, _environment
+    from scrape_assets.demo_site.process import DemoSite
+    from scrape_assets.local_instance import prepare_local_instance
+
+    figures: list[dict] = []
+    with tempfile.TemporaryDirectory() as work, DemoSite(products=products) as site:
+        for count in sizes:
+            folder = generated_targets(Path(work) / f"run_targets_{count}", count - 1)
+            (folder / "demo_shop.yaml").write_text((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
+            for checkout in checkouts:
+                runs = Path(work) / f"runs_{count}_{len(figures)}"
+                runs.mkdir()
+                env = {**_environment(runs, site), "SCRAPE_ASSETS_TARGETS_DIR": str(folder)}
+                home = Path(env["DAGSTER_HOME"])
+                prepare_local_instance(home).dispose()
+                first = _one_run(env, home, checkout, FIRST_DAY)
+                steady = _one_run(env, home, checkout, DAY)
+                figures.append(
+                    {
+                        "targets": count,
+                        "checkout": str(checkout),
+                        "first_day_cpu_s": round(first["cpu"], 2),
+                        "next_day_cpu_s": round(steady["cpu"], 2),
+                        "next_day_wall_s": round(steady["wall"], 2),
+                        "statuses": [first["status"], steady["status"]],
+                    }
+                )
+    return figures
+
+
 def main() -> int:
-    sizes = [int(size) for size in sys.argv[1:]] or [1, 100, 1000]
+    args = sys.argv[1:]
+    against = Path(args[args.index("--against") + 1]).resolve() if "--against" in args else None
+    if against is not None:
+        del args[args.index("--against") : args.index("--against") + 2]
+    runs = "--runs" in args
+    sizes = [int(size) for size in args if size != "--runs"] or [1, 100, 1000]
     for figure in bench_many_targets(sizes):
         total = figure["import_cpu_s"] + figure["resolve_cpu_s"]
         wall = figure["import_wall_s"] + figure["resolve_wall_s"]
@@ -98,6 +143,13 @@ def main() -> int:
             f"(import {figure['import_cpu_s']}, build {figure['resolve_cpu_s']}), wall {wall:.2f} s, "
             f"peak RSS {figure['peak_rss_mib']} MiB"
         )
+    if runs:
+        for figure in run_costs(sizes, [against, REPO] if against else [REPO]):
+            print(
+                f"many_targets {figure['targets']:>5} targets, one target's day ({figure['checkout']}): "
+                f"first day {figure['first_day_cpu_s']} CPU-s, next day {figure['next_day_cpu_s']} CPU-s "
+                f"({figure['next_day_wall_s']} s wall), {figure['statuses']}"
+            )
     return 0
 
 
