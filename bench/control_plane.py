@@ -93,8 +93,8 @@ def measure(command: list[str]) -> dict:
     return {"wall": wall, "cpu": _children_cpu(), "returncode": process.returncode, "stderr": stderr[-3000:]}
 
 
-def _one_run(env: dict[str, str], home: Path, checkout: Path, day: str) -> dict:
-    command = job_execute_command(day)
+def _one_run(env: dict[str, str], home: Path, checkout: Path, day: str, command: list[str] | None = None) -> dict:
+    command = command or job_execute_command(day)
     completed = subprocess.run(
         [sys.executable, __file__, "--measure", *command],
         env={**env, "PYTHONPATH": str(checkout)},

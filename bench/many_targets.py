@@ -9,10 +9,11 @@ for each N two fresh processes that load the code location as Dagster's processe
   (`ReconstructableJob.get_definition` -> `get_maybe_subset_job_def`).
 Per N: CPU-s and wall of each phase, and the process's peak RSS.
 
-With `--runs`, also one target's day end to end beside the N-1 others: `dagster job execute` of
-demo_shop's daily job against a 20-product demo site, a first day then the next (the steady state of a
-daily schedule), CPU-s of every process of the run (bench/control_plane.py measures it), optionally
-against another checkout (`--against DIR`, a `git worktree` of an earlier commit) in the same run.
+With `--runs`, also one target's day end to end beside the N-1 others: demo_shop's daily job against a
+20-product demo site, executed as the run worker of a launched run does (`bench/run_of_one_target.py`),
+a first day then the next (the steady state of a daily schedule), CPU-s of every process of the run
+(bench/control_plane.py measures it), optionally against another checkout (`--against DIR`, a `git
+worktree` of an earlier commit) in the same run.
 No assertion: figures for the README.
 
 `python bench/many_targets.py 1 100 1000 [--runs] [--against DIR]`
@@ -112,8 +113,9 @@ def run_costs(sizes: list[int], checkouts: list[Path], products: int = 20) -> li
                 env = {**_environment(runs, site), "SCRAPE_ASSETS_TARGETS_DIR": str(folder)}
                 home = Path(env["DAGSTER_HOME"])
                 prepare_local_instance(home).dispose()
-                first = _one_run(env, home, checkout, FIRST_DAY)
-                steady = _one_run(env, home, checkout, DAY)
+                runner = [sys.executable, str(REPO / "bench" / "run_of_one_target.py")]
+                first = _one_run(env, home, checkout, FIRST_DAY, [*runner, FIRST_DAY])
+                steady = _one_run(env, home, checkout, DAY, [*runner, DAY])
                 figures.append(
                     {
                         "targets": count,

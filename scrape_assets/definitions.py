@@ -5,7 +5,12 @@ target's own where a run or step rebuilds a job of one target."""
 
 from dagster import Definitions
 
-from scrape_assets.defs.environment import crawler_shares_this_environment, resources_from_environment, targets_dir
+from scrape_assets.defs.environment import (
+    crawler_shares_this_environment,
+    instance_of_this_process,
+    resources_from_environment,
+    targets_dir,
+)
 from scrape_assets.defs.location import TargetsLocation
 from scrape_assets.target_config import TargetFolder
 
@@ -13,7 +18,7 @@ from scrape_assets.target_config import TargetFolder
 def targets_location() -> TargetsLocation:
     """The targets folder of this environment, with the resources of this environment."""
     folder = TargetFolder(targets_dir(), require_secrets=crawler_shares_this_environment())
-    return TargetsLocation(folder, resources_from_environment)
+    return TargetsLocation(folder, resources_from_environment, instance_of_this_process)
 
 
 def build_definitions() -> Definitions:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance, DagsterRun, DefaultRunLauncher
+from dagster import DagsterInstance, DagsterRun, DefaultRunLauncher
 
 from scrape_assets.dagster_internals import CheckRunHealthResult, WorkerStatus, set_pool_limit
 from scrape_assets.defs.resources.warehouse import WAREHOUSE_POOL
+from scrape_assets.defs.run_worker import run_worker_pid
 
 INSTANCE_YAML = """\
 # Written by scrape_assets (make demo / make dev) when DAGSTER_HOME had no dagster.yaml; yours to edit.
@@ -30,18 +31,6 @@ run_monitoring:
 telemetry:
   enabled: false
 """
-
-
-def run_worker_pid(instance: DagsterInstance, run_id: str) -> tuple[int, float] | None:
-    """(pid, event time) of the process that executes the run, from its first engine event naming one."""
-    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.ENGINE_EVENT, limit=50).records
-    for record in records:
-        event = record.event_log_entry.dagster_event
-        data = event.engine_event_data if event is not None else None
-        pid = data.metadata.get("pid") if data is not None else None
-        if pid is not None and isinstance(pid.value, int | str):
-            return int(pid.value), record.event_log_entry.timestamp
-    return None
 
 
 def process_alive(pid: int, started_by: float) -> bool:

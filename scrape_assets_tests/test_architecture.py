@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"page_store"},
     {"crawler", "extraction"},
     {"validation", "delivery"},
-    {"dagster_internals", "defs.tags", "defs.metadata"},
+    {"dagster_internals", "defs.tags", "defs.metadata", "defs.run_worker"},
     {"defs.executor"},
     {"defs.resources"},
     {"defs.environment", "defs.target"},

@@ -25,8 +25,9 @@ from scrape_assets.dagster_internals import (
     latest_check_evaluation,
     set_pool_limit,
 )
+from scrape_assets.defs.run_worker import run_worker_pid
 from scrape_assets.defs.target.partitions import partitioned_checks
-from scrape_assets.local_instance import LocalRunLauncher, run_worker_pid
+from scrape_assets.local_instance import LocalRunLauncher
 
 DAYS = DailyPartitionsDefinition(start_date="2026-01-01")
 

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dagster import EnvVar, FilesystemIOManager
+from dagster import DagsterInstance, EnvVar, FilesystemIOManager
 
 from scrape_assets.crawler.settings import DEFAULT_PROGRESS_INTERVAL_SECONDS
 from scrape_assets.defs.resources import (
@@ -204,6 +204,12 @@ def crawl_launcher() -> CrawlLauncher:
             name.strip() for name in os.environ.get("SCRAPE_ASSETS_CRAWLER_PASS_ENV", "").split(",") if name.strip()
         ],
     )
+
+
+def instance_of_this_process() -> DagsterInstance | None:
+    """The Dagster instance DAGSTER_HOME names, or None where it is not set (a process with no instance:
+    a code server of `dagster dev` without it, a test building definitions)."""
+    return DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
 
 
 def resources_from_environment() -> dict[str, Any]:

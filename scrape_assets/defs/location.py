@@ -10,6 +10,10 @@ other target. Here the code location's repository (`ScopedRepository`) is built 
   target: the UI's Materialize, `dagster asset materialize`, backfills) rebuilds its job from that
   target's file alone, with the same resources and executor: the same job, at the cost of a
   one-target code location, whatever the number of targets.
+- Dagster's run worker first loads the run's job without its selection ("load the job early"): for
+  the asset job, the selection is then read from the run this process executes (the run worker has
+  reported its pid in the run's events by then: `defs/run_worker.py`), so an asset-graph run of one
+  target is built from that target alone too.
 - Anything else (the code server's snapshot of the whole graph, schedules, sensors, `pipeline_metrics`,
   a run across targets) builds every target once. Each target's job is resolved against the
   target's own assets (`target_definitions`), so this grows linearly with the number of targets.
@@ -21,15 +25,17 @@ the file's error."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
-from dagster import AssetCheckKey, AssetKey, Definitions, ExecutorDefinition, RepositoryDefinition
+from dagster import AssetCheckKey, AssetKey, DagsterInstance, Definitions, ExecutorDefinition, RepositoryDefinition
 
 from scrape_assets.dagster_internals import ScopedRepository
 from scrape_assets.defs.executor import step_executor
 from scrape_assets.defs.operations.factory import operations_definitions
+from scrape_assets.defs.run_worker import selection_executed_here
 from scrape_assets.defs.target.factory import target_definitions
 from scrape_assets.defs.target.jobs import DAILY_JOB_PREFIX
 from scrape_assets.defs.target.step_placement import step_placement_rule
@@ -42,11 +48,18 @@ REPOSITORY_NAME = "__repository__"  # what `Definitions` names its repository: U
 
 class TargetsLocation:
     """The definitions of a folder of targets, built whole or one target at a time, once each per
-    process. `resources` builds the resources of this environment (once, when first needed)."""
+    process. `resources` builds the resources of this environment (once, when first needed);
+    `instance` gives this process's Dagster instance, or None where it has none."""
 
-    def __init__(self, folder: TargetFolder, resources: Callable[[], Mapping[str, Any]]):
+    def __init__(
+        self,
+        folder: TargetFolder,
+        resources: Callable[[], Mapping[str, Any]],
+        instance: Callable[[], DagsterInstance | None] = lambda: None,
+    ):
         self.folder = folder
         self._resources = resources
+        self._instance = instance
         self._parts: dict[str, Definitions] = {}
 
     @cached_property
@@ -93,12 +106,21 @@ class TargetsLocation:
         if job_name.startswith(DAILY_JOB_PREFIX):
             name = job_name.removeprefix(DAILY_JOB_PREFIX)
             owners = {key.path[0] for key in assets} | {check.asset_key.path[0] for check in checks} | {name}
-        elif job_name == IMPLICIT_ASSET_JOB and (assets or checks):
+        elif job_name == IMPLICIT_ASSET_JOB:
+            if not (assets or checks):
+                executed = self._selection_executed_here(job_name)
+                if executed is None:
+                    return None
+                assets, checks = executed
             owners = {key.path[0] for key in assets} | {check.asset_key.path[0] for check in checks}
         else:
             return None
         (name, *others) = owners
         return name if not others and name in self.folder else None
+
+    def _selection_executed_here(self, job_name: str) -> tuple[frozenset[AssetKey], frozenset[AssetCheckKey]] | None:
+        instance = self._instance()
+        return None if instance is None else selection_executed_here(instance, job_name, os.getpid())
 
     def _part_for(
         self, job_name: str, assets: frozenset[AssetKey], checks: frozenset[AssetCheckKey]
