@@ -60,7 +60,8 @@ class TargetsLocation:
         self.folder = folder
         self._resources = resources
         self._instance = instance
-        self._parts: dict[str, Definitions] = {}
+        self._parts: dict[str, Definitions] = {}  # each target's own definitions, built once
+        self._alone: dict[str, Definitions] = {}  # the code location as if it held one target
 
     @cached_property
     def resources(self) -> Mapping[str, Any]:
@@ -95,11 +96,13 @@ class TargetsLocation:
         )
 
     def one_target(self, name: str) -> Definitions:
-        """The code location as if `name` were its only target."""
-        target = self.folder.load(name)
-        return Definitions.merge(
-            self._target_part(target), Definitions(resources=self.resources, executor=self._executor([target]))
-        )
+        """The code location as if `name` were its only target (its file's error if it does not load)."""
+        if name not in self._alone:
+            target = self.folder.load(name)
+            self._alone[name] = Definitions.merge(
+                self._target_part(target), Definitions(resources=self.resources, executor=self._executor([target]))
+            )
+        return self._alone[name]
 
     def target_of(self, job_name: str, assets: frozenset[AssetKey], checks: frozenset[AssetCheckKey]) -> str | None:
         """The one target a job and selection lie within; None when they reach beyond one target."""
@@ -135,7 +138,7 @@ class TargetsLocation:
     def loaded(self) -> str:
         """What this process has built, for the run's log."""
         total = len(self.folder.names())
-        if "whole" in self.__dict__:
+        if "whole" in self.__dict__:  # the cached property has been computed in this process
             return f"this process built every target's definitions ({total} target files)"
         built = ", ".join(sorted(self._parts)) or "none"
         return f"this process built the definitions of {len(self._parts)} of {total} targets ({built})"
