@@ -16,16 +16,22 @@ a first day then the next (the steady state of a daily schedule), CPU-s of every
 worktree` of an earlier commit) in the same run.
 No assertion: figures for the README.
 
-`python bench/many_targets.py 1 100 1000 [--runs] [--against DIR]`
+With `--ui`, also the UI: seconds from starting `dagster-webserver` until the code location answered
+with the whole asset graph, and the seconds of the asset-graph query after it.
+
+`python bench/many_targets.py 1 100 1000 [--runs] [--ui] [--against DIR]`
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -129,13 +135,84 @@ def run_costs(sizes: list[int], checkouts: list[Path], products: int = 20) -> li
     return figures
 
 
+ASSET_GRAPH_QUERY = (
+    "{ assetNodes { id assetKey { path } groupName isPartitioned "
+    "dependencyKeys { path } dependedByKeys { path } jobNames } }"
+)
+
+
+def _graphql_seconds(port: int, query: str) -> tuple[float, dict]:
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"content-type": "application/json"},
+    )
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
+        body = json.load(response)
+    return time.perf_counter() - started, body
+
+
+def ui_figures(sizes: list[int]) -> list[dict]:
+    """Per N: the seconds from starting `dagster-webserver` until its code server answered with the
+    whole asset graph, and the seconds of the asset-graph query (nodes, edges, groups, jobs) after."""
+    figures = []
+    with tempfile.TemporaryDirectory() as work:
+        for count in sizes:
+            folder = generated_targets(Path(work) / f"ui_targets_{count}", count)
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            env = {
+                **os.environ,
+                "SCRAPE_ASSETS_TARGETS_DIR": str(folder),
+                "SCRAPE_ASSETS_DATA_DIR": str(Path(work) / "data"),
+                "DAGSTER_HOME": str(Path(work) / f"home_{count}"),
+            }
+            Path(env["DAGSTER_HOME"]).mkdir()
+            webserver = Path(sys.executable).with_name("dagster-webserver")
+            started = time.perf_counter()
+            process = subprocess.Popen(
+                [str(webserver), "-w", "workspace.yaml", "-p", str(port)],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            try:
+                nodes: list = []
+                while len(nodes) < count * 6 and time.perf_counter() - started < 900:
+                    try:
+                        nodes = _graphql_seconds(port, ASSET_GRAPH_QUERY)[1]["data"]["assetNodes"]
+                    except OSError:
+                        time.sleep(1)
+                answered = time.perf_counter() - started
+                query_seconds, body = _graphql_seconds(port, ASSET_GRAPH_QUERY)
+                figures.append(
+                    {
+                        "targets": count,
+                        "asset_nodes": len(body["data"]["assetNodes"]),
+                        "code_location_answered_s": round(answered, 1),
+                        "asset_graph_query_s": round(query_seconds, 2),
+                        "asset_graph_bytes": len(json.dumps(body)),
+                    }
+                )
+            finally:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=120)
+    return figures
+
+
 def main() -> int:
     args = sys.argv[1:]
     against = Path(args[args.index("--against") + 1]).resolve() if "--against" in args else None
     if against is not None:
         del args[args.index("--against") : args.index("--against") + 2]
-    runs = "--runs" in args
-    sizes = [int(size) for size in args if size != "--runs"] or [1, 100, 1000]
+    runs, ui = "--runs" in args, "--ui" in args
+    sizes = [int(size) for size in args if size not in ("--runs", "--ui")] or [1, 100, 1000]
     for figure in bench_many_targets(sizes):
         total = figure["import_cpu_s"] + figure["resolve_cpu_s"]
         wall = figure["import_wall_s"] + figure["resolve_wall_s"]
@@ -145,6 +222,14 @@ def main() -> int:
             f"(import {figure['import_cpu_s']}, build {figure['resolve_cpu_s']}), wall {wall:.2f} s, "
             f"peak RSS {figure['peak_rss_mib']} MiB"
         )
+    if ui:
+        for figure in ui_figures(sizes):
+            print(
+                f"many_targets {figure['targets']:>5} targets, UI: the code location answered "
+                f"{figure['code_location_answered_s']} s after the webserver started; the asset-graph query "
+                f"({figure['asset_nodes']} nodes, {figure['asset_graph_bytes']:,} bytes) took "
+                f"{figure['asset_graph_query_s']} s"
+            )
     if runs:
         for figure in run_costs(sizes, [against, REPO] if against else [REPO]):
             print(
