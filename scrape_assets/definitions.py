@@ -10,6 +10,7 @@ from scrape_assets.defs.environment import (
     instance_of_this_process,
     resources_from_environment,
     targets_dir,
+    validating_definitions,
 )
 from scrape_assets.defs.location import TargetsLocation
 from scrape_assets.target_config import TargetFolder
@@ -18,7 +19,7 @@ from scrape_assets.target_config import TargetFolder
 def targets_location() -> TargetsLocation:
     """The targets folder of this environment, with the resources of this environment."""
     folder = TargetFolder(targets_dir(), require_secrets=crawler_shares_this_environment())
-    return TargetsLocation(folder, resources_from_environment, instance_of_this_process)
+    return TargetsLocation(folder, resources_from_environment, instance_of_this_process, validating_definitions())
 
 
 def build_definitions() -> Definitions:

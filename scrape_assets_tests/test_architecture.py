@@ -27,11 +27,12 @@ LAYERS: list[set[str]] = [
     {"defs.operations"},
     {"defs.location"},
     {"definitions", "local_instance"},
-    {"demo_site", "try_target", "check_targets", "step_preload"},
+    {"demo_site", "try_target", "step_preload"},
     {"demo", "dev", "__main__"},
 ]
 LAYER_OF = {room: index for index, rooms in enumerate(LAYERS) for room in rooms}
-PACKAGE_MARKERS = {"scrape_assets", "defs"}  # `__init__.py` files that hold a docstring and nothing else
+# `__init__.py` files that hold a docstring and nothing else (sites/: the folder of target components)
+PACKAGE_MARKERS = {"scrape_assets", "defs", "sites"}
 BELOW_THE_ORCHESTRATOR = {room for rooms in LAYERS[:4] for room in rooms}
 # third-party packages a room may import only where named
 ONLY_IN = {

@@ -114,10 +114,16 @@ def test_code_location_validates_with_the_dagster_cli(tmp_path):
     assert "Validation successful for code location scrape_assets" in completed.stdout + completed.stderr
 
 
-def _check_with_cli(tmp_path: Path, targets_dir: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path), "SCRAPE_ASSETS_TARGETS_DIR": str(targets_dir)}
+def _validate_with_cli(tmp_path: Path, targets_dir: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "SCRAPE_ASSETS_DATA_DIR": str(tmp_path),
+        "DAGSTER_HOME": str(tmp_path),
+        "SCRAPE_ASSETS_TARGETS_DIR": str(targets_dir),
+    }
+    dagster = Path(sys.executable).with_name("dagster")
     return subprocess.run(
-        [sys.executable, "-m", "scrape_assets", "check"],
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -126,11 +132,10 @@ def _check_with_cli(tmp_path: Path, targets_dir: Path) -> subprocess.CompletedPr
     )
 
 
-def test_bad_selectors_fail_the_check_naming_file_field_and_parser_message(tmp_path):
+def test_bad_selectors_fail_the_load_naming_file_field_and_parser_message(tmp_path):
     body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
     targets = tmp_path / "targets"
     targets.mkdir()
-    (targets / "good_shop.yaml").write_text(yaml.safe_dump(body))
     for field, selector, message in (
         ("title", {"css": "h1.product-title[::text"}, "Expected"),
         ("category", {"xpath": "//nav[@class='breadcrumb'/a"}, "Invalid predicate"),
@@ -142,16 +147,29 @@ def test_bad_selectors_fail_the_check_naming_file_field_and_parser_message(tmp_p
             **selector,
         }
         (targets / "broken_shop.yaml").write_text(yaml.safe_dump(broken))
-        completed = _check_with_cli(tmp_path, targets)
+        completed = _validate_with_cli(tmp_path, targets)
         output = completed.stdout + completed.stderr
         kind = next(iter(selector))
-        assert completed.returncode == 1, output
+        assert completed.returncode != 0, output
         assert f"broken_shop.yaml: field 'record.fields.{field}.{kind}'" in output, output
         assert f"{kind} selector {selector[kind]!r} does not compile" in output and message in output, output
-        assert "1 of 2 target file(s)" in output, output
-    (targets / "broken_shop.yaml").unlink()
-    completed = _check_with_cli(tmp_path, targets)
-    assert completed.returncode == 0 and "1 of 1 target file(s)" in completed.stdout, completed.stdout
+
+
+def test_validation_fails_on_a_bad_target_file_among_good_ones_naming_each(tmp_path):
+    body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
+    targets = tmp_path / "targets"
+    targets.mkdir()
+    (targets / "good_shop.yaml").write_text(yaml.safe_dump(body))
+    for name, field in (("broken_shop", "type"), ("other_shop", "css")):
+        broken = yaml.safe_load(yaml.safe_dump(body))
+        broken["record"]["fields"]["price"][field] = "money" if field == "type" else "span[::text"
+        (targets / f"{name}.yaml").write_text(yaml.safe_dump(broken))
+    completed = _validate_with_cli(tmp_path, targets)
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0, output
+    assert "2 target file(s) did not load" in output, output
+    assert "broken_shop.yaml: field 'record.fields.price.type'" in output, output
+    assert "other_shop.yaml: field 'record.fields.price.css'" in output, output
 
 
 def test_bad_target_file_leaves_out_its_own_target_and_the_target_files_sensor_names_it(pipeline):

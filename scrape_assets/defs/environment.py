@@ -206,6 +206,12 @@ def crawl_launcher() -> CrawlLauncher:
     )
 
 
+def validating_definitions() -> bool:
+    """Whether this process validates definitions (`dagster definitions validate`, `dg check defs` set
+    DAGSTER_IS_DEFS_VALIDATION_CLI): there a bad target file fails the load instead of being left out."""
+    return os.environ.get("DAGSTER_IS_DEFS_VALIDATION_CLI") == "1"
+
+
 def instance_of_this_process() -> DagsterInstance | None:
     """The Dagster instance DAGSTER_HOME names, or None where it is not set (a process with no instance:
     a code server of `dagster dev` without it, a test building definitions)."""

@@ -20,7 +20,8 @@ other target. Here the code location's repository (`ScopedRepository`) is built 
 
 A target file that does not load leaves out its own target only: the others load, the error is
 logged and kept in sight by the `target_files` sensor. A run of the bad target itself fails with
-the file's error."""
+the file's error. Where definitions are being validated (`strict`: `dagster definitions validate`,
+`dg check defs`) any bad file fails the load, every one named."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ from scrape_assets.defs.run_worker import selection_executed_here
 from scrape_assets.defs.target.factory import target_definitions
 from scrape_assets.defs.target.jobs import DAILY_JOB_PREFIX
 from scrape_assets.defs.target.step_placement import step_placement_rule
-from scrape_assets.target_config import FolderLoad, TargetConfig, TargetFolder
+from scrape_assets.target_config import FolderLoad, TargetConfig, TargetFilesInvalid, TargetFolder
 
 LOG = logging.getLogger(__name__)
 IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # the job Dagster runs for assets materialized outside a job of ours
@@ -49,15 +50,18 @@ REPOSITORY_NAME = "__repository__"  # what `Definitions` names its repository: U
 class TargetsLocation:
     """The definitions of a folder of targets, built whole or one target at a time, once each per
     process. `resources` builds the resources of this environment (once, when first needed);
-    `instance` gives this process's Dagster instance, or None where it has none."""
+    `instance` gives this process's Dagster instance, or None where it has none; `strict` fails the
+    load on any bad file (validation)."""
 
     def __init__(
         self,
         folder: TargetFolder,
         resources: Callable[[], Mapping[str, Any]],
         instance: Callable[[], DagsterInstance | None] = lambda: None,
+        strict: bool = False,
     ):
         self.folder = folder
+        self.strict = strict
         self._resources = resources
         self._instance = instance
         self._parts: dict[str, Definitions] = {}  # each target's own definitions, built once
@@ -79,10 +83,10 @@ class TargetsLocation:
     def load(self) -> FolderLoad:
         """Every target file of the folder, loaded (or its error)."""
         loaded = self.folder.load_every()
+        if loaded.errors and (self.strict or not loaded.targets):
+            raise TargetFilesInvalid(loaded.errors)
         for error in loaded.errors:
             LOG.error("target left out of the code location: %s", error)
-        if not loaded.targets:
-            raise loaded.errors[0]
         return loaded
 
     @cached_property

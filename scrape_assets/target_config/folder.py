@@ -15,6 +15,14 @@ from scrape_assets.target_config.loader import TargetConfigError, load_target
 from scrape_assets.target_config.models import TargetConfig
 
 
+class TargetFilesInvalid(ValueError):
+    """Target files that did not load, each named with its field and problem (one per line)."""
+
+    def __init__(self, errors: tuple[TargetConfigError, ...]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} target file(s) did not load:\n" + "\n".join(f"- {e}" for e in errors))
+
+
 @dataclass(frozen=True)
 class FolderLoad:
     """Every target of a folder that loaded, and the error of each file that did not."""
