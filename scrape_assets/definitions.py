@@ -9,6 +9,7 @@ from scrape_assets.defs.environment import (
     crawler_shares_this_environment,
     instance_of_this_process,
     resources_from_environment,
+    sites_dir,
     targets_dir,
     validating_definitions,
 )
@@ -17,8 +18,9 @@ from scrape_assets.target_config import TargetFolder
 
 
 def targets_location() -> TargetsLocation:
-    """The targets folder of this environment, with the resources of this environment."""
-    folder = TargetFolder(targets_dir(), require_secrets=crawler_shares_this_environment())
+    """The targets of this environment (its targets folder and its component folders), with the
+    resources of this environment."""
+    folder = TargetFolder(targets_dir(), require_secrets=crawler_shares_this_environment(), sites=sites_dir())
     return TargetsLocation(folder, resources_from_environment, instance_of_this_process, validating_definitions())
 
 

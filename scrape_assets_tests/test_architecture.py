@@ -26,13 +26,14 @@ LAYERS: list[set[str]] = [
     {"defs.environment", "defs.target"},
     {"defs.operations"},
     {"defs.location"},
-    {"definitions", "local_instance"},
+    {"definitions", "local_instance", "components"},
     {"demo_site", "try_target", "step_preload"},
     {"demo", "dev", "__main__"},
+    {"scrape_assets"},  # the package's own __init__: `scrape_assets.ScrapeTarget`, imported when asked for
 ]
 LAYER_OF = {room: index for index, rooms in enumerate(LAYERS) for room in rooms}
 # `__init__.py` files that hold a docstring and nothing else (sites/: the folder of target components)
-PACKAGE_MARKERS = {"scrape_assets", "defs", "sites"}
+PACKAGE_MARKERS = {"defs", "sites"}
 BELOW_THE_ORCHESTRATOR = {room for rooms in LAYERS[:4] for room in rooms}
 # third-party packages a room may import only where named
 ONLY_IN = {

@@ -7,7 +7,8 @@
 Kubernetes pods. Each backend can also be chosen on its own: `SCRAPE_ASSETS_PAGE_STORE=local|s3`,
 `SCRAPE_ASSETS_WAREHOUSE=duckdb|snowflake`, `SCRAPE_ASSETS_CRAWL_LAUNCHER=subprocess|k8s`.
 The variables each backend reads are listed in README "Deploying to Kubernetes".
-Targets come from `scrape_assets/targets/` unless `SCRAPE_ASSETS_TARGETS_DIR` names another folder.
+Targets come from `scrape_assets/targets/` unless `SCRAPE_ASSETS_TARGETS_DIR` names another folder,
+and from the component folders under `scrape_assets/sites/` unless `SCRAPE_ASSETS_SITES_DIR` names another.
 `REDIS_URL`, when set, makes every crawler process of a target share one rate limit through Redis.
 A crawler subprocess sees an allow-list of the environment (`resources/crawler_environment.py`);
 `SCRAPE_ASSETS_CRAWLER_PASS_ENV` names further variables it may see (comma-separated).
@@ -39,7 +40,7 @@ from scrape_assets.defs.resources import (
     SubprocessCrawlLauncher,
     Warehouse,
 )
-from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+from scrape_assets.target_config.loader import DEFAULT_SITES_DIR, DEFAULT_TARGETS_DIR
 
 PROFILES = {  # SCRAPE_ASSETS_ENV -> default backend of each resource
     "local": {"page_store": "local", "warehouse": "duckdb", "crawl_launcher": "subprocess"},
@@ -98,6 +99,12 @@ def data_dir() -> Path:
 def targets_dir() -> Path:
     """Folder of target YAML files."""
     return Path(os.environ.get("SCRAPE_ASSETS_TARGETS_DIR", str(DEFAULT_TARGETS_DIR)))
+
+
+def sites_dir() -> Path:
+    """Where targets declared as Dagster components live (`<sites>/<name>/defs.yaml`): dg's defs folder,
+    `scrape_assets/sites`, unless `SCRAPE_ASSETS_SITES_DIR` names another."""
+    return Path(os.environ.get("SCRAPE_ASSETS_SITES_DIR", str(DEFAULT_SITES_DIR)))
 
 
 def warehouse_path() -> Path:

@@ -47,6 +47,15 @@ IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # the job Dagster runs for assets materializ
 REPOSITORY_NAME = "__repository__"  # what `Definitions` names its repository: UI paths stay the same
 
 
+def definitions_of(target: TargetConfig, resources: Mapping[str, Any]) -> Definitions:
+    """One target's definitions with the resources and executor it runs with: a code location of it
+    alone (what a project that loads the `ScrapeTarget` component with Dagster's loader gets)."""
+    executor = step_executor(step_placement_rule([target]))
+    return Definitions.merge(
+        target_definitions(target, resources, executor), Definitions(resources=resources, executor=executor)
+    )
+
+
 class TargetsLocation:
     """The definitions of a folder of targets, built whole or one target at a time, once each per
     process. `resources` builds the resources of this environment (once, when first needed);

@@ -12,6 +12,7 @@ from scrape_assets.target_config.models import TargetConfig
 from scrape_assets.target_config.secrets import SecretNotSet, expand, is_secret_field
 
 DEFAULT_TARGETS_DIR = Path(__file__).resolve().parent.parent / "targets"
+DEFAULT_SITES_DIR = Path(__file__).resolve().parent.parent / "sites"  # targets declared as components
 # libyaml's parser where PyYAML was built with it (the same safe subset, about 10x faster than the
 # pure-Python scanner, which was most of our load time with hundreds of targets)
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -54,9 +55,8 @@ def _field_path(location: tuple[Any, ...]) -> str:
     return text or "<root>"
 
 
-def load_target(path: Path, require_secrets: bool = True) -> TargetConfig:
-    """Load one target file. The target's name is the file's stem unless the file says the same.
-    `require_secrets=False` where the crawler gets its secrets from another environment (a pod's Secret)."""
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file holding a mapping; errors name the file (and the line of a syntax error)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -70,17 +70,45 @@ def load_target(path: Path, require_secrets: bool = True) -> TargetConfig:
         raise TargetConfigError(path, "<yaml>", f"not valid YAML at {where}: {exc}") from exc
     if not isinstance(raw, dict):
         raise TargetConfigError(path, "<root>", "the file must hold a mapping of settings")
-    raw = _expand_env(raw, path, "", require_secrets)
-    raw.setdefault("name", path.stem)
-    if raw["name"] != path.stem:
-        raise TargetConfigError(path, "name", f"{raw['name']!r} differs from the file name {path.stem!r}")
+    return raw
+
+
+def target_from_mapping(
+    raw: dict[str, Any],
+    path: Path,
+    name: str,
+    require_secrets: bool = True,
+    field_prefix: str = "",
+    named_by: str = "file",
+) -> TargetConfig:
+    """A target's settings (as a target YAML holds them) checked into a `TargetConfig`. The target is
+    named `name` (its file's or folder's, `named_by`) unless the settings say the same; errors name
+    `path` and the field, under `field_prefix` (`attributes` in a component's defs.yaml)."""
+
+    def field(inner: str) -> str:
+        return f"{field_prefix}.{inner}" if field_prefix and inner != "<root>" else (field_prefix or inner)
+
+    try:
+        raw = _expand_env(raw, path, "", require_secrets)
+    except TargetConfigError as error:
+        raise TargetConfigError(path, field(error.field), error.problem) from None
+    raw.setdefault("name", name)
+    if raw["name"] != name:
+        raise TargetConfigError(path, field("name"), f"{raw['name']!r} differs from the {named_by} name {name!r}")
     try:
         return TargetConfig.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         problems = "; ".join(f"{_field_path(err['loc'])}: {err['msg']}" for err in exc.errors()[1:])
         extra = f" (also: {problems})" if problems else ""
-        raise TargetConfigError(path, _field_path(first["loc"]), first["msg"] + extra) from exc
+        raise TargetConfigError(path, field(_field_path(first["loc"])), first["msg"] + extra) from exc
+
+
+def load_target(path: Path, require_secrets: bool = True) -> TargetConfig:
+    """Load one target file. The target's name is the file's stem unless the file says the same.
+    `require_secrets=False` where the crawler gets its secrets from another environment (a pod's Secret)."""
+    path = Path(path)
+    return target_from_mapping(read_yaml_mapping(path), path, path.stem, require_secrets)
 
 
 def load_targets(directory: Path = DEFAULT_TARGETS_DIR, require_secrets: bool = True) -> list[TargetConfig]:

@@ -40,6 +40,25 @@ class ProcessorSpec(BaseModel):
     name: str
     arg: Any = None
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        """The forms a YAML file writes (`- strip`, `- {map: {...}}`, `- {name: ..., arg: ...}`), for the
+        published JSON Schema that editors and `dg check` validate a target against."""
+        names = list(PROCESSORS)
+        return {
+            "description": cls.__doc__,
+            "anyOf": [
+                {"type": "string", "enum": names},
+                {"type": "object", "minProperties": 1, "maxProperties": 1, "propertyNames": {"enum": names}},
+                {
+                    "type": "object",
+                    "properties": {"name": {"type": "string", "enum": names}, "arg": {}},
+                    "required": ["name"],
+                    "additionalProperties": False,
+                },
+            ],
+        }
+
     @model_validator(mode="before")
     @classmethod
     def _from_yaml(cls, value: Any) -> Any:
