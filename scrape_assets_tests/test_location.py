@@ -66,3 +66,35 @@ def test_a_folder_loads_every_good_file_and_names_each_bad_one(tmp_path):
         folder.load("shop_bad")
     with pytest.raises(KeyError, match="no target 'shop_x'"):
         folder.load("shop_x")
+
+
+def test_sites_declared_as_components_are_indexed_and_built_alone_like_target_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCRAPE_ASSETS_DATA_DIR", str(tmp_path / "data"))
+    from scrape_assets.defs.environment import resources_from_environment
+
+    targets, sites = tmp_path / "targets", tmp_path / "sites"
+    targets.mkdir()
+    _folder(targets, ["shop_a"])
+    body = yaml.safe_load((DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text())
+    for name in ("site_b", "site_c"):
+        (sites / name).mkdir(parents=True)
+        (sites / name / "defs.yaml").write_text(
+            yaml.safe_dump({"type": "scrape_assets.ScrapeTarget", "attributes": body})
+        )
+    folder = TargetFolder(targets, sites=sites)
+    assert folder.names() == ["shop_a", "site_b", "site_c"]
+    location = TargetsLocation(folder, resources_from_environment)
+    repository = location.repository()
+    assert repository.get_maybe_subset_job_def("daily_site_c").name == "daily_site_c"
+    assert location.loaded() == "this process built the definitions of 1 of 3 targets (site_c)"
+    # a name declared both ways is ambiguous: an error naming both files, and that target left out
+    (sites / "shop_a").mkdir()
+    (sites / "shop_a" / "defs.yaml").write_text(
+        yaml.safe_dump({"type": "scrape_assets.ScrapeTarget", "attributes": body})
+    )
+    loaded = TargetFolder(targets, sites=sites).load_every()
+    [error] = loaded.errors
+    assert (
+        error.path == sites / "shop_a" / "defs.yaml" and f"also declared by {targets / 'shop_a.yaml'}" in error.problem
+    )
+    assert [target.name for target in loaded.targets] == ["site_b", "site_c"]
