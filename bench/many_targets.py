@@ -19,7 +19,10 @@ No assertion: figures for the README.
 With `--ui`, also the UI: seconds from starting `dagster-webserver` until the code location answered
 with the whole asset graph, and the seconds of the asset-graph query after it.
 
-`python bench/many_targets.py 1 100 1000 [--runs] [--ui] [--against DIR]`
+With `--components`, the load figures are of the same targets declared as Dagster components
+(`sites/<name>/defs.yaml`) instead of target YAMLs.
+
+`python bench/many_targets.py 1 100 1000 [--components] [--runs] [--ui] [--against DIR]`
 """
 
 from __future__ import annotations
@@ -77,10 +80,29 @@ def generated_targets(folder: Path, count: int) -> Path:
     return folder
 
 
+def generated_sites(folder: Path, count: int) -> Path:
+    """The same targets declared as Dagster components: `sites/shop_0001/defs.yaml`... under `folder`,
+    beside an empty targets folder `folder/targets`."""
+    (folder / "targets").mkdir(parents=True, exist_ok=True)
+    settings = "\n".join(f"  {line}" for line in (DEFAULT_TARGETS_DIR / "demo_shop.yaml").read_text().splitlines())
+    for number in range(1, count + 1):
+        site = folder / "sites" / f"shop_{number:04d}"
+        site.mkdir(parents=True)
+        (site / "defs.yaml").write_text(f"type: scrape_assets.ScrapeTarget\nattributes:\n{settings}\n")
+    return folder
+
+
 def load_cost(targets: Path, data: Path, what: str = "whole") -> dict:
-    """One fresh process loading the code location of `targets` (`whole`, or a job's name for what a
-    run of that job builds): its phases' CPU-s, wall, peak RSS."""
-    env = {**os.environ, "SCRAPE_ASSETS_TARGETS_DIR": str(targets), "SCRAPE_ASSETS_DATA_DIR": str(data)}
+    """One fresh process loading the code location of `targets` (a folder of target YAMLs, or one
+    `generated_sites` made: `whole`, or a job's name for what a run of that job builds): its phases'
+    CPU-s, wall, peak RSS."""
+    declared = (targets / "sites").is_dir()
+    env = {
+        **os.environ,
+        "SCRAPE_ASSETS_TARGETS_DIR": str(targets / "targets" if declared else targets),
+        "SCRAPE_ASSETS_SITES_DIR": str(targets / "sites" if declared else targets / "no_sites"),
+        "SCRAPE_ASSETS_DATA_DIR": str(data),
+    }
     env.pop("DAGSTER_HOME", None)
     out = subprocess.run(
         [sys.executable, "-c", PROBE, what], cwd=REPO, env=env, capture_output=True, text=True, check=True
@@ -88,15 +110,18 @@ def load_cost(targets: Path, data: Path, what: str = "whole") -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_many_targets(sizes: list[int]) -> list[dict]:
-    """`load_cost` for each number of targets, in a folder of generated targets each."""
+def bench_many_targets(sizes: list[int], components: bool = False) -> list[dict]:
+    """`load_cost` for each number of targets, in a folder of generated targets each (declared as
+    components with `components`)."""
     figures = []
+    generate = generated_sites if components else generated_targets
     with tempfile.TemporaryDirectory() as work:
         for count in sizes:
-            folder = generated_targets(Path(work) / f"targets_{count}", count)
+            folder = generate(Path(work) / f"targets_{count}", count)
             for what in ("whole", "daily_shop_0001"):
                 cost = load_cost(folder, Path(work) / "data", what)
-                figures.append({"targets": count, "what": "whole" if what == "whole" else "one run", **cost})
+                kind = "whole" if what == "whole" else "one run"
+                figures.append({"targets": count, "what": kind + (" (components)" if components else ""), **cost})
     return figures
 
 
@@ -211,13 +236,13 @@ def main() -> int:
     against = Path(args[args.index("--against") + 1]).resolve() if "--against" in args else None
     if against is not None:
         del args[args.index("--against") : args.index("--against") + 2]
-    runs, ui = "--runs" in args, "--ui" in args
-    sizes = [int(size) for size in args if size not in ("--runs", "--ui")] or [1, 100, 1000]
-    for figure in bench_many_targets(sizes):
+    runs, ui, components = "--runs" in args, "--ui" in args, "--components" in args
+    sizes = [int(size) for size in args if not size.startswith("--")] or [1, 100, 1000]
+    for figure in bench_many_targets(sizes, components):
         total = figure["import_cpu_s"] + figure["resolve_cpu_s"]
         wall = figure["import_wall_s"] + figure["resolve_wall_s"]
         print(
-            f"many_targets {figure['targets']:>5} targets, {figure['what']:>7} ({figure['assets']} assets, "
+            f"many_targets {figure['targets']:>5} targets, {figure['what']} ({figure['assets']} assets, "
             f"{figure['checks']} checks, {figure['jobs']} jobs): load {total:.2f} CPU-s "
             f"(import {figure['import_cpu_s']}, build {figure['resolve_cpu_s']}), wall {wall:.2f} s, "
             f"peak RSS {figure['peak_rss_mib']} MiB"
