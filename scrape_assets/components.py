@@ -89,7 +89,7 @@ class ScrapeTarget(Component):
         )
 
     def build_defs(self, context: ComponentLoadContext) -> Definitions:
-        return definitions_of(self.target, resources_from_environment())
+        return definitions_of(self.target, resources_from_environment(), context.path / DEFS_FILE)
 
 
 def write_schema(path: Path = SCHEMA_FILE) -> None:

@@ -45,6 +45,24 @@ mutation Launch($params: ExecutionParams!) {
   }
 }"""
 
+CATALOG = """
+query Catalog($path: [String!]!) {
+  assetNodeOrError(assetKey: {path: $path}) {
+    ... on AssetNode {
+      owners { ... on UserAssetOwner { email } ... on TeamAssetOwner { team } }
+      tags { key value }
+      metadataEntries {
+        label
+        ... on TextMetadataEntry { text }
+        ... on TableSchemaMetadataEntry {
+          schema { columns { name type description constraints { nullable } } }
+        }
+        ... on CodeReferencesMetadataEntry { codeReferences { ... on LocalFileCodeReference { filePath } } }
+      }
+    }
+  }
+}"""
+
 SENSOR_TICKS = """
 { sensorOrError(sensorSelector: {repositoryLocationName: "scrape_assets", repositoryName: "__repository__",
                                  sensorName: "target_files"}) {
@@ -85,6 +103,11 @@ def test_one_target_among_fifty_is_built_alone_through_the_daemon_and_the_ui_and
     deployment = LocalDeployment(tmp_path, site.url)
     try:
         _generate_targets(deployment)
+        # the catalog's facts from the YAML: owners, tags, a field's description
+        deployment.configure(owners=["data@example.com", "team:scraping"], tags={"tier": "gold"})
+        body = yaml.safe_load(deployment.target_yaml.read_text())
+        body["record"]["fields"]["price"]["description"] = "Price in the shop's currency."
+        deployment.target_yaml.write_text(yaml.safe_dump(body))
         port = free_port()
         deployment.start("-w", "workspace.yaml", "-p", str(port), log="webserver.log", program="dagster-webserver")
         deployment.start_daemon()
@@ -138,6 +161,31 @@ def test_one_target_among_fifty_is_built_alone_through_the_daemon_and_the_ui_and
             assert _definitions_line(deployment, run_id) == (
                 f"Definitions: this process built the definitions of 1 of {GENERATED + 2} targets (demo_shop)"
             )
+
+        # the catalog, as the UI reads it: column schema and table name of the delivered table, owners,
+        # tags and a code reference to the target's YAML on every asset
+        def catalog(*path: str) -> dict:
+            return _graphql(port, CATALOG, {"path": list(path)})["data"]["assetNodeOrError"]
+
+        delivered = catalog("demo_shop", "delivered_demo_shop")
+        entries = {entry["label"]: entry for entry in delivered["metadataEntries"]}
+        columns = {c["name"]: c for c in entries["dagster/column_schema"]["schema"]["columns"]}
+        assert list(columns) == [*body["record"]["fields"], "partition_date", "source_url"]  # the YAML's order
+        assert (columns["price"]["type"], columns["price"]["description"]) == (
+            "DOUBLE",
+            "Price in the shop's currency.",
+        )
+        assert columns["price"]["constraints"]["nullable"] is False and columns["rating"]["constraints"]["nullable"]
+        assert entries["dagster/table_name"]["text"] == "warehouse.main.delivered_demo_shop"
+        [reference] = entries["dagster/code_references"]["codeReferences"]
+        assert reference["filePath"] == str(deployment.target_yaml.resolve())
+        for stage in (*DEMO_KEYS, "delivered_demo_shop"):
+            node = catalog("demo_shop", stage)
+            assert {o.get("email") or o.get("team") for o in node["owners"]} == {"data@example.com", "scraping"}
+            assert {"key": "tier", "value": "gold"} in node["tags"]
+        validated = {e["label"]: e for e in catalog("demo_shop", "validated_records")["metadataEntries"]}
+        typed = {c["name"]: c["type"] for c in validated["dagster/column_schema"]["schema"]["columns"]}
+        assert (typed["price"], typed["sku"], typed["page_ref"]) == ("float", "string", "string")
 
         # the bad file is named by the target_files sensor, whose ticks fail while it stays bad
         def failed_tick() -> dict | None:

@@ -139,3 +139,15 @@ def test_list_fields_are_delivered_as_arrays(pipeline, start_site, snowflake_ser
     assert [(code, json.loads(tags)) for code, tags in rows] == [
         (book(catalog, n).code, book(catalog, n).tags) for n in range(1, 26)
     ]
+
+
+def test_the_catalog_names_the_snowflake_table_and_its_column_types():
+    from scrape_assets.defs.resources import SnowflakeWarehouse
+    from scrape_assets.target_config import load_target
+    from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
+
+    target = load_target(DEFAULT_TARGETS_DIR / "demo_shop.yaml")
+    warehouse = SnowflakeWarehouse(account="a", user="u", password="p", database="ANALYTICS", schema_name="SCRAPED")
+    assert warehouse.table_name(target) == "ANALYTICS.SCRAPED.delivered_demo_shop"
+    types = warehouse.column_types(target)
+    assert (types["price"], types["sku"], types["partition_date"]) == ("FLOAT", "VARCHAR", "DATE")

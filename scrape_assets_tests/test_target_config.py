@@ -72,6 +72,8 @@ def test_unknown_field_type_names_the_field(tmp_path):
         (lambda b: b["politeness"].update(concurrency=0), "politeness.concurrency", "greater than or equal to 1"),
         (lambda b: b.update(surprise=True), "surprise", "Extra inputs are not permitted"),
         (lambda b: b.update(name="other"), "name", "differs from the file name"),
+        (lambda b: b.update(owners=["someone"]), "owners", "neither an email address nor 'team:<name>'"),
+        (lambda b: b.update(tags={"tier": "gold plated"}), "tags", "at most 63 letters"),
     ],
 )
 def test_invalid_settings_name_the_field(tmp_path, mutate, field, problem):

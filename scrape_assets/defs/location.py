@@ -29,6 +29,7 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetCheckKey, AssetKey, DagsterInstance, Definitions, ExecutorDefinition, RepositoryDefinition
@@ -47,12 +48,12 @@ IMPLICIT_ASSET_JOB = "__ASSET_JOB"  # the job Dagster runs for assets materializ
 REPOSITORY_NAME = "__repository__"  # what `Definitions` names its repository: UI paths stay the same
 
 
-def definitions_of(target: TargetConfig, resources: Mapping[str, Any]) -> Definitions:
+def definitions_of(target: TargetConfig, resources: Mapping[str, Any], source: Path | None = None) -> Definitions:
     """One target's definitions with the resources and executor it runs with: a code location of it
     alone (what a project that loads the `ScrapeTarget` component with Dagster's loader gets)."""
     executor = step_executor(step_placement_rule([target]))
     return Definitions.merge(
-        target_definitions(target, resources, executor), Definitions(resources=resources, executor=executor)
+        target_definitions(target, resources, executor, source), Definitions(resources=resources, executor=executor)
     )
 
 
@@ -85,7 +86,8 @@ class TargetsLocation:
 
     def _target_part(self, target: TargetConfig) -> Definitions:
         if target.name not in self._parts:
-            self._parts[target.name] = target_definitions(target, self.resources, self._executor([target]))
+            source = self.folder.source(target.name)
+            self._parts[target.name] = target_definitions(target, self.resources, self._executor([target]), source)
         return self._parts[target.name]
 
     @cached_property

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from scrape_assets.delivery.duckdb_replace import PARTITION_COLUMN, _q
+from scrape_assets.delivery.columns import PARTITION_COLUMN
+from scrape_assets.delivery.duckdb_replace import _q
 
 
 def export_day(conn: duckdb.DuckDBPyConnection, table: str, day: str, exports: Path) -> Path:

@@ -16,13 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scrape_assets.delivery.columns import PARTITION_COLUMN, delivered_columns
 from scrape_assets.target_config.models import TargetConfig
 
 if TYPE_CHECKING:  # the caller opens the connection: the code location loads without duckdb
     import duckdb
-
-SQL_TYPES = {"string": "VARCHAR", "int": "BIGINT", "float": "DOUBLE", "bool": "BOOLEAN", "date": "DATE"}
-PARTITION_COLUMN = "partition_date"
 
 
 class DuplicateKeys(ValueError):
@@ -48,16 +46,6 @@ class DeliverySummary:
 
 def _q(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def delivered_columns(target: TargetConfig) -> dict[str, str]:
-    """Column name -> SQL type of the delivered table, in order (`TYPE[]`, a LIST, for list fields)."""
-    columns = {
-        name: SQL_TYPES[spec.type] + ("[]" if spec.is_list else "") for name, spec in target.record.fields.items()
-    }
-    columns[PARTITION_COLUMN] = "DATE"
-    columns["source_url"] = "VARCHAR"
-    return columns
 
 
 def ensure_table(conn: duckdb.DuckDBPyConnection, target: TargetConfig) -> None:

@@ -16,28 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow.parquet as pq
 
-from scrape_assets.delivery.duckdb_replace import PARTITION_COLUMN, DeliverySummary, delivered_columns
+from scrape_assets.delivery.columns import PARTITION_COLUMN, delivered_columns, snowflake_type
+from scrape_assets.delivery.duckdb_replace import DeliverySummary
 from scrape_assets.target_config.models import TargetConfig
 
 if TYPE_CHECKING:  # the connector is imported only where Snowflake is configured
     from snowflake.connector import SnowflakeConnection
     from snowflake.connector.cursor import SnowflakeCursor
 
-SNOWFLAKE_TYPES = {
-    "VARCHAR": "VARCHAR",
-    "BIGINT": "NUMBER(38,0)",
-    "DOUBLE": "FLOAT",
-    "BOOLEAN": "BOOLEAN",
-    "DATE": "DATE",
-}
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,254}$")
 STAGE_BATCH_ROWS = 16_384
 GONE = '"_SCRAPE_ASSETS_GONE"'
-
-
-def snowflake_type(sql_type: str) -> str:
-    """The Snowflake type of a delivered column (a list field, `TYPE[]` in DuckDB, is an ARRAY)."""
-    return "ARRAY" if sql_type.endswith("[]") else SNOWFLAKE_TYPES[sql_type]
 
 
 class InvalidIdentifier(ValueError):

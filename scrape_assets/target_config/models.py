@@ -27,6 +27,9 @@ TRUE_WORDS = ("true", "yes", "1", "on", "y", "t")
 FALSE_WORDS = ("false", "no", "0", "off", "n", "f")
 _EMPTY_PAGE = Selector(text="<html><body></body></html>")
 # `jsonld` / `microdata` paths: a schema.org type, then keys (`Product.offers.price`)
+# catalog owners and tags, as Dagster accepts them on assets (checked at load, naming the field)
+OWNER = re.compile(r"^(team:[A-Za-z0-9_.-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+TAG_TEXT = re.compile(r"^[A-Za-z0-9_.-]{0,63}$")
 STRUCTURED_PATH = re.compile(r"^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z@][A-Za-z0-9_@:-]*)+$")
 
 
@@ -147,6 +150,7 @@ class FieldSpec(_Strict):
     jsonld: str | None = None
     microdata: str | None = None
     type: Literal["string", "int", "float", "bool", "date"] = "string"
+    description: str | None = None  # the column's description in the catalog and the delivered table's contract
     # keep every match as a list (else matches are joined by a space); validation checks each element
     multiple: bool = False
     fold_whitespace: bool = True  # the first processor, on unless turned off
@@ -385,6 +389,27 @@ class TargetConfig(_Strict):
     blocked_when: list[BlockMarker] = []
     blocked_common_markers: bool = True
     blocked_max_share: float = Field(default=0.01, ge=0.0, le=1.0)
+    # the catalog: owners of every asset of the target (emails or `team:<name>`) and tags added to theirs
+    owners: list[str] = []
+    tags: dict[str, str] = {}
+
+    @field_validator("owners")
+    @classmethod
+    def _owners_are_emails_or_teams(cls, value: list[str]) -> list[str]:
+        for owner in value:
+            if not OWNER.match(owner):
+                raise ValueError(f"owner {owner!r} is neither an email address nor 'team:<name>'")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _tags_are_plain(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            if not key or not TAG_TEXT.match(key) or not TAG_TEXT.match(text):
+                raise ValueError(
+                    f"tag {key!r}: {text!r}: keys and values are at most 63 letters, digits, '_', '-' or '.'"
+                )
+        return value
 
     @field_validator("base_url")
     @classmethod

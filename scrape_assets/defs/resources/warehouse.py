@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from dagster import ConfigurableResource
 
 from scrape_assets.delivery import DeliverySummary, WarehouseUnavailable, replace_partition
+from scrape_assets.delivery.columns import delivered_columns, snowflake_type
 from scrape_assets.delivery.errors import WarehouseBusy
 from scrape_assets.target_config.models import TargetConfig
 
@@ -34,6 +35,14 @@ class Warehouse(ConfigurableResource):
     def replace_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
         """Make the day's rows equal its valid records, atomically, and return the row counts."""
 
+    @abstractmethod
+    def table_name(self, target: TargetConfig) -> str:
+        """The delivered table's full name in this warehouse (the catalog's `dagster/table_name`)."""
+
+    def column_types(self, target: TargetConfig) -> dict[str, str]:
+        """The delivered table's columns and their types as this warehouse names them."""
+        return delivered_columns(target)
+
 
 class DuckDBWarehouse(Warehouse):
     """An embedded DuckDB file. `memory_limit` is DuckDB's own setting for the delivering connection:
@@ -48,6 +57,9 @@ class DuckDBWarehouse(Warehouse):
     # apart) before the delivery fails as WarehouseBusy. dagster-duckdb's DuckDBResource waits a fixed
     # ~100 s that cannot be set, so the connection is opened here.
     lock_wait_seconds: float = DEFAULT_DUCKDB_LOCK_WAIT_SECONDS
+
+    def table_name(self, target: TargetConfig) -> str:
+        return f"{Path(self.database).stem}.main.{target.delivered_table}"
 
     def replace_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
         # row order in the table means nothing (readers ORDER BY); without it DuckDB inserts in parallel
@@ -102,6 +114,12 @@ class SnowflakeWarehouse(Warehouse):
     warehouse: str | None = None
     role: str | None = None
     connection_args: dict[str, Any] = {}
+
+    def table_name(self, target: TargetConfig) -> str:
+        return f"{self.database}.{self.schema_name}.{target.delivered_table}"
+
+    def column_types(self, target: TargetConfig) -> dict[str, str]:
+        return {name: snowflake_type(kind) for name, kind in delivered_columns(target).items()}
 
     def replace_partition(self, target: TargetConfig, valid_path: Path, day: str) -> DeliverySummary:
         from dagster_snowflake import SnowflakeResource  # ~7 s: only where Snowflake is configured

@@ -23,8 +23,9 @@ from dagster import (
 from scrape_assets.defs.resources import RecordFiles, Warehouse
 from scrape_assets.defs.resources.record_files import Stage
 from scrape_assets.defs.resources.warehouse import WAREHOUSE_POOL
-from scrape_assets.defs.tags import OVERRIDE_TAG, target_tags
+from scrape_assets.defs.tags import OVERRIDE_TAG
 from scrape_assets.defs.target.asset_keys import TargetKeys
+from scrape_assets.defs.target.catalog import TargetCatalog
 from scrape_assets.defs.target.checks.delivery_guard import DeliveryBlocked, guard_findings
 from scrape_assets.defs.target.checks.record_checks import (
     delivered_check_specs,
@@ -53,7 +54,9 @@ def _cron_freshness(deadline_cron: str, hours: int, timezone: str) -> FreshnessP
     )
 
 
-def build_delivered(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
+def build_delivered(
+    target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition, catalog: TargetCatalog
+) -> AssetsDefinition:
     # the guard also asks whether the day's crawl completed (crawl_complete: not blocking in the run, so
     # that a stopped crawl's pages are still extracted, but a partial day is never delivered)
     guarded = [spec.key for spec in validation_check_specs(target, keys, partitions) if spec.blocking]
@@ -62,10 +65,9 @@ def build_delivered(target: TargetConfig, keys: TargetKeys, partitions: Partitio
         key=keys.delivered,
         deps=[keys.validated_records],
         partitions_def=partitions,
-        group_name=target.name,
         kinds={"table"},
         pool=WAREHOUSE_POOL,
-        tags=target_tags(target.name),
+        **catalog.of(keys.delivered),
         check_specs=delivered_check_specs(keys, partitions),
         freshness_policy=delivered_freshness(target),
         description=(

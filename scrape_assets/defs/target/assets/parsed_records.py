@@ -12,22 +12,23 @@ from dagster import (
 from scrape_assets.defs.metadata import count_table, share_table
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.defs.resources.record_files import Stage
-from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
+from scrape_assets.defs.target.catalog import TargetCatalog
 from scrape_assets.defs.target.checks.crawl_complete import crawl_facts
 from scrape_assets.defs.target.partitions import require_day
 from scrape_assets.page_store import partition_prefix, read_generation, readable_segments
 from scrape_assets.target_config.models import TargetConfig
 
 
-def build_parsed_records(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
+def build_parsed_records(
+    target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition, catalog: TargetCatalog
+) -> AssetsDefinition:
     @asset(
         key=keys.parsed_records,
         deps=[keys.raw_pages],
         partitions_def=partitions,
-        group_name=target.name,
         kinds={"parquet"},
-        tags=target_tags(target.name),
+        **catalog.of(keys.parsed_records),
         description=f"One text record per stored {target.name} record page, with a reference to its page; "
         "a big day is extracted by one process per core.",
     )

@@ -46,9 +46,9 @@ from dagster import (
 from scrape_assets.crawler.failures import STOPS_WITH_PAGES_KEPT
 from scrape_assets.defs.executor import step_in_run_process
 from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
-from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.assets.crawl_extras import crawl_extras, crawl_retry_policy, stamp_now
+from scrape_assets.defs.target.catalog import TargetCatalog
 from scrape_assets.defs.target.checks.crawl_complete import (
     CRAWL_STOP_FILE,
     CRAWL_STOPPED_BY_KEY,
@@ -141,7 +141,9 @@ def _recover(context: OpExecutionContext, store: PageStore, prefix: str, mark: s
         context.log.info(f"recovered {len(recovered)} segment(s) a killed crawler left unfinished: {recovered}")
 
 
-def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
+def build_raw_pages(
+    target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition, catalog: TargetCatalog
+) -> AssetsDefinition:
     @op(
         name=f"{target.name}__plan_shards",
         ins={"frontier": In(Nothing)},
@@ -279,9 +281,8 @@ def build_raw_pages(target: TargetConfig, keys: TargetKeys, partitions: Partitio
         key=keys.raw_pages,
         ins={"frontier": AssetIn(key=keys.url_frontier, dagster_type=Nothing)},
         partitions_def=partitions,
-        group_name=target.name,
         kinds={"scrapy"},
-        tags=target_tags(target.name),
+        **catalog.of(keys.raw_pages),
         description=f"Every response of {target.name}'s crawl for the day, kept as WARC in the page store; "
         "crawled in shards, each retried on its own.",
         check_specs=[crawl_complete],

@@ -17,9 +17,9 @@ from dagster import (
 
 from scrape_assets.crawler.failures import TARGET_OUTAGES, CrawlFailure, ProxyPoolExhausted
 from scrape_assets.defs.resources import CrawlLauncher, PageStoreResource
-from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
 from scrape_assets.defs.target.assets.crawl_extras import crawl_extras, crawl_retry_policy
+from scrape_assets.defs.target.catalog import TargetCatalog
 from scrape_assets.defs.target.partitions import require_day
 from scrape_assets.defs.target.sole_crawl import crawl_pool, refuse_second_crawl
 from scrape_assets.page_store import partition_prefix
@@ -29,15 +29,16 @@ from scrape_assets.target_config.models import TargetConfig
 RETRIED_FAILURES: tuple[type[CrawlFailure], ...] = (*TARGET_OUTAGES, ProxyPoolExhausted)
 
 
-def build_url_frontier(target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition) -> AssetsDefinition:
+def build_url_frontier(
+    target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition, catalog: TargetCatalog
+) -> AssetsDefinition:
     @asset(
         key=keys.url_frontier,
         partitions_def=partitions,
-        group_name=target.name,
         kinds={"scrapy"},
         pool=crawl_pool(target),
         retry_policy=crawl_retry_policy(target),
-        tags=target_tags(target.name),
+        **catalog.of(keys.url_frontier),
         description=f"URLs to crawl for {target.name}: product pages from the sitemaps, listing pages to follow.",
     )
     def url_frontier(

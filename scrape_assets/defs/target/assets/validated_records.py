@@ -21,8 +21,8 @@ from dagster import (
 from scrape_assets.defs.metadata import count_table
 from scrape_assets.defs.resources import PageStoreResource, RecordFiles
 from scrape_assets.defs.resources.record_files import Stage
-from scrape_assets.defs.tags import target_tags
 from scrape_assets.defs.target.asset_keys import TargetKeys
+from scrape_assets.defs.target.catalog import TargetCatalog
 from scrape_assets.defs.target.checks.crawl_complete import source_crawl_facts
 from scrape_assets.defs.target.checks.history import COMPLETENESS_PREFIX, RAW_COMPLETENESS_PREFIX, VALID_ROWS
 from scrape_assets.defs.target.checks.record_checks import validation_check_specs, validation_results
@@ -33,12 +33,10 @@ from scrape_assets.validation.worker import validate_day
 
 
 def build_validated_records(
-    target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition
+    target: TargetConfig, keys: TargetKeys, partitions: PartitionsDefinition, catalog: TargetCatalog
 ) -> AssetsDefinition:
     common: dict[str, Any] = {
-        "group_name": target.name,
         "partitions_def": partitions,
-        "tags": target_tags(target.name),
         "kinds": {"pandera", "parquet"},
         "deps": [keys.parsed_records],
     }
@@ -46,9 +44,17 @@ def build_validated_records(
     @multi_asset(
         name=f"{target.name}__validate",
         specs=[
-            AssetSpec(keys.validated_records, description="Records that passed the pandera schema, typed.", **common),
             AssetSpec(
-                keys.quarantined_records, description="Records that failed it, with the reason and page ref.", **common
+                keys.validated_records,
+                description="Records that passed the pandera schema, typed.",
+                **common,
+                **catalog.of(keys.validated_records),
+            ),
+            AssetSpec(
+                keys.quarantined_records,
+                description="Records that failed it, with the reason and page ref.",
+                **common,
+                **catalog.of(keys.quarantined_records),
             ),
         ],
         check_specs=validation_check_specs(target, keys, partitions),
