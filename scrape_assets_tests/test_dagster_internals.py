@@ -94,3 +94,39 @@ def test_config_errors_name_what_does_not_fit_a_schema():
     schema = LocalRunLauncher.config_type()  # DefaultRunLauncher's: no fields
     assert config_errors(schema, {}) == []
     assert config_errors(schema, {"unknown_field": 1})
+
+
+def test_a_run_worker_rebuilds_a_job_of_one_target_through_the_scoped_repository(tmp_path):
+    """What `ScopedRepository` relies on: Dagster's run worker gets its job through
+    `ReconstructableJob.get_definition` -> `get_maybe_subset_job_def`, so the whole repository is never
+    built for a job of one target; and `resolve_asset_job` gives the job the whole repository would."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "from dagster._core.definitions.reconstruct import ReconstructableRepository\n"
+        "import scrape_assets.definitions as location\n"
+        "repository = ReconstructableRepository.for_module('scrape_assets.definitions', 'defs')\n"
+        "job = repository.get_reconstructable_job('daily_demo_shop').get_definition()\n"
+        "print(job.name, location.defs.whole_built)\n"
+        "whole = location.defs.get_job('daily_demo_shop')\n"
+        "print([n.name for n in job.nodes_in_topological_order] == [n.name for n in whole.nodes_in_topological_order])"
+    )
+    env = {**os.environ, "SCRAPE_ASSETS_DATA_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["daily_demo_shop", "False", "True"], out.stdout
+
+
+def test_the_instance_schema_check_names_a_misspelt_setting():
+    from scrape_assets.dagster_internals import instance_config_errors
+
+    assert instance_config_errors({"schedules": {"use_threads": True, "num_workers": 4}}) == []
+    assert instance_config_errors({"schedules": {"num_wrkers": 4}})
