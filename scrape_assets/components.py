@@ -24,8 +24,8 @@ from pydantic import BaseModel, Field
 from scrape_assets.defs.environment import crawler_shares_this_environment, resources_from_environment
 from scrape_assets.defs.location import definitions_of
 from scrape_assets.target_config import TargetConfig
-from scrape_assets.target_config.component_yaml import COMPONENT_TYPE, DEFS_FILE
-from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR, target_from_mapping
+from scrape_assets.target_config.component_yaml import COMPONENT_TYPE, DEFS_FILE, target_from_attributes
+from scrape_assets.target_config.loader import DEFAULT_TARGETS_DIR
 from scrape_assets.target_config.models import NAME_PATTERN
 
 TEMPLATE_TARGET = DEFAULT_TARGETS_DIR / "demo_shop.yaml"  # the scaffold's settings, comments kept
@@ -80,13 +80,7 @@ class ScrapeTarget(Component):
     @classmethod
     def load(cls, attributes: BaseModel | None, context: ComponentLoadContext) -> ScrapeTarget:
         settings = attributes.model_dump(exclude_unset=True) if attributes is not None else {}
-        path = context.path / DEFS_FILE
-        require = crawler_shares_this_environment()
-        return cls(
-            target_from_mapping(
-                settings, path, context.path.name, require, field_prefix="attributes", named_by="folder"
-            )
-        )
+        return cls(target_from_attributes(settings, context.path / DEFS_FILE, crawler_shares_this_environment()))
 
     def build_defs(self, context: ComponentLoadContext) -> Definitions:
         return definitions_of(self.target, resources_from_environment(), context.path / DEFS_FILE)

@@ -18,6 +18,13 @@ COMPONENT_TYPE = "scrape_assets.ScrapeTarget"
 DEFS_FILE = "defs.yaml"
 
 
+def target_from_attributes(attributes: dict, path: Path, require_secrets: bool = True) -> TargetConfig:
+    """The target a component's attributes declare; `path` is its defs.yaml, whose folder names it."""
+    return target_from_mapping(
+        attributes, path, path.parent.name, require_secrets, field_prefix="attributes", named_by="folder"
+    )
+
+
 def load_target_component(path: Path, require_secrets: bool = True) -> TargetConfig:
     """The target a component's defs.yaml declares."""
     path = Path(path)
@@ -27,6 +34,4 @@ def load_target_component(path: Path, require_secrets: bool = True) -> TargetCon
     attributes = raw.get("attributes")
     if not isinstance(attributes, dict):
         raise TargetConfigError(path, "attributes", "must hold the target's settings (a mapping)")
-    return target_from_mapping(
-        attributes, path, path.parent.name, require_secrets, field_prefix="attributes", named_by="folder"
-    )
+    return target_from_attributes(attributes, path, require_secrets)
